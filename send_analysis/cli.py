@@ -1,0 +1,57 @@
+"""The ``send-analysis`` command line.
+
+Each sub-package that offers commands has a ``cli`` module with ``register(subparsers)``;
+this module only assembles them, so a command lives beside the code it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from send_analysis import __version__
+from send_analysis.errors import SendAnalysisError
+
+COMMAND_MODULES = [
+    "send_analysis.data.cli",
+    "send_analysis.report.cli",
+    "send_analysis.demand.cli",
+    "send_analysis.finance.cli",
+    "send_analysis.benchmark.cli",
+    "send_analysis.cohort.cli",
+    "send_analysis.casework.cli",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="send-analysis",
+        description="Evidence base for a SEND High Needs Block recovery plan.",
+    )
+    parser.add_argument("--version", action="version", version=f"send-analysis {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a sub-package without commands yet
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except (SendAnalysisError, FileNotFoundError) as exc:
+        print(f"send-analysis {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

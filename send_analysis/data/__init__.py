@@ -1,0 +1,1 @@
+"""Official data: the source registry, fetch, readers per release, tidy tables and geography."""

@@ -1,0 +1,103 @@
+"""Stage official files into ``data/raw`` from a mirror folder or by download.
+
+Every file is written to a temporary name beside its destination, its sha256 checked against
+the registry, and only then renamed into place, so ``data/raw`` never holds a partial or
+unverified file. A file already staged with the right checksum is left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from send_analysis.data.sources import Source, load_registry, sha256_file
+from send_analysis.errors import ChecksumError
+from send_analysis.paths import default_mirror, raw_dir
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    source_id: str
+    path: Path
+    how: str  # "present", "mirror" or "download"
+
+
+def _verify_and_move(tmp: Path, dest: Path, source: Source, origin: str) -> None:
+    actual = sha256_file(tmp)
+    if actual != source.sha256:
+        tmp.unlink(missing_ok=True)
+        raise ChecksumError(
+            f"checksum mismatch for {source.id} fetched from {origin}: got sha256 {actual}",
+            file=str(origin),
+            expected=f"sha256 {source.sha256} as in the source registry",
+        )
+    os.replace(tmp, dest)
+
+
+def _tmp_beside(dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def fetch_one(
+    source: Source,
+    dest_dir: Path | None = None,
+    mirror: Path | None = None,
+    download: bool = True,
+    timeout: float = 60.0,
+) -> FetchResult:
+    """Stage one source: keep a verified copy, else copy from ``mirror``, else download."""
+    dest_dir = Path(dest_dir) if dest_dir is not None else raw_dir()
+    dest = dest_dir / source.id
+    if dest.exists() and sha256_file(dest) == source.sha256:
+        return FetchResult(source.id, dest, "present")
+    if mirror is not None and (Path(mirror) / source.id).exists():
+        origin = Path(mirror) / source.id
+        tmp = _tmp_beside(dest)
+        try:
+            shutil.copyfile(origin, tmp)
+            _verify_and_move(tmp, dest, source, str(origin))
+        finally:
+            tmp.unlink(missing_ok=True)
+        return FetchResult(source.id, dest, "mirror")
+    if not download:
+        raise FileNotFoundError(
+            f"{source.id} is not in the mirror {mirror} and downloads are off"
+        )
+    tmp = _tmp_beside(dest)
+    try:
+        with urllib.request.urlopen(source.url, timeout=timeout) as resp, open(tmp, "wb") as out:
+            shutil.copyfileobj(resp, out)
+        _verify_and_move(tmp, dest, source, source.url)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return FetchResult(source.id, dest, "download")
+
+
+def fetch_all(
+    dest_dir: Path | None = None,
+    mirror: Path | None = None,
+    download: bool = True,
+    only: Iterable[str] | None = None,
+    progress: bool = False,
+) -> list[FetchResult]:
+    """Stage every registered source (or those whose id starts with one of ``only``)."""
+    if mirror is None:
+        mirror = default_mirror()
+    sources = list(load_registry().values())
+    if only:
+        prefixes = tuple(only)
+        sources = [s for s in sources if s.id.startswith(prefixes)]
+    iterator = sources
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(sources, desc="fetch", unit="file")
+    return [fetch_one(s, dest_dir, mirror, download) for s in iterator]
