@@ -1,0 +1,217 @@
+"""LA lookup, names to codes, and consistent series across the boundary changes in the SEN2 series.
+
+Boundary changes inside 2010-2025 (January census years in which the successors first report):
+
+- 2019: Bournemouth (837), Poole (836) and Dorset county (835) became Bournemouth, Christchurch
+  and Poole (839) and Dorset (838); Christchurch moved from the county to BCP, so the change is
+  many-to-many and is handled as one group.
+- 2021: Northamptonshire (928) became North (940) and West (941) Northamptonshire.
+- 2023: Cumbria (909) became Cumberland (942) and Westmorland and Furness (943).
+
+``consistent_series(df, "current")`` apportions each predecessor group's history to its
+successors by the successors' shares in their first year of data (``docs/decisions/0002``);
+``consistent_series(df, "predecessor")`` sums successors back into the predecessor group.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from send_analysis.errors import DataError
+from send_analysis.paths import raw_path
+
+
+@dataclass(frozen=True)
+class BoundaryChange:
+    year: int  # first January census year of the successors
+    predecessors: tuple[str, ...]
+    successors: tuple[str, ...]
+    group_code: str  # code used for the combined predecessor geography
+    group_name: str
+
+
+BOUNDARY_CHANGES: list[BoundaryChange] = [
+    BoundaryChange(2019, ("835", "836", "837"), ("838", "839"), "835",
+                   "Bournemouth, Poole and Dorset (pre-2019)"),
+    BoundaryChange(2021, ("928",), ("940", "941"), "928", "Northamptonshire"),
+    BoundaryChange(2023, ("909",), ("942", "943"), "909", "Cumbria"),
+]
+
+#: Other spellings publishers use for an LA name -> the DfE name.
+NAME_ALIASES: dict[str, str] = {
+    "durham": "county durham",
+    "bristol city of": "bristol",
+    "city of bristol": "bristol",
+    "herefordshire county of": "herefordshire",
+    "kingston upon hull city of": "kingston upon hull",
+    "hull": "kingston upon hull",
+    "bournemouth christchurch & poole": "bournemouth christchurch and poole",
+    "dorset new la code 838": "dorset",
+    "st helens": "st. helens",
+    "kingston upon thames": "kingston upon thames",
+}
+
+
+def normalise_name(name: str) -> str:
+    """Lower-case, drop footnote digits, punctuation and 'City of'-style suffix commas."""
+    s = str(name).strip().lower()
+    s = re.sub(r"\d+$", "", s).strip()
+    s = s.replace("&", "and") if "christchurch" in s and "&" in s else s
+    s = re.sub(r"[(),]", " ", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    s = s.replace("st. ", "st ").replace("st ", "st. ", 1) if s.startswith("st ") or s.startswith("st. ") else s
+    return NAME_ALIASES.get(s, s)
+
+
+def derive_la_lookup(plans_by_setting: pd.DataFrame) -> pd.DataFrame:
+    """One row per LA code seen in the caseload data: latest name, codes, region, years, status."""
+    la = plans_by_setting[(plans_by_setting["level"] == "la") &
+                          (plans_by_setting["setting"] == "total")]
+    latest_year = int(plans_by_setting["year"].max())
+    la = la.sort_values("year")
+    g = la.groupby("la_code")
+    out = g.agg(new_la_code=("new_la_code", "last"), la_name=("area_name", "last"),
+                region_code=("region_code", "last"), region_name=("region_name", "last"),
+                first_year=("year", "min"), last_year=("year", "max")).reset_index()
+    out["status"] = np.where(out["last_year"] == latest_year, "live", "terminated")
+    return out
+
+
+def official_la_codes() -> set[str]:
+    """Every 3-digit LA code in DfE's geography list (``la_codes/las.csv``), live or terminated."""
+    path = raw_path("la_codes/las.csv")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "old_la_code" not in df.columns:
+        raise DataError("missing column", file=str(path), column="old_la_code")
+    return {c for c in df["old_la_code"] if re.fullmatch(r"\d{3}", c)}
+
+
+def validate_la_codes(df: pd.DataFrame, table: str, lookup: pd.DataFrame | None = None) -> None:
+    """Raise :class:`DataError` naming the first LA code not in DfE's official list."""
+    if "la_code" not in df.columns:
+        return
+    known = official_la_codes()
+    codes = set(df["la_code"].dropna())
+    unknown = sorted(codes - known)
+    if unknown:
+        row = df.index[df["la_code"] == unknown[0]][0]
+        raise DataError(f"unknown LA code {unknown[0]!r}", file=table, column="la_code", row=row,
+                        expected="a 3-digit code in DfE's LA list (la_codes/las.csv)")
+
+
+@lru_cache(maxsize=1)
+def _processed_lookup() -> pd.DataFrame:
+    from send_analysis.data.tables import load_table
+
+    return load_table("la_lookup")
+
+
+def la_lookup() -> pd.DataFrame:
+    """The LA lookup from the processed tables (``send-analysis data build``)."""
+    return _processed_lookup().copy()
+
+
+def la_name(la_code: str) -> str:
+    """The latest published name of an LA; raises :class:`DataError` for an unknown code."""
+    lk = la_lookup().set_index("la_code")
+    if la_code not in lk.index:
+        raise DataError(f"unknown LA code {la_code!r}", file="la_lookup",
+                        expected="a 3-digit DfE LA code, e.g. '334' (Solihull)")
+    return str(lk.loc[la_code, "la_name"])
+
+
+def code_for_name(name: str, lookup: pd.DataFrame | None = None) -> str:
+    """The 3-digit code for an LA name in any publisher's spelling; :class:`DataError` if unknown."""
+    lk = lookup if lookup is not None else la_lookup()
+    index = {normalise_name(n): c for n, c in zip(lk["la_name"], lk["la_code"], strict=True)}
+    key = normalise_name(name)
+    if key in index:
+        return index[key]
+    raise DataError(f"unknown LA name {name!r} (normalised {key!r})", file="la_lookup",
+                    expected="an English LA name as DfE publishes it")
+
+
+def consistent_series(df: pd.DataFrame, geography: str = "current",
+                      changes: list[BoundaryChange] | None = None) -> pd.DataFrame:
+    """Re-express LA rows of a tidy table on one consistent set of LAs across boundary changes.
+
+    ``df`` needs ``la_code``, ``year``, ``value`` and any dimension columns; non-LA rows pass
+    through unchanged. ``geography="current"``: predecessor years are apportioned to successors
+    by each successor's share of the successors' sum in their first year (per dimension value
+    where available, else over all rows). ``geography="predecessor"``: successors are summed into
+    the predecessor group's code. Apportioned rows get ``apportioned=True``.
+    """
+    if geography not in {"current", "predecessor"}:
+        raise ValueError("geography must be 'current' or 'predecessor'")
+    changes = changes if changes is not None else BOUNDARY_CHANGES
+    out = df.copy()
+    out["apportioned"] = False
+    dims = [c for c in out.columns if c not in {
+        "level", "area_code", "la_code", "new_la_code", "area_name", "region_code",
+        "region_name", "year", "value", "flag", "release", "apportioned"}]
+    for ch in changes:
+        pre = out[out["la_code"].isin(ch.predecessors)]
+        suc = out[out["la_code"].isin(ch.successors)]
+        rest = out[~out["la_code"].isin(ch.predecessors + ch.successors)]
+        if pre.empty and suc.empty:
+            continue
+        if geography == "predecessor":
+            pieces = [pre, suc]
+            both = pd.concat(pieces, ignore_index=True)
+            template = (pre if not pre.empty else suc).iloc[0]
+            agg = both.groupby(["year"] + dims, dropna=False).agg(
+                value=("value", lambda v: v.sum(min_count=1))).reset_index()
+            for col in ("level", "region_code", "region_name"):
+                agg[col] = template.get(col)
+            agg["la_code"] = ch.group_code
+            agg["area_code"] = ch.group_code
+            agg["area_name"] = ch.group_name
+            agg["flag"] = np.where(agg["value"].isna(), "x", None)
+            agg["apportioned"] = False
+            out = pd.concat([rest, agg], ignore_index=True)
+            continue
+        if suc.empty:
+            continue
+        first = int(suc["year"].min())
+        base = suc[suc["year"] == first]
+        pre_hist = pre[pre["year"] < first]
+        pre_sum = pre_hist.groupby(["year"] + dims, dropna=False)["value"].sum(min_count=1)
+        overall = base.groupby("la_code")["value"].sum()
+        overall_share = overall / overall.sum() if overall.sum() > 0 else None
+        new_rows = []
+        for s in ch.successors:
+            meta = suc[suc["la_code"] == s].sort_values("year").iloc[-1]
+            if dims:
+                bs = base.set_index(dims)
+                own = bs[bs["la_code"] == s]["value"]
+                tot = bs.groupby(level=list(range(len(dims))))["value"].sum()
+                share = (own / tot.reindex(own.index)).where(tot.reindex(own.index) > 0)
+            else:
+                share = None
+            part = pre_sum.reset_index()
+            if share is not None and len(share):
+                key = part[dims].apply(tuple, axis=1) if len(dims) > 1 else part[dims[0]]
+                mapping = {(k if len(dims) > 1 else k): v for k, v in share.items()}
+                sh = key.map(mapping)
+            else:
+                sh = pd.Series(np.nan, index=part.index)
+            fallback = overall_share.get(s, np.nan) if overall_share is not None else np.nan
+            sh = sh.fillna(fallback)
+            part["value"] = part["value"] * sh.values
+            for col in ("level", "new_la_code", "region_code", "region_name", "release"):
+                if col in meta.index:
+                    part[col] = meta[col]
+            part["la_code"] = s
+            part["area_code"] = s
+            part["area_name"] = meta["area_name"]
+            part["flag"] = np.where(part["value"].isna(), "x", None)
+            part["apportioned"] = True
+            new_rows.append(part)
+        out = pd.concat([rest, suc] + new_rows, ignore_index=True)
+    return out.sort_values([c for c in ["area_code", "year"] + dims if c in out.columns],
+                           kind="stable").reset_index(drop=True)

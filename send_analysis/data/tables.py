@@ -1,0 +1,360 @@
+"""Build the harmonised tidy tables from the staged zips, check them, and write them as Parquet.
+
+``build_tables()`` reads both SEN2 releases, checks that they agree wherever they overlap
+(January 2019-2022 and calendar 2019-2021), combines them, validates every table with its
+pandera schema and only then writes ``data/processed/*.parquet`` and ``manifest.json``, each file
+through a temporary name and an atomic rename, so a failed build never leaves a mixed folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from send_analysis import __version__
+from send_analysis.data import readers as rd
+from send_analysis.data import taxonomy as tx
+from send_analysis.data.schemas import SCHEMAS
+from send_analysis.data.sources import get_source, sha256_file
+from send_analysis.errors import DataError
+from send_analysis.paths import processed_dir, raw_dir
+
+TABLES = list(SCHEMAS) + ["la_lookup"]
+DIMENSION = {
+    "plans_by_setting": "setting",
+    "plans_by_age": "age_band",
+    "new_plans": "setting",
+    "requests_assessments": "measure",
+    "timeliness": "measure",
+    "ceased_plans": "reason",
+    "annual_reviews": "measure",
+    "tribunal_appeals": "measure",
+}
+#: Measures that mean the same in both releases, and so must agree where they overlap.
+COMPARABLE = {
+    "plans_by_setting": None,  # all settings
+    "new_plans": None,
+    "requests_assessments": ["requests", "requests_refused", "assessed_plan_issued", "assessed_no_plan"],
+    "timeliness": None,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Combining releases
+
+
+def check_agreement(old: pd.DataFrame, new: pd.DataFrame, table: str, dim: str,
+                    measures: list[str] | None = None) -> pd.DataFrame:
+    """Compare the two releases on overlapping area, year and dimension; raise if any differ.
+
+    Only cells published (non-missing) in both are compared. Returns the compared frame (for the
+    data-quality page). Raises :class:`DataError` listing up to five disagreements.
+    """
+    keys = ["area_code", "year", dim]
+    years = sorted(set(old["year"]) & set(new["year"]))
+    a = old[old["year"].isin(years)]
+    b = new[new["year"].isin(years)]
+    if measures is not None:
+        a, b = a[a[dim].isin(measures)], b[b[dim].isin(measures)]
+    if "complete" in a.columns:
+        a = a[a["complete"].fillna(True).astype(bool)]
+    if "complete" in b.columns:
+        b = b[b["complete"].fillna(True).astype(bool)]
+    m = a[keys + ["value"]].merge(b[keys + ["value"]], on=keys, suffixes=("_2022", "_2025"))
+    both = m.dropna(subset=["value_2022", "value_2025"])
+    diff = both[~np.isclose(both["value_2022"], both["value_2025"], rtol=0, atol=0.051)]
+    if len(diff):
+        sample = "; ".join(
+            f"{r.area_code} {r.year} {getattr(r, dim)}: 2022 release {r.value_2022:g}, "
+            f"2025 release {r.value_2025:g}" for r in diff.head(5).itertuples()
+        )
+        raise DataError(
+            f"the 2022 and 2025 releases disagree on {len(diff)} of {len(both)} overlapping "
+            f"{table} figures ({sample}); a new release may have revised the series — review "
+            "before use",
+            file=f"{rd.RELEASE_2022} vs {rd.RELEASE_2025}",
+            expected="identical counts for every LA in the overlapping years",
+        )
+    return both
+
+
+def combine(old: pd.DataFrame, new: pd.DataFrame, dim: str) -> pd.DataFrame:
+    """One series: the 2025 release where it has the year, the 2022 release before that.
+
+    In overlapping years a cell the 2025 release suppressed, or summed from fewer categories (one
+    not collected that year), is taken from the 2022 release where that one is complete (the two
+    agree everywhere both publish the same categories).
+    """
+    keys = ["area_code", "year", dim]
+    for df in (old, new):
+        if "complete" not in df.columns:
+            df["complete"] = True
+    overlap = sorted(set(old["year"]) & set(new["year"]))
+    fill = old[old["year"].isin(overlap)].set_index(keys)
+    new = new.set_index(keys).copy()
+    gaps = (new["value"].isna() | ~new["complete"].astype(bool)) & new.index.isin(fill.index)
+    if gaps.any():
+        idx = new.index[gaps]
+        src = fill.loc[fill.index.intersection(idx)]
+        src = src[src["value"].notna() & src["complete"].astype(bool)]
+        new.loc[src.index, "value"] = src["value"]
+        new.loc[src.index, "flag"] = None
+        new.loc[src.index, "release"] = "2022"
+    new = new.reset_index()
+    out = pd.concat([old[~old["year"].isin(set(new["year"]))], new], ignore_index=True)
+    return out
+
+
+def add_not_recorded_residual(df: pd.DataFrame) -> pd.DataFrame:
+    """Make settings sum to the total: plans the breakdown does not place go to ``not_recorded``.
+
+    Before 2019 some settings were not collected, and some LA cells are suppressed, so the
+    published settings can sum to less than the published total. The difference is added to
+    ``not_recorded`` (documented in docs/decisions/0001-setting-taxonomy.md).
+    """
+    key = ["area_code", "year"]
+    known = df[df["setting"] != "total"].groupby(key)["value"].sum(min_count=1)
+    totals = df[df["setting"] == "total"].drop_duplicates(key).set_index(key)
+    residual = (totals["value"] - known.reindex(totals.index).fillna(0)).clip(lower=0)
+    published = (df[df["setting"] == "not_recorded"].drop_duplicates(key).set_index(key)["value"]
+                 .reindex(totals.index))
+    rows = totals.copy()
+    rows["setting"] = "not_recorded"
+    rows["value"] = published.fillna(0) + residual
+    rows["flag"] = np.where(rows["value"].isna(), "x", None)
+    rows = rows.reset_index()[df.columns]
+    rest = df[df["setting"] != "not_recorded"]
+    return pd.concat([rest, rows], ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The tables
+
+
+def _finish(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    dim = DIMENSION[name]
+    cols = rd.AREA_COLUMNS + ["year", dim, "value", "flag", "release"]
+    for c in cols:
+        if c not in df.columns:
+            df[c] = None
+    df = df[cols].copy()
+    df["year"] = df["year"].astype(int)
+    df["value"] = df["value"].astype(float)
+    df.loc[df["value"].isna() & df["flag"].isna(), "flag"] = "blank"
+    df = df.sort_values(["level", "area_code", "year", dim], kind="stable").reset_index(drop=True)
+    return validate(df, name)
+
+
+def validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Validate a table with its pandera schema, re-raising failures as :class:`DataError`."""
+    import pandera.errors as pe
+
+    try:
+        return SCHEMAS[name].validate(df)
+    except pe.SchemaError as exc:
+        row = None
+        if exc.failure_cases is not None and len(exc.failure_cases):
+            row = exc.failure_cases.iloc[0].to_dict()
+        msg = str(exc.args[0])
+        msg = msg if len(msg) < 300 else msg[:300] + " ..."
+        raise DataError(f"schema check failed: {msg}", file=f"table {name}",
+                        column=getattr(exc.schema, "name", None), row=row) from exc
+
+
+def build_frames(raw: Path | None = None, progress: bool = False,
+                 checks: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Read both releases and return every tidy table (nothing is written).
+
+    ``checks``, when given, receives the compared overlap frame of each table.
+    """
+    raw = Path(raw) if raw is not None else raw_dir()
+    z22, z25 = raw / rd.RELEASE_2022, raw / rd.RELEASE_2025
+    for z in (z22, z25):
+        if not z.exists():
+            raise FileNotFoundError(f"{z} is not staged; run `send-analysis data fetch`")
+
+    def by_setting():
+        old = rd.read_2022_by_setting(z22, "data/sen2_estab_caseload.csv", "Total_all")
+        new = rd.read_2025_by_setting(z25, "data/caseload.csv", "All EHC plans", "ehcplans", True)
+        return old, new
+
+    def new_plans():
+        old = rd.read_2022_by_setting(z22, "data/sen2_estab_new_plans.csv", "Total_new_all")
+        new = rd.read_2025_by_setting(z25, "data/newplans.csv", "New EHC plans", "new_ehc_plans",
+                                      False)
+        return old, new
+
+    def requests():
+        old = rd.read_2022_mi(z22, rd.MI_REQUESTS_2022, "measure")
+        new = pd.concat([
+            rd.read_2025_measures(z25, "data/requests.csv",
+                                  "All requests for EHC needs assessments", rd.REQUESTS_2025, "measure"),
+            rd.read_2025_measures(z25, "data/assessments.csv", "All EHC needs assessments",
+                                  rd.ASSESSMENTS_2025, "measure"),
+        ], ignore_index=True)
+        return old, new
+
+    def timeliness():
+        old = rd.read_2022_mi(z22, rd.MI_TIMELINESS_2022, "measure")
+        new = rd.read_2025_measures(z25, "data/timeliness_20_week.csv", "All EHC plans issued",
+                                    rd.TIMELINESS_2025, "measure")
+        return old, new
+
+    def ceased():
+        old = rd.read_2022_mi(z22, rd.MI_CEASED_2022, "reason")
+        total = old.groupby(rd.AREA_COLUMNS + ["year", "release"], dropna=False)["value"].sum(
+            min_count=len(rd.MI_CEASED_2022)).reset_index()
+        total["reason"] = "total"
+        total["flag"] = np.where(total["value"].isna(), "x", None)
+        old = pd.concat([old, total], ignore_index=True)
+        new = rd.read_2025_measures(z25, "data/ceased_plans.csv", "All ceased EHC plans",
+                                    rd.CEASED_2025, "reason")
+        return old, new
+
+    def age():
+        return rd.read_2022_by_age(z22), rd.read_2025_by_age(z25)
+
+    pairs = {
+        "plans_by_setting": by_setting, "plans_by_age": age, "new_plans": new_plans,
+        "requests_assessments": requests, "timeliness": timeliness, "ceased_plans": ceased,
+    }
+    out: dict[str, pd.DataFrame] = {}
+    items = list(pairs.items())
+    if progress:
+        from tqdm import tqdm
+
+        items = tqdm(items, desc="build", unit="table")
+    for name, fn in items:
+        old, new = fn()
+        dim = DIMENSION[name]
+        if name in COMPARABLE:
+            both = check_agreement(old, new, name, dim, COMPARABLE[name])
+            if checks is not None:
+                checks[name] = both
+        df = combine(old, new, dim)
+        if dim == "setting":
+            df = add_not_recorded_residual(df)
+        out[name] = _finish(df, name)
+    out["annual_reviews"] = _finish(
+        rd.read_2025_measures(z25, "data/annual_reviews.csv", "All annual reviews",
+                              {c: c for c in rd.REVIEWS_2025}, "measure"), "annual_reviews")
+    out["tribunal_appeals"] = _finish(rd.read_2025_tribunals(z25), "tribunal_appeals")
+    from send_analysis.data.geography import derive_la_lookup, validate_la_codes
+
+    lookup = derive_la_lookup(out["plans_by_setting"])
+    for name, df in out.items():
+        validate_la_codes(df, name, lookup)
+    out["la_lookup"] = lookup
+    return out
+
+
+def build_tables(raw: Path | None = None, out_dir: Path | None = None,
+                 progress: bool = False) -> dict:
+    """Build every table and write Parquet plus ``manifest.json`` to ``out_dir``; return the manifest."""
+    started = time.perf_counter()
+    raw = Path(raw) if raw is not None else raw_dir()
+    out_dir = Path(out_dir) if out_dir is not None else processed_dir()
+    frames = build_frames(raw, progress=progress)
+    sources = []
+    for sid in (rd.RELEASE_2022, rd.RELEASE_2025):
+        path = raw / sid
+        actual = sha256_file(path)
+        if actual != get_source(sid).sha256:
+            raise DataError("staged file does not match the source registry", file=str(path),
+                            expected=f"sha256 {get_source(sid).sha256}")
+        sources.append({"id": sid, "sha256": actual, "page": get_source(sid).page})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "sources": sources,
+        "tables": {},
+    }
+    for name, df in frames.items():
+        _atomic_parquet(df, out_dir / f"{name}.parquet")
+        manifest["tables"][name] = {
+            "file": f"{name}.parquet", "rows": int(len(df)),
+            "years": [int(df["year"].min()), int(df["year"].max())] if "year" in df else None,
+            "source": [s["id"] for s in sources] if name != "tribunal_appeals" else [rd.RELEASE_2025],
+        }
+    manifest["build_seconds"] = round(time.perf_counter() - started, 2)
+    _atomic_text(json.dumps(manifest, indent=2), out_dir / "manifest.json")
+    load_table.cache_clear()
+    return manifest
+
+
+def _atomic_parquet(df: pd.DataFrame, dest: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, dest)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _atomic_text(text: str, dest: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, dest)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+@lru_cache(maxsize=32)
+def _read(path: str, mtime: float) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+def load_table(name: str, processed: Path | str | None = None) -> pd.DataFrame:
+    """A processed tidy table (a copy, safe to modify). Raises if the build has not run."""
+    if name not in TABLES:
+        raise KeyError(f"unknown table {name!r}; tables: {', '.join(TABLES)}")
+    folder = Path(processed) if processed is not None else processed_dir()
+    path = folder / f"{name}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found; run `send-analysis data build` first")
+    return _read(str(path), path.stat().st_mtime).copy()
+
+
+load_table.cache_clear = _read.cache_clear  # type: ignore[attr-defined]
+
+
+def load_manifest(processed: Path | str | None = None) -> dict:
+    """The manifest written by the last successful build."""
+    folder = Path(processed) if processed is not None else processed_dir()
+    with open(folder / "manifest.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def series(table: str | pd.DataFrame, area_code: str, dim_value: str = "total",
+           processed: Path | str | None = None) -> pd.Series:
+    """One area's values by year for one dimension value (e.g. total plans for LA ``"334"``)."""
+    df = load_table(table, processed) if isinstance(table, str) else table
+    name = table if isinstance(table, str) else None
+    dim = DIMENSION[name] if name else next(c for c in DIMENSION.values() if c in df.columns)
+    sub = df[(df["area_code"] == area_code) & (df[dim] == dim_value)]
+    if sub.empty:
+        raise DataError(f"no rows for area {area_code!r} and {dim} {dim_value!r}",
+                        file=f"{name or 'table'}", expected="an area code present in the table")
+    return sub.set_index("year")["value"].sort_index()
+
+
+def total_plans(area_code: str, processed: Path | str | None = None) -> pd.Series:
+    """Total EHC plans (statements + plans to 2018) at January, by year, for an area."""
+    return series("plans_by_setting", area_code, "total", processed)
+
+
+ENGLAND = "E92000001"
+SETTING_ORDER = tx.SETTINGS
