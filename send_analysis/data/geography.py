@@ -1,12 +1,18 @@
 """LA lookup, names to codes, and consistent series across the boundary changes in the SEN2 series.
 
-Boundary changes inside 2010-2025 (January census years in which the successors first report):
+Boundary changes inside 2010-2025. The councils changed on 1 April; the January SEN2 census
+reports the old LAs once more and the successors from the next January:
 
-- 2019: Bournemouth (837), Poole (836) and Dorset county (835) became Bournemouth, Christchurch
-  and Poole (839) and Dorset (838); Christchurch moved from the county to BCP, so the change is
-  many-to-many and is handled as one group.
-- 2021: Northamptonshire (928) became North (940) and West (941) Northamptonshire.
-- 2023: Cumbria (909) became Cumberland (942) and Westmorland and Furness (943).
+- April 2019: Bournemouth (837), Poole (836) and Dorset county (835) became Bournemouth,
+  Christchurch and Poole (839) and Dorset (838); Christchurch moved from the county to BCP, so the
+  change is many-to-many and is handled as one group. Successors from January 2020.
+- April 2021: Northamptonshire (928) became North (940) and West (941) Northamptonshire.
+  Successors from January 2022.
+- April 2023: Cumbria (909) became Cumberland (942) and Westmorland and Furness (943).
+  Successors from January 2024.
+
+The split year used is always the successors' first year *in the data at hand*, so calendar-year
+event tables (new plans, requests) are handled by the same code.
 
 ``consistent_series(df, "current")`` apportions each predecessor group's history to its
 successors by the successors' shares in their first year of data (``docs/decisions/0002``);
@@ -28,7 +34,7 @@ from send_analysis.paths import raw_path
 
 @dataclass(frozen=True)
 class BoundaryChange:
-    year: int  # first January census year of the successors
+    year: int  # the April the councils changed (the data decide the first successor year)
     predecessors: tuple[str, ...]
     successors: tuple[str, ...]
     group_code: str  # code used for the combined predecessor geography

@@ -478,7 +478,9 @@ def read_2025_tribunals(zip_path: Path) -> pd.DataFrame:
     body = grid.iloc[h + 2:].copy()
     body = body[body[0].str.strip() != ""]
     name, code = body[0].str.strip(), body[1].str.strip()
-    is_england = name.str.lower().str.startswith("england")
+    lowered = name.str.lower()
+    # "England Total" is the national row; "England total excluding suppressed" is a partial one.
+    is_england = lowered.str.startswith("england total") & ~lowered.str.contains("excluding")
     is_la = code.str.fullmatch(r"\d{3}")
     body = body[is_la | is_england]
     name, code = name[body.index], code[body.index]
