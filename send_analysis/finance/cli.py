@@ -1,0 +1,199 @@
+"""Finance commands: ``dsg-plan``, ``scenario`` and ``invest-to-save``.
+
+- ``send-analysis dsg-plan --la 334 --inputs examples/solihull_2021.yaml
+  [--scenario scenarios/x.yaml ...] --xlsx out.xlsx`` writes the DSG management plan workbook
+  (unmitigated, and mitigated by all scenarios combined) and prints the end-of-year positions;
+- ``send-analysis scenario --la 334 [--inputs F] --scenario S.yaml [--scenario ...] --json``
+  prints each scenario's trajectory, savings, payback and NPV, and their combination;
+- ``send-analysis invest-to-save --inputs examples/solihull_2021.yaml --json`` prints the
+  resource proposal's totals, the reserve check and the break-even placement count.
+
+Without ``--inputs`` the public defaults for ``--la`` are used; with it, the file is merged over
+them. Every input and scenario is validated before anything is computed or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from send_analysis.errors import ConfigError
+
+
+def _common(p: argparse.ArgumentParser, la_required: bool = True) -> None:
+    p.add_argument("--la", required=la_required, help="3-digit DfE LA code, e.g. 334")
+    p.add_argument("--inputs", default=None, help="LA finance inputs YAML (docs/finance_inputs.md)")
+
+
+def _projection_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--horizon", type=int, default=5, help="financial years to forecast (default 5)")
+    p.add_argument("--draws", type=int, default=1000, help="simulated placement paths (default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--discount-rate", type=float, default=None,
+                   help="for NPVs (default: the scenario's, else 3.5%%)")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the finance commands to the ``send-analysis`` parser."""
+    p = subparsers.add_parser("dsg-plan", help="DSG management plan workbook (unmitigated and mitigated)")
+    _common(p)
+    p.add_argument("--scenario", action="append", default=[], help="scenario YAML (repeatable)")
+    p.add_argument("--xlsx", required=True, help="workbook to write")
+    _projection_args(p)
+    p.set_defaults(func=cmd_dsg_plan)
+
+    p = subparsers.add_parser("scenario", help="mitigation scenarios: trajectories, savings, payback, NPV")
+    _common(p)
+    p.add_argument("--scenario", action="append", required=True, help="scenario YAML (repeatable)")
+    p.add_argument("--json", action="store_true", help="print JSON (default: a table)")
+    _projection_args(p)
+    p.set_defaults(func=cmd_scenario)
+
+    p = subparsers.add_parser("invest-to-save", help="invest-to-save posts: totals and break-even")
+    _common(p, la_required=False)
+    p.add_argument("--json", action="store_true", help="print JSON (default: text)")
+    p.set_defaults(func=cmd_invest_to_save)
+
+
+def _load(args: argparse.Namespace):
+    from send_analysis.finance.inputs import resolve_inputs
+    from send_analysis.finance.scenarios import load_scenario
+
+    inputs, where = resolve_inputs(str(args.la), args.inputs)
+    files = list(inputs.get("mitigations") or []) + list(getattr(args, "scenario", []) or [])
+    scenarios = [load_scenario(f, first_fy=inputs["first_forecast_year"]) for f in files]
+    return inputs, where, scenarios
+
+
+def _run(args: argparse.Namespace):
+    from send_analysis.finance.model import placement_paths, project_dsg
+    from send_analysis.finance.scenarios import evaluate
+
+    inputs, where, scenarios = _load(args)
+    if args.horizon < 1 or args.draws < 1:
+        raise ConfigError("--horizon and --draws must be at least 1")
+    paths = placement_paths(inputs, horizon=args.horizon, n_draws=args.draws, seed=args.seed)
+    unmitigated = project_dsg(inputs, paths)
+    results = []
+    if scenarios:
+        if len(scenarios) > 1:
+            results += [evaluate(inputs, paths, [s], discount_rate=args.discount_rate) for s in scenarios]
+        results.append(evaluate(inputs, paths, scenarios, discount_rate=args.discount_rate,
+                                name="All scenarios combined" if len(scenarios) > 1 else None))
+    return inputs, where, unmitigated, results
+
+
+def _positions(p) -> list[dict]:
+    s = p.summary_frame()
+    return [{"financial_year": fy, "income": round(s.loc[fy, "income_total"]),
+             "expenditure": round(s.loc[fy, "expenditure_total"]),
+             "in_year": round(s.loc[fy, "in_year_mean"]), "cumulative": round(s.loc[fy, "cumulative_mean"]),
+             "cumulative_p10": round(s.loc[fy, "cumulative_p10"]),
+             "cumulative_p90": round(s.loc[fy, "cumulative_p90"])} for fy in s.index]
+
+
+def cmd_dsg_plan(args: argparse.Namespace) -> int:
+    from send_analysis.finance.export import write_dsg_plan
+
+    inputs, where, unmitigated, results = _run(args)
+    path = write_dsg_plan(args.xlsx, inputs, unmitigated, results, inputs_file=where)
+    frame = pd.DataFrame(_positions(unmitigated)).set_index("financial_year")
+    print(f"DSG High Needs Block, LA {inputs['la_code']} ({where}); £, negative = deficit")
+    print("Unmitigated:")
+    print(frame.to_string())
+    if results:
+        print(f"Mitigated ({results[-1].name}):")
+        print(pd.DataFrame(_positions(results[-1].mitigated)).set_index("financial_year").to_string())
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_scenario(args: argparse.Namespace) -> int:
+    inputs, where, unmitigated, results = _run(args)
+    doc = {
+        "la_code": str(inputs["la_code"]), "inputs": where,
+        "unmitigated": _positions(unmitigated),
+        "scenarios": [r.to_dict() for r in results],
+    }
+    if args.json:
+        json.dump(doc, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"LA {inputs['la_code']} ({where}); £, negative = deficit")
+    for r in results:
+        print(f"\n{r.name}: payback {r.payback_year() or 'not within the horizon'}, "
+              f"NPV £{r.npv():,.0f} at {r.discount_rate:.1%}")
+        print(r.table()[["savings", "investment", "net_benefit", "unmitigated_cumulative",
+                         "mitigated_cumulative"]].round(0).to_string())
+    return 0
+
+
+def _jsonable(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def cmd_invest_to_save(args: argparse.Namespace) -> int:
+    from send_analysis.finance.inputs import load_inputs, merge_inputs, validate_inputs
+    from send_analysis.finance.invest_to_save import summary
+
+    if args.inputs is None and args.la is None:
+        raise ConfigError("give --inputs FILE (with an invest_to_save block) or --la")
+    if args.inputs is not None:
+        inputs = load_inputs(args.inputs, partial=True)
+        if "unit_costs" not in inputs and args.la:
+            from send_analysis.finance.defaults import default_inputs
+
+            inputs = merge_inputs(default_inputs(str(args.la)), inputs)
+            validate_inputs(inputs, source=f"{args.inputs} merged over the public defaults", partial=True)
+    else:
+        from send_analysis.finance.inputs import resolve_inputs
+
+        inputs, _ = resolve_inputs(str(args.la), None)
+    if not inputs.get("invest_to_save"):
+        raise ConfigError(f"file {args.inputs or 'public defaults'}: key 'invest_to_save': missing")
+    doc = _jsonable(summary(inputs))
+    if args.json:
+        json.dump(doc, sys.stdout, indent=2)
+        print()
+        return 0
+    print(_text(doc))
+    return 0
+
+
+def _text(doc: dict) -> str:
+    lines = [f"Invest-to-save posts, LA {doc['la_code']} (£)"]
+    for funding, by_year in doc["totals"].items():
+        lines.append(f"  {funding:8s} " + "  ".join(f"{y}: {v:,.0f}" for y, v in by_year.items()))
+    r = doc["reserve"]
+    lines.append(f"  reserve request: computed £{r['reserve_computed']:,.0f} over {', '.join(r['reserve_years'])}"
+                 f"; stated {r['reserve_stated']}; matches: {r['reserve_matches']}")
+    if "ongoing_year" in r:
+        lines.append(f"  on-going from {r['ongoing_year']}: computed £{r['ongoing_computed']:,.0f}; "
+                     f"stated £{r['ongoing_stated']:,.0f}; matches: {r['ongoing_matches']}")
+    for row in doc.get("printed_rows", []):
+        lines.append(f"  printed row {row['printed_label']!r} holds the {row['matches_funding']} sums"
+                     f" (label agrees: {row['label_agrees']})")
+    for fy, be in (doc.get("break_even") or {}).items():
+        lines.append(f"  {fy}: DSG cost £{be['dsg_cost']:,.0f}; break-even {be['break_even_net']} independent "
+                     f"placements stepped down to state special (→ {be['break_even_net_whole']}), "
+                     f"{be['break_even_gross']} avoided outright (→ {be['break_even_gross_whole']})")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a finance command on its own (the package CLI is ``send-analysis``)."""
+    parser = argparse.ArgumentParser(prog="send-analysis-finance")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)

@@ -1,0 +1,464 @@
+"""The LA finance inputs file: load, validate, merge (schema: ``docs/finance_inputs.md``).
+
+Every error is a :class:`~send_analysis.errors.ConfigError` naming the file and the dotted key
+(``unit_costs.by_setting_group.special_indep_nm``); all problems found in one pass are listed
+together so that an officer can fix the file in one go. Validation never writes anything.
+
+Merging (:func:`merge_inputs`): the user's file overrides any key of the public defaults. Nested
+sections merge key by key, but a *table* the user gives (a year series such as
+``income.hnb_allocation``, the ``other_expenditure`` lines, the ``invest_to_save`` block, the
+``high_cost_tail``, the ``mitigations`` list) replaces the default table whole, so that one series
+never mixes two sources and a user's expenditure lines are never double-counted against public
+lines under other names. A key set to ``null`` in the user's file removes the default.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from send_analysis.data.taxonomy import SETTING_GROUPS as _TAXONOMY_GROUPS
+from send_analysis.errors import ConfigError
+from send_analysis.finance.years import fy_label, fy_start, is_fy_label
+
+#: The setting groups of docs/tables.md, in display order.
+SETTING_GROUPS: tuple[str, ...] = tuple(_TAXONOMY_GROUPS)
+
+#: Dotted keys whose value is replaced whole (not merged key by key) by a user's file.
+REPLACE_WHOLE: frozenset[str] = frozenset(
+    {
+        "income.hnb_allocation",
+        "income.block_transfers",
+        "other_expenditure",
+        "high_cost_tail",
+        "invest_to_save",
+        "mitigations",
+    }
+)
+
+TOP_LEVEL_KEYS: frozenset[str] = frozenset(
+    {
+        "la_code", "la_name", "first_forecast_year", "income", "opening_balance", "unit_costs",
+        "high_cost_tail", "other_expenditure", "mitigations", "sources", "invest_to_save", "notes",
+        "description",
+    }
+)
+
+#: Largest plausible annual rate (growth, inflation), as a fraction: catches 3 written for 3%.
+MAX_RATE: float = 0.5
+
+_ONGOING_RE = re.compile(r"^ongoing_from_\d{4}_\d{2}$")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (e.g. a year listed twice)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice (first on line {seen[key] + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: str | Path) -> dict:
+    """Read a YAML mapping, refusing duplicate keys; errors name the file and line."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"file {path}: not valid YAML: {exc}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"file {path}: expected a mapping of keys at the top level")
+    return data
+
+
+class Problems:
+    """Collects validation problems as (dotted key, message) and raises them together."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append((key, message))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        lines = [f"key {key!r}: {msg}" for key, msg in self.items]
+        if len(lines) == 1:
+            raise ConfigError(f"file {self.source}: {lines[0]}")
+        raise ConfigError(f"file {self.source}: {len(lines)} problems:\n  " + "\n  ".join(lines))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_money(p: Problems, key: str, value: object, allow_negative: bool = False) -> bool:
+    """A finite number of pounds; negative only where allowed (balances, transfers)."""
+    if not _is_number(value):
+        p.add(key, f"expected an amount in pounds, got {value!r}")
+        return False
+    if value < 0 and not allow_negative:
+        p.add(key, f"expected a cost of 0 or more, got {value!r}")
+        return False
+    return True
+
+
+def check_rate(p: Problems, key: str, value: object) -> bool:
+    """An annual rate as a fraction between -0.5 and 0.5 (0.03 means 3%)."""
+    if not _is_number(value) or not -MAX_RATE <= value <= MAX_RATE:
+        p.add(key, f"expected an annual rate as a fraction between -{MAX_RATE} and {MAX_RATE} "
+                   f"(0.03 for 3%), got {value!r}")
+        return False
+    return True
+
+
+def check_share(p: Problems, key: str, value: object) -> bool:
+    """A share between 0 and 1 (0-100%)."""
+    if not _is_number(value) or not 0 <= value <= 1:
+        p.add(key, f"expected a share between 0 and 1 (0-100%), got {value!r}")
+        return False
+    return True
+
+
+def check_count(p: Problems, key: str, value: object) -> bool:
+    """A count of 0 or more (may be fractional: placement-years)."""
+    if not _is_number(value) or value < 0:
+        p.add(key, f"expected a number of 0 or more, got {value!r}")
+        return False
+    return True
+
+
+def check_fy(p: Problems, key: str, value: object) -> bool:
+    """A financial year label ``"2021-22"``."""
+    if not is_fy_label(value):
+        p.add(key, f"expected a financial year like '2021-22', got {value!r}")
+        return False
+    return True
+
+
+def check_year_series(
+    p: Problems, key: str, value: object, *, allow_negative: bool = False, contiguous: bool = True
+) -> bool:
+    """A mapping financial year -> pounds, with well-formed, distinct, gap-free years."""
+    if not isinstance(value, Mapping):
+        p.add(key, f"expected a mapping of financial year to pounds, got {value!r}")
+        return False
+    ok = True
+    starts: list[int] = []
+    for year, amount in value.items():
+        if not check_fy(p, f"{key}.{year}", year):
+            ok = False
+            continue
+        starts.append(fy_start(year))
+        ok &= check_money(p, f"{key}.{year}", amount, allow_negative=allow_negative)
+    if ok and contiguous and starts:
+        missing = sorted(set(range(min(starts), max(starts) + 1)) - set(starts))
+        if missing:
+            p.add(key, "missing financial year(s) " + ", ".join(fy_label(y) for y in missing)
+                  + " between the first and last year given")
+            ok = False
+    return ok
+
+
+def check_keys(p: Problems, key: str, value: Mapping, allowed: frozenset[str] | set[str]) -> None:
+    """Report keys not in ``allowed``."""
+    for k in value:
+        if k not in allowed:
+            where = f"{key}.{k}" if key else str(k)
+            p.add(where, f"unknown key (expected one of {', '.join(sorted(allowed))})")
+
+
+def _section(p: Problems, d: Mapping, key: str, required: bool, prefix: str = "") -> Mapping | None:
+    if key not in d or d[key] is None:
+        if required:
+            p.add(prefix + key, "missing")
+        return None
+    value = d[key]
+    if not isinstance(value, Mapping):
+        p.add(prefix + key, f"expected a mapping, got {value!r}")
+        return None
+    return value
+
+
+def _validate_income(p: Problems, d: Mapping, partial: bool) -> None:
+    inc = _section(p, d, "income", not partial)
+    if inc is None:
+        return
+    check_keys(p, "income", inc, {"hnb_allocation", "growth_rate", "block_transfers"})
+    if "hnb_allocation" in inc:
+        alloc = inc["hnb_allocation"]
+        if check_year_series(p, "income.hnb_allocation", alloc) and not alloc:
+            p.add("income.hnb_allocation", "expected at least one financial year")
+    elif not partial:
+        p.add("income.hnb_allocation", "missing")
+    if "growth_rate" in inc:
+        check_rate(p, "income.growth_rate", inc["growth_rate"])
+    elif not partial:
+        p.add("income.growth_rate", "missing")
+    if inc.get("block_transfers"):
+        check_year_series(p, "income.block_transfers", inc["block_transfers"], allow_negative=True,
+                          contiguous=False)
+
+
+def _validate_opening(p: Problems, d: Mapping, partial: bool) -> None:
+    ob = _section(p, d, "opening_balance", not partial)
+    if ob is None:
+        return
+    check_keys(p, "opening_balance", ob, {"financial_year", "cumulative", "in_year"})
+    for k in ("financial_year", "cumulative"):
+        if k not in ob and not partial:
+            p.add(f"opening_balance.{k}", "missing")
+    if "financial_year" in ob:
+        check_fy(p, "opening_balance.financial_year", ob["financial_year"])
+    for k in ("cumulative", "in_year"):
+        if k in ob and ob[k] is not None:
+            check_money(p, f"opening_balance.{k}", ob[k], allow_negative=True)
+
+
+def _validate_unit_costs(p: Problems, d: Mapping, partial: bool) -> None:
+    uc = _section(p, d, "unit_costs", not partial)
+    if uc is None:
+        return
+    check_keys(p, "unit_costs", uc, {"price_year", "inflation", "by_setting_group"})
+    if "price_year" in uc:
+        check_fy(p, "unit_costs.price_year", uc["price_year"])
+    elif not partial:
+        p.add("unit_costs.price_year", "missing")
+    if "inflation" in uc:
+        check_rate(p, "unit_costs.inflation", uc["inflation"])
+    elif not partial:
+        p.add("unit_costs.inflation", "missing")
+    groups = _section(p, uc, "by_setting_group", not partial, prefix="unit_costs.")
+    if groups is None:
+        return
+    for g, cost in groups.items():
+        key = f"unit_costs.by_setting_group.{g}"
+        if g not in SETTING_GROUPS:
+            p.add(key, f"unknown setting group (expected one of {', '.join(SETTING_GROUPS)})")
+            continue
+        check_money(p, key, cost)
+    if not partial:
+        for g in SETTING_GROUPS:
+            if g not in groups:
+                p.add(f"unit_costs.by_setting_group.{g}", "missing: every setting group needs a unit cost")
+
+
+def _validate_tail(p: Problems, d: Mapping) -> None:
+    tail = _section(p, d, "high_cost_tail", False)
+    if tail is None:
+        return
+    check_keys(p, "high_cost_tail", tail, {"threshold", "placements", "average_cost"})
+    for k in ("threshold", "placements", "average_cost"):
+        if k not in tail:
+            p.add(f"high_cost_tail.{k}", "missing")
+    if "threshold" in tail:
+        check_money(p, "high_cost_tail.threshold", tail["threshold"])
+    if "placements" in tail:
+        check_count(p, "high_cost_tail.placements", tail["placements"])
+    if "average_cost" in tail:
+        check_money(p, "high_cost_tail.average_cost", tail["average_cost"])
+
+
+def _validate_other(p: Problems, d: Mapping) -> None:
+    other = _section(p, d, "other_expenditure", False)
+    if other is None:
+        return
+    for name, line in other.items():
+        key = f"other_expenditure.{name}"
+        if not isinstance(line, Mapping):
+            p.add(key, f"expected {{amount: ..., growth: ...}}, got {line!r}")
+            continue
+        check_keys(p, key, line, {"amount", "growth"})
+        if "amount" not in line:
+            p.add(f"{key}.amount", "missing")
+        else:
+            check_money(p, f"{key}.amount", line["amount"])
+        check_rate(p, f"{key}.growth", line.get("growth", 0.0))
+
+
+def validate_invest_to_save(p: Problems, block: object, key: str = "invest_to_save") -> None:
+    """Check an ``invest_to_save`` block: posts with funding ``dsg``/``council`` and year costs."""
+    if not isinstance(block, Mapping):
+        p.add(key, f"expected a mapping, got {block!r}")
+        return
+    allowed = {"posts", "reserve_request", "source", "notes"}
+    for k in block:
+        if k not in allowed and not _ONGOING_RE.match(str(k)):
+            p.add(f"{key}.{k}", "unknown key (expected posts, reserve_request, "
+                                "ongoing_from_YYYY_YY, source, notes)")
+    for k, v in block.items():
+        if k == "reserve_request" or _ONGOING_RE.match(str(k)):
+            check_money(p, f"{key}.{k}", v)
+    posts = block.get("posts")
+    if not isinstance(posts, list) or not posts:
+        p.add(f"{key}.posts", "expected a list of posts")
+        return
+    for i, post in enumerate(posts):
+        pk = f"{key}.posts[{i}]"
+        if not isinstance(post, Mapping):
+            p.add(pk, f"expected a mapping, got {post!r}")
+            continue
+        check_keys(p, pk, post, {"name", "funding", "category", "costs", "notes"})
+        if not isinstance(post.get("name"), str) or not post.get("name"):
+            p.add(f"{pk}.name", "missing")
+        if post.get("funding") not in ("dsg", "council"):
+            p.add(f"{pk}.funding", f"expected 'dsg' or 'council', got {post.get('funding')!r}")
+        if "costs" not in post:
+            p.add(f"{pk}.costs", "missing")
+        else:
+            check_year_series(p, f"{pk}.costs", post["costs"])
+
+
+def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False) -> dict:
+    """Validate an inputs mapping; return a deep copy. Raises ``ConfigError`` naming ``source``.
+
+    ``partial=True`` checks only the keys present (a user's override file before it is merged over
+    the defaults); ``partial=False`` also requires every key the model needs, and checks that the
+    opening balance is for the year before ``first_forecast_year`` and that the HNB allocation
+    reaches the first forecast year or the year before it.
+    """
+    p = Problems(source)
+    if not isinstance(d, Mapping):
+        p.add("<top>", "expected a mapping")
+        p.raise_if_any()
+    check_keys(p, "", d, TOP_LEVEL_KEYS)
+    if "la_code" in d:
+        if not isinstance(d["la_code"], str | int) or not str(d["la_code"]).strip():
+            p.add("la_code", f"expected a 3-digit DfE code, got {d['la_code']!r}")
+    elif not partial:
+        p.add("la_code", "missing")
+    if "first_forecast_year" in d:
+        check_fy(p, "first_forecast_year", d["first_forecast_year"])
+    elif not partial:
+        p.add("first_forecast_year", "missing")
+    _validate_income(p, d, partial)
+    _validate_opening(p, d, partial)
+    _validate_unit_costs(p, d, partial)
+    _validate_tail(p, d)
+    _validate_other(p, d)
+    if d.get("mitigations") is not None:
+        mit = d["mitigations"]
+        if not isinstance(mit, list) or not all(isinstance(m, str) for m in mit):
+            p.add("mitigations", f"expected a list of scenario file paths, got {mit!r}")
+    if d.get("sources") is not None and not isinstance(d["sources"], Mapping):
+        p.add("sources", "expected a mapping of dotted key to source text")
+    if d.get("invest_to_save") is not None:
+        validate_invest_to_save(p, d["invest_to_save"])
+    p.raise_if_any()
+    if not partial:
+        _check_years_fit(p, d)
+        p.raise_if_any()
+    out = copy.deepcopy(dict(d))
+    out["la_code"] = str(out["la_code"]) if "la_code" in out else out.get("la_code")
+    return out
+
+
+def _check_years_fit(p: Problems, d: Mapping) -> None:
+    """Cross-key checks on a complete inputs mapping."""
+    first = fy_start(d["first_forecast_year"])
+    ob_year = fy_start(d["opening_balance"]["financial_year"])
+    if ob_year != first - 1:
+        p.add("opening_balance.financial_year",
+              f"must be the year before first_forecast_year ({fy_label(first - 1)}), "
+              f"got {d['opening_balance']['financial_year']}")
+    alloc_years = [fy_start(y) for y in d["income"]["hnb_allocation"]]
+    if max(alloc_years) < first - 1:
+        p.add("income.hnb_allocation",
+              f"last year given ({fy_label(max(alloc_years))}) is more than one year before "
+              f"first_forecast_year ({d['first_forecast_year']}); growth would be extrapolated "
+              "over years that are already known")
+
+
+def load_inputs(path: str | Path, partial: bool = False) -> dict:
+    """Read and validate an inputs YAML file (see :func:`validate_inputs`)."""
+    return validate_inputs(read_yaml(path), source=str(path), partial=partial)
+
+
+def merge_inputs(default: Mapping, override: Mapping, _prefix: str = "") -> dict:
+    """The default inputs with every key of ``override`` applied (see module docstring).
+
+    Pure: neither argument is changed.
+    """
+    out = copy.deepcopy(dict(default))
+    for key, value in override.items():
+        dotted = f"{_prefix}{key}"
+        if value is None:
+            out.pop(key, None)
+        elif (
+            isinstance(value, Mapping)
+            and isinstance(out.get(key), Mapping)
+            and dotted not in REPLACE_WHOLE
+        ):
+            out[key] = merge_inputs(out[key], value, _prefix=f"{dotted}.")
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def flatten(d: Mapping, prefix: str = "") -> dict[str, object]:
+    """Flatten nested mappings to ``{dotted.key: value}`` (lists kept as values)."""
+    out: dict[str, object] = {}
+    for key, value in d.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            out.update(flatten(value, f"{dotted}."))
+        else:
+            out[dotted] = value
+    return out
+
+
+def resolve_inputs(la_code: str, inputs_file: str | Path | None = None) -> tuple[dict, str]:
+    """The inputs for an LA: public defaults, with the LA's own file merged over them if given.
+
+    Returns ``(inputs, description of where they came from)``. When the public defaults cannot
+    be built (tables not built, LA without public figures) an LA's *complete* file is used on its
+    own; without a file the error is raised. The result is validated as complete.
+    """
+    from send_analysis.errors import SendAnalysisError
+
+    default: dict | None = None
+    default_error: Exception | None = None
+    try:
+        from send_analysis.finance.defaults import default_inputs
+
+        default = default_inputs(str(la_code))
+    except (ImportError, SendAnalysisError, FileNotFoundError) as exc:
+        default_error = exc
+    if inputs_file is None:
+        if default is None:
+            raise ConfigError(f"no inputs file given and the public defaults for LA {la_code} "
+                              f"could not be built: {default_error}")
+        return validate_inputs(default, source=f"public defaults for LA {la_code}"), \
+            f"public defaults for LA {la_code}"
+    user = load_inputs(inputs_file, partial=True)
+    if "la_code" in user and str(user["la_code"]) != str(la_code):
+        raise ConfigError(f"file {inputs_file}: key 'la_code': the file is for LA {user['la_code']}, "
+                          f"not LA {la_code}")
+    if default is None:
+        return validate_inputs(user, source=str(inputs_file)), f"{inputs_file} (public defaults unavailable)"
+    merged = merge_inputs(default, user)
+    return (validate_inputs(merged, source=f"{inputs_file} merged over the public defaults"),
+            f"{inputs_file} merged over public defaults for LA {la_code}")

@@ -1,0 +1,415 @@
+"""Placement spend, High Needs Block income and the DSG balance, draw by draw.
+
+The model (decision record ``docs/decisions/0046-dsg-balance-model.md``):
+
+- placements by setting group come in as simulated paths by January census year (one frame per
+  draw, ``send_analysis.demand.simulate_paths``) and are turned into financial years by the rule
+  in :mod:`send_analysis.finance.years`;
+- expenditure line for each setting group = placements x unit cost, the unit cost inflated from
+  the price year at ``unit_costs.inflation`` a year;
+- the high-cost tail (placements above a threshold) is taken out of ``special_indep_nm`` and
+  costed at its own average cost, inflated the same way; its count is held constant;
+- other lines (SEN support services, hospital education, ...) grow at their own rate from the
+  price year;
+- income = HNB allocation (the years given, then ``growth_rate`` a year after the last one) plus
+  block transfers;
+- in-year balance = income - expenditure; cumulative = opening cumulative balance + the running
+  sum of in-year balances (negative = deficit).
+
+Every draw of placements gives a draw of expenditure and balances, so the spread of the
+cumulative balance carries the demand uncertainty (a fan chart). The assumptions the sensitivity
+analysis varies (:class:`Assumptions`) may be scalars or one value per draw.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from send_analysis.data.taxonomy import GROUP_LABELS, GROUP_OF
+from send_analysis.errors import ConfigError, DataError
+from send_analysis.finance.inputs import SETTING_GROUPS
+from send_analysis.finance.years import census_to_financial_years, fy_label, fy_start
+
+#: Quantiles reported in summaries (10th, 50th, 90th percentiles).
+QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
+
+PATH_COLUMNS: tuple[str, ...] = ("year", "setting_group", "draw", "plans")
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Assumptions the sensitivity analysis varies; ``None`` means "as in the inputs".
+
+    Each may be a scalar or an array with one value per draw.
+
+    - ``demand_growth``: multiplies each group's change in placements since the first forecast
+      year (1.0 = as forecast; 1.2 = 20% more growth);
+    - ``inflation``: annual unit-cost inflation (replaces ``unit_costs.inflation``);
+    - ``income_growth``: HNB growth after the last allocation given (replaces ``income.growth_rate``);
+    - ``delivery``: share of each mitigation's placement effect that is delivered (costs are paid
+      in full whatever is delivered).
+    """
+
+    demand_growth: float | np.ndarray = 1.0
+    inflation: float | np.ndarray | None = None
+    income_growth: float | np.ndarray | None = None
+    delivery: float | np.ndarray = 1.0
+
+
+#: The assumptions as given in the inputs (no override).
+AS_GIVEN = Assumptions()
+
+
+def _per_draw(value: float | np.ndarray, n_draws: int) -> np.ndarray:
+    """A scalar, or one value per draw, shaped ``(n_draws, 1)`` to broadcast over years."""
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        return np.full((n_draws, 1), float(arr))
+    if arr.shape != (n_draws,):
+        raise ValueError(f"expected a scalar or {n_draws} values (one per draw), got shape {arr.shape}")
+    return arr.reshape(n_draws, 1)
+
+
+def growth_factors(rate: float | np.ndarray, fys: list[str], base_fy: str, n_draws: int) -> np.ndarray:
+    """``(1 + rate) ** (years since base_fy)`` for each draw and financial year."""
+    t = np.array([fy_start(y) - fy_start(base_fy) for y in fys], dtype=float)
+    return (1.0 + _per_draw(rate, n_draws)) ** t[None, :]
+
+
+@dataclass
+class PlacementState:
+    """Placements by line for each draw and financial year, with each line's cost per placement.
+
+    ``placements[line]`` and ``unit_costs[line]`` are arrays ``(n_draws, n_fys)``. Lines are the
+    setting groups, plus ``high_cost_tail``, plus provision that mitigations add (a new school's
+    places). ``labels`` are the names shown in tables.
+    """
+
+    fys: list[str]
+    draws: np.ndarray
+    placements: dict[str, np.ndarray]
+    unit_costs: dict[str, np.ndarray]
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_draws(self) -> int:
+        return len(self.draws)
+
+    def copy(self) -> PlacementState:
+        return PlacementState(
+            list(self.fys), self.draws.copy(),
+            {k: v.copy() for k, v in self.placements.items()},
+            {k: v.copy() for k, v in self.unit_costs.items()}, dict(self.labels),
+        )
+
+    def fy_index(self, label: str) -> int:
+        return self.fys.index(label)
+
+    def spend(self) -> dict[str, np.ndarray]:
+        """Expenditure on each placement line: placements x unit cost."""
+        return {k: self.placements[k] * self.unit_costs[k] for k in self.placements}
+
+
+def check_paths(paths: pd.DataFrame, source: str = "placement paths") -> pd.DataFrame:
+    """Check the placement paths contract; return the frame with the expected dtypes."""
+    missing = [c for c in PATH_COLUMNS if c not in paths.columns]
+    if missing:
+        raise DataError(f"missing column(s) {missing}", file=source,
+                        expected="columns year, setting_group, draw, plans")
+    unknown = sorted(set(paths["setting_group"]) - set(SETTING_GROUPS))
+    if unknown:
+        raise DataError(f"unknown setting group(s) {unknown}", file=source, column="setting_group",
+                        expected=", ".join(SETTING_GROUPS))
+    if paths["plans"].isna().any() or (paths["plans"] < 0).any():
+        raise DataError("plans must be 0 or more and not missing", file=source, column="plans")
+    if paths.duplicated(["year", "setting_group", "draw"]).any():
+        raise DataError("a (year, setting_group, draw) appears twice", file=source)
+    out = paths[list(PATH_COLUMNS)].copy()
+    out["year"] = out["year"].astype(int)
+    out["draw"] = out["draw"].astype(int)
+    out["plans"] = out["plans"].astype(float)
+    return out
+
+
+def forecast_years(paths: pd.DataFrame, first_fy: str, last_fy: str | None = None) -> list[str]:
+    """Financial years from ``first_fy`` that the census years in ``paths`` cover (both Januaries)."""
+    census = set(int(y) for y in paths["year"].unique())
+    years: list[str] = []
+    y = fy_start(first_fy)
+    while y in census and y + 1 in census and (last_fy is None or y <= fy_start(last_fy)):
+        years.append(fy_label(y))
+        y += 1
+    if not years:
+        raise DataError(
+            f"the placement paths do not cover the first forecast year {first_fy}: it needs the "
+            f"January {fy_start(first_fy)} and January {fy_start(first_fy) + 1} counts, the paths "
+            f"hold census years {sorted(census)}", file="placement paths", column="year")
+    return years
+
+
+def placements_by_fy(paths: pd.DataFrame, fys: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Placements by setting group as ``(n_draws, n_fys)`` arrays (groups absent are zero)."""
+    fy_frame = census_to_financial_years(paths, value="plans")
+    fy_frame = fy_frame[fy_frame["financial_year"].isin(fys)]
+    draws = np.sort(paths["draw"].unique())
+    out: dict[str, np.ndarray] = {}
+    for g in SETTING_GROUPS:
+        sub = fy_frame[fy_frame["setting_group"] == g]
+        wide = sub.pivot(index="draw", columns="financial_year", values="plans")
+        wide = wide.reindex(index=draws, columns=fys).fillna(0.0)
+        out[g] = wide.to_numpy(dtype=float)
+    return draws, out
+
+
+def baseline_state(
+    inputs: Mapping, paths: pd.DataFrame, assumptions: Assumptions = AS_GIVEN,
+    last_fy: str | None = None,
+) -> PlacementState:
+    """Unmitigated placements and unit costs from the inputs and the placement paths."""
+    paths = check_paths(paths)
+    fys = forecast_years(paths, inputs["first_forecast_year"], last_fy)
+    draws, groups = placements_by_fy(paths, fys)
+    n = len(draws)
+    factor = _per_draw(assumptions.demand_growth, n)
+    groups = {g: arr[:, :1] + factor * (arr - arr[:, :1]) for g, arr in groups.items()}
+    groups = {g: np.clip(arr, 0.0, None) for g, arr in groups.items()}
+    uc = inputs["unit_costs"]
+    inflation = uc["inflation"] if assumptions.inflation is None else assumptions.inflation
+    infl = growth_factors(inflation, fys, uc["price_year"], n)
+    unit_costs = {g: float(uc["by_setting_group"][g]) * infl for g in SETTING_GROUPS}
+    labels = {g: f"Placements: {GROUP_LABELS.get(g, g)}" for g in SETTING_GROUPS}
+    tail = inputs.get("high_cost_tail")
+    if tail and float(tail["placements"]) > 0:
+        count = float(tail["placements"])
+        available = groups["special_indep_nm"]
+        taken = np.minimum(available, count)
+        groups["special_indep_nm"] = available - taken
+        groups["high_cost_tail"] = taken
+        unit_costs["high_cost_tail"] = float(tail["average_cost"]) * infl
+        labels["high_cost_tail"] = (
+            f"High-cost placements (above £{float(tail['threshold']):,.0f})")
+    return PlacementState(fys, draws, groups, unit_costs, labels)
+
+
+def income_lines(inputs: Mapping, fys: list[str], n_draws: int,
+                 income_growth: float | np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """HNB allocation (given years, then grown) and block transfers, ``(n_draws, n_fys)``."""
+    inc = inputs["income"]
+    alloc = {k: float(v) for k, v in inc["hnb_allocation"].items()}
+    growth = inc["growth_rate"] if income_growth is None else income_growth
+    last = max(alloc, key=fy_start)
+    grown = float(alloc[last]) * growth_factors(growth, fys, last, n_draws)
+    hnb = np.where(
+        np.array([y in alloc for y in fys])[None, :],
+        np.array([alloc.get(y, np.nan) for y in fys])[None, :],
+        grown,
+    )
+    transfers = inc.get("block_transfers") or {}
+    bt = np.tile(np.array([float(transfers.get(y, 0.0)) for y in fys]), (n_draws, 1))
+    return {"hnb_allocation": hnb, "block_transfers": bt}
+
+
+def other_lines(inputs: Mapping, fys: list[str], n_draws: int) -> dict[str, np.ndarray]:
+    """Lines not driven by plan counts: amount at price-year prices grown at each line's rate."""
+    price_year = inputs["unit_costs"]["price_year"]
+    out: dict[str, np.ndarray] = {}
+    for name, line in (inputs.get("other_expenditure") or {}).items():
+        out[f"other.{name}"] = float(line["amount"]) * growth_factors(
+            float(line.get("growth", 0.0)), fys, price_year, n_draws)
+    return out
+
+
+@dataclass
+class DSGProjection:
+    """Income, expenditure by line and the DSG balance for each draw and financial year.
+
+    Arrays are ``(n_draws, n_fys)``; money in £; balances negative = deficit.
+    ``outside_dsg`` holds mitigation costs paid from the council's budget or capital: they are
+    part of a scenario's investment but not of the DSG balance.
+    """
+
+    label: str
+    la_code: str
+    fys: list[str]
+    draws: np.ndarray
+    opening_fy: str
+    opening_cumulative: float
+    income: dict[str, np.ndarray]
+    expenditure: dict[str, np.ndarray]
+    placements: dict[str, np.ndarray]
+    line_labels: dict[str, str] = field(default_factory=dict)
+    outside_dsg: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def income_total(self) -> np.ndarray:
+        return sum(self.income.values(), np.zeros((len(self.draws), len(self.fys))))
+
+    @property
+    def expenditure_total(self) -> np.ndarray:
+        return sum(self.expenditure.values(), np.zeros((len(self.draws), len(self.fys))))
+
+    @property
+    def in_year(self) -> np.ndarray:
+        """In-year balance, income - expenditure (negative = overspend)."""
+        return self.income_total - self.expenditure_total
+
+    @property
+    def cumulative(self) -> np.ndarray:
+        """Cumulative balance at 31 March of each year (negative = deficit)."""
+        return self.opening_cumulative + np.cumsum(self.in_year, axis=1)
+
+    def label_of(self, line: str) -> str:
+        return self.line_labels.get(line, line)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per financial year: income and expenditure lines (means), totals, and the
+        in-year and cumulative balance (mean and 10/50/90th percentiles across draws)."""
+        data: dict[str, np.ndarray] = {}
+        for name, arr in self.income.items():
+            data[f"income.{name}"] = arr.mean(axis=0)
+        data["income_total"] = self.income_total.mean(axis=0)
+        for name, arr in self.expenditure.items():
+            data[f"expenditure.{name}"] = arr.mean(axis=0)
+        data["expenditure_total"] = self.expenditure_total.mean(axis=0)
+        for what, arr in (("in_year", self.in_year), ("cumulative", self.cumulative)):
+            data[f"{what}_mean"] = arr.mean(axis=0)
+            for q in QUANTILES:
+                data[f"{what}_p{round(q * 100)}"] = np.quantile(arr, q, axis=0)
+        frame = pd.DataFrame(data, index=pd.Index(self.fys, name="financial_year"))
+        return frame
+
+    def placements_frame(self) -> pd.DataFrame:
+        """Mean placements by line and financial year (financial-year equivalents)."""
+        return pd.DataFrame({k: v.mean(axis=0) for k, v in self.placements.items()},
+                            index=pd.Index(self.fys, name="financial_year"))
+
+    def draws_frame(self) -> pd.DataFrame:
+        """Long frame: draw, financial_year, in_year, cumulative (for fan charts and exports)."""
+        n, m = self.in_year.shape
+        return pd.DataFrame({
+            "draw": np.repeat(self.draws, m),
+            "financial_year": np.tile(self.fys, n),
+            "in_year": self.in_year.ravel(),
+            "cumulative": self.cumulative.ravel(),
+        })
+
+    def horizon_cumulative(self) -> np.ndarray:
+        """Cumulative balance at the end of the last year, one value per draw."""
+        return self.cumulative[:, -1]
+
+
+def project_from_state(
+    inputs: Mapping, state: PlacementState, label: str,
+    extra_expenditure: Mapping[str, np.ndarray] | None = None,
+    outside_dsg: Mapping[str, np.ndarray] | None = None,
+    extra_labels: Mapping[str, str] | None = None,
+    assumptions: Assumptions = AS_GIVEN,
+) -> DSGProjection:
+    """Build the DSG projection for a placement state plus any extra DSG-funded lines."""
+    n = state.n_draws
+    income = income_lines(inputs, state.fys, n, assumptions.income_growth)
+    expenditure: dict[str, np.ndarray] = {}
+    labels: dict[str, str] = {}
+    for key, arr in state.spend().items():
+        expenditure[f"placements.{key}"] = arr
+        labels[f"placements.{key}"] = state.labels.get(key, key)
+    for key, arr in other_lines(inputs, state.fys, n).items():
+        expenditure[key] = arr
+        labels[key] = key.split(".", 1)[1].replace("_", " ").capitalize()
+    for key, arr in (extra_expenditure or {}).items():
+        expenditure[key] = np.broadcast_to(arr, (n, len(state.fys))).astype(float)
+    labels.update(extra_labels or {})
+    labels.update({"hnb_allocation": "High Needs Block allocation",
+                   "block_transfers": "Block transfers (in + / out -)"})
+    ob = inputs["opening_balance"]
+    return DSGProjection(
+        label=label, la_code=str(inputs.get("la_code", "")), fys=list(state.fys),
+        draws=state.draws, opening_fy=ob["financial_year"],
+        opening_cumulative=float(ob["cumulative"]), income=income, expenditure=expenditure,
+        placements={k: v.copy() for k, v in state.placements.items()}, line_labels=labels,
+        outside_dsg={k: np.broadcast_to(v, (n, len(state.fys))).astype(float)
+                     for k, v in (outside_dsg or {}).items()},
+    )
+
+
+def project_dsg(
+    inputs: Mapping, paths: pd.DataFrame, assumptions: Assumptions = AS_GIVEN,
+    last_fy: str | None = None, label: str = "unmitigated",
+) -> DSGProjection:
+    """The unmitigated DSG projection: placement paths x unit costs against HNB income."""
+    state = baseline_state(inputs, paths, assumptions, last_fy)
+    return project_from_state(inputs, state, label, assumptions=assumptions)
+
+
+def with_assumption_inputs(inputs: Mapping, assumptions: Assumptions) -> dict:
+    """A copy of ``inputs`` with scalar assumption overrides written in (for the assumptions sheet)."""
+    out = copy.deepcopy(dict(inputs))
+    if assumptions.inflation is not None and np.ndim(assumptions.inflation) == 0:
+        out["unit_costs"]["inflation"] = float(assumptions.inflation)
+    if assumptions.income_growth is not None and np.ndim(assumptions.income_growth) == 0:
+        out["income"]["growth_rate"] = float(assumptions.income_growth)
+    return out
+
+
+def prepend_actuals(paths: pd.DataFrame, actual: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Add the actual January ``year`` count (``setting_group``, ``plans``) to every draw.
+
+    Forecast paths usually start the year after the last census; the first financial year
+    needs that last census too. Rows already present for ``year`` are kept as they are.
+    """
+    if (paths["year"] == year).any():
+        return paths
+    if actual.empty:
+        raise ConfigError(f"no actual placements for January {year} to start the paths from")
+    rows = [
+        pd.DataFrame({"year": year, "setting_group": actual["setting_group"].to_numpy(),
+                      "draw": d, "plans": actual["plans"].to_numpy(dtype=float)})
+        for d in np.sort(paths["draw"].unique())
+    ]
+    return pd.concat([*rows, paths], ignore_index=True)
+
+
+def actual_groups(la_code: str, year: int, processed: str | None = None) -> pd.DataFrame:
+    """Actual January ``year`` plans by setting group for an LA, from the ``plans_by_setting`` table.
+
+    Returns ``setting_group``, ``plans``; suppressed settings count as 0 (the table's
+    ``not_recorded`` residual keeps the groups summing to the total).
+    """
+    from send_analysis.data.tables import load_table
+
+    table = load_table("plans_by_setting", processed)
+    rows = table[(table["la_code"] == str(la_code)) & (table["year"] == int(year))
+                 & (table["setting"] != "total")]
+    if rows.empty:
+        raise DataError(f"no plans_by_setting rows for LA {la_code} at January {year}",
+                        file="plans_by_setting", column="year")
+    groups = rows.assign(setting_group=rows["setting"].map(GROUP_OF)).groupby("setting_group")["value"].sum()
+    return pd.DataFrame({"setting_group": groups.index, "plans": groups.to_numpy(dtype=float)})
+
+
+__all__ = [
+    "AS_GIVEN", "Assumptions", "DSGProjection", "actual_groups", "PlacementState", "QUANTILES", "baseline_state",
+    "check_paths", "forecast_years", "income_lines", "other_lines", "placements_by_fy",
+    "prepend_actuals", "project_dsg", "project_from_state", "with_assumption_inputs",
+]
+
+
+def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed: int = 0,
+                    processed: str | None = None) -> pd.DataFrame:
+    """Placement paths for the inputs' LA from its first forecast year, ``horizon`` years ahead.
+
+    Calls ``send_analysis.demand.simulate_paths`` with ``as_of`` = the January of the first
+    forecast year and adds that January's actual count to every draw when the paths start later.
+    """
+    from send_analysis.demand import simulate_paths
+
+    as_of = fy_start(inputs["first_forecast_year"])
+    paths = simulate_paths(str(inputs["la_code"]), horizon, n_draws=n_draws, as_of=as_of, seed=seed)
+    if not (paths["year"] == as_of).any():
+        paths = prepend_actuals(paths, actual_groups(str(inputs["la_code"]), as_of, processed), as_of)
+    return check_paths(paths, source="send_analysis.demand.simulate_paths")
