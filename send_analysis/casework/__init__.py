@@ -1,0 +1,1 @@
+"""Casework: the person-level schema, synthetic casework and statutory performance measures."""

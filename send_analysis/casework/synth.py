@@ -1,0 +1,520 @@
+"""Synthetic, reproducible casework for a fictional LA that looks like a real one.
+
+:func:`targets_from_tables` reads a real LA's published figures from the tidy tables (total plans
+and setting mix at each January, new plans and 20-week timeliness each calendar year) into a
+:class:`CalibrationTargets`; :func:`synth` generates person-level casework whose aggregates match
+them. Shapes the LA tables do not give (age by setting, need by age and setting, age at a new plan,
+ceasing by age and reason, the request funnel, reviews held) come from England's figures in
+:mod:`send_analysis.casework.national`. Every other choice is in ``docs/assumptions/cohort.md``.
+
+Same targets and seed: identical casework.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from send_analysis.casework import national as nat
+from send_analysis.casework.dates import birth_window, census_date, ncy
+from send_analysis.casework.io import Casework
+from send_analysis.casework.schema import NEEDS, SETTINGS, TABLES
+from send_analysis.errors import DataError
+
+#: Academic years (NCY) each setting admits in synthetic casework and in the example
+#: valid-states file (examples/cohort/valid_states.csv). See docs/assumptions/cohort.md.
+SETTING_NCY_RANGE: dict[str, tuple[int, int]] = {
+    "mainstream": (-2, 14),
+    "mainstream_rp_unit": (-1, 14),
+    "special_la_maintained": (-2, 15),
+    "special_academy_free": (-2, 15),
+    "special_independent": (-1, 15),
+    "special_non_maintained": (-1, 15),
+    "ap_pru": (0, 11),
+    "fe_sixth_form": (12, 20),
+    "specialist_post16": (12, 20),
+    "early_years": (-4, 0),
+    "educated_elsewhere": (0, 20),
+    "neet": (12, 20),
+    "other": (-4, 20),
+    "not_recorded": (-4, 20),
+}
+NCY_MIN, NCY_MAX = -4, 20
+
+#: Phase transfers recorded, with the statutory deadline to name the new placement
+#: (15 February for school phases, 31 March for the move into post-16).
+PHASE_TRANSFERS: dict[tuple[int, int], tuple[int, int]] = {
+    (-1, 0): (2, 15), (6, 7): (2, 15), (11, 12): (3, 31),
+}
+
+
+@dataclass(frozen=True)
+class CalibrationTargets:
+    """The published figures a synthetic LA is calibrated to.
+
+    ``total_plans`` and ``setting_shares`` are by January census year; ``new_plans`` and
+    ``pct_20wk`` (0-100, including exceptions) by calendar year. Shares sum to one.
+    """
+
+    la_code: str
+    la_name: str
+    total_plans: dict[int, int]
+    setting_shares: dict[int, dict[str, float]]
+    new_plans: dict[int, int]
+    pct_20wk: dict[int, float]
+    new_setting_shares: dict[str, float] = field(default_factory=dict)
+    requests_per_new_plan: float = nat.FUNNEL_2024["requests"] / nat.FUNNEL_2024["assessed_plan_issued"]
+    review_held_share: float = (nat.ANNUAL_REVIEWS_2024["total_review_meeting"]
+                                / nat.ANNUAL_REVIEWS_2024["review_expected"])
+    #: No published figure: share of phase-transfer placements named by the deadline (assumption).
+    phase_named_on_time: float = 0.85
+    #: No published figure: chance a child changes setting in a year without a phase transfer.
+    background_move_rate: float = 0.04
+
+    @property
+    def census_years(self) -> list[int]:
+        return sorted(self.total_plans)
+
+
+def _la_rows(df: pd.DataFrame, la_code: str, table: str) -> pd.DataFrame:
+    rows = df[(df["level"] == "la") & (df["la_code"].astype(str) == str(la_code))]
+    if rows.empty:
+        raise DataError(f"no rows for LA {la_code}", file=table, column="la_code",
+                        expected="an LA code present in the tidy tables")
+    return rows
+
+
+def targets_from_tables(la_code: str, year: int,
+                        tables: Mapping[str, pd.DataFrame] | None = None,
+                        history: int = 6) -> CalibrationTargets:
+    """Calibration targets for ``la_code`` from the tidy tables, census years up to ``year``.
+
+    ``tables`` maps table names (``plans_by_setting``, ``new_plans``, ``timeliness``) to
+    DataFrames in the docs/tables.md layout; by default they are loaded with ``load_table``.
+    ``history`` census years are used (fewer when the LA has fewer). Suppressed values (NaN) are
+    skipped; a missing new-plans or timeliness year takes the nearest year's figure.
+    """
+    if tables is None:
+        from send_analysis.data.tables import load_table
+        tables = {n: load_table(n) for n in ("plans_by_setting", "new_plans", "timeliness")}
+    pbs = _la_rows(tables["plans_by_setting"], la_code, "plans_by_setting")
+    pbs = pbs[(pbs["year"] <= year) & pbs["value"].notna()]
+    totals = pbs[pbs["setting"] == "total"].set_index("year")["value"].sort_index()
+    if totals.empty:
+        raise DataError(f"no total plans for LA {la_code} up to {year}", file="plans_by_setting")
+    years = [int(y) for y in totals.index[-history:]]
+    shares = {}
+    for y in years:
+        s = pbs[(pbs["year"] == y) & pbs["setting"].isin(SETTINGS)].set_index("setting")["value"]
+        shares[y] = (s / s.sum()).to_dict() if s.sum() > 0 else {}
+    npl = _la_rows(tables["new_plans"], la_code, "new_plans")
+    npl = npl[npl["value"].notna()]
+    new_tot = npl[npl["setting"] == "total"].set_index("year")["value"]
+    latest_new = npl[npl["year"] == npl["year"].max()]
+    ns = latest_new[latest_new["setting"].isin(SETTINGS)].set_index("setting")["value"]
+    tim = _la_rows(tables["timeliness"], la_code, "timeliness")
+    tim = tim[(tim["measure"] == "pct_20wk_incl_exc") & tim["value"].notna()].set_index("year")["value"]
+    cal_years = list(range(years[0], years[-1] + 1))
+    return CalibrationTargets(
+        la_code=str(la_code),
+        la_name=str(pbs["area_name"].iloc[0]),
+        total_plans={y: int(round(totals[y])) for y in years},
+        setting_shares=shares,
+        new_plans={y: int(round(_nearest(new_tot, y))) for y in cal_years},
+        pct_20wk={y: float(_nearest(tim, y)) for y in cal_years},
+        new_setting_shares=(ns / ns.sum()).to_dict() if ns.sum() > 0 else {},
+    )
+
+
+def _nearest(series: pd.Series, year: int) -> float:
+    if series.empty:
+        raise DataError(f"no published value near {year}", expected="at least one year")
+    idx = np.asarray(series.index, dtype=int)
+    return float(series.iloc[int(np.argmin(np.abs(idx - year) + (idx > year) * 0.5))])
+
+
+# ---------------------------------------------------------------------------------------------
+# probability tables from the national shapes
+
+
+def _age_of_ncy(n: int) -> int:
+    return int(min(max(n + 4, 2), 25))
+
+
+def _valid_mask(n: int) -> np.ndarray:
+    return np.array([SETTING_NCY_RANGE[s][0] <= n <= SETTING_NCY_RANGE[s][1] for s in SETTINGS])
+
+
+_NAT_SETTING = np.array([sum(nat.PLANS_BY_AGE_SETTING_2025[s].values()) for s in SETTINGS], float)
+_NAT_SETTING_SHARE = _NAT_SETTING / _NAT_SETTING.sum()
+_NEED_KEYS = {n: n.upper() for n in NEEDS}
+
+
+def setting_given_ncy(n: int, tilt: np.ndarray) -> np.ndarray:
+    """P(setting | NCY): England's age-by-setting pattern tilted to an LA's setting mix."""
+    age = _age_of_ncy(n)
+    base = np.array([nat.PLANS_BY_AGE_SETTING_2025[s][age] for s in SETTINGS], float) + 0.5
+    p = base * tilt * _valid_mask(n)
+    return p / p.sum()
+
+
+def need_given(n: int, setting: str) -> np.ndarray:
+    """P(need | NCY, setting) ∝ P(need | age) P(need | setting) / P(need), England 2025."""
+    age = _age_of_ncy(n)
+    by_age = np.array([nat.PLANS_BY_NEED_AGE_2025[_NEED_KEYS[d]][age] for d in NEEDS], float) + 0.5
+    by_set = np.array([nat.PLANS_BY_SETTING_NEED_2025[setting][_NEED_KEYS[d]] for d in NEEDS],
+                      float) + 0.5
+    overall = np.array([sum(nat.PLANS_BY_NEED_AGE_2025[_NEED_KEYS[d]].values()) for d in NEEDS],
+                       float)
+    p = by_age / by_age.sum() * by_set / by_set.sum() / (overall / overall.sum())
+    return p / p.sum()
+
+
+def _tilt(shares: Mapping[str, float]) -> np.ndarray:
+    """LA share / England share per setting (1 where the LA figure is missing)."""
+    t = np.array([shares.get(s, np.nan) for s in SETTINGS], float) / _NAT_SETTING_SHARE
+    return np.where(np.isfinite(t), t, 1.0) + 1e-6
+
+
+def _cease_hazard() -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Relative chance of ceasing by NCY, and reason shares by NCY (England 2024 / Jan 2025)."""
+    hazard = np.zeros(NCY_MAX - NCY_MIN + 1)
+    reasons: dict[int, np.ndarray] = {}
+    keys = list(next(iter(nat.CEASED_BY_AGE_REASON_2024.values())))
+    for i, n in enumerate(range(NCY_MIN, NCY_MAX + 1)):
+        age = _age_of_ncy(n)
+        flow_age = min(age, 20)
+        ceased = nat.CEASED_BY_AGE_REASON_2024[flow_age]
+        stock = sum(nat.PLANS_BY_AGE_SETTING_2025[s][a] for s in SETTINGS
+                    for a in (range(20, 26) if flow_age == 20 else [age]))
+        hazard[i] = sum(ceased.values()) / max(stock, 1)
+        r = np.array([ceased[k] for k in keys], float) + 0.01
+        reasons[n] = r / r.sum()
+    return hazard, reasons
+
+
+_CEASE_REASON_KEYS = list(next(iter(nat.CEASED_BY_AGE_REASON_2024.values())))
+
+
+# ---------------------------------------------------------------------------------------------
+# the generator
+
+
+class _Builder:
+    """Mutable state while generating; one instance per :func:`synth` call."""
+
+    def __init__(self, targets: CalibrationTargets, rng: np.random.Generator) -> None:
+        self.t = targets
+        self.rng = rng
+        self.people: list[dict] = []
+        self.requests: list[dict] = []
+        self.plans: list[dict] = []
+        self.placements: list[dict] = []
+        self.transfers: list[dict] = []
+        self.active: dict[str, dict] = {}       # person_id -> current plan state
+        self.used_ids: set[str] = set()
+        self.hazard, self.reasons = _cease_hazard()
+
+    def new_id(self, prefix: str = "SYN") -> str:
+        while True:
+            pid = f"{prefix}{self.rng.integers(10**6, 10**7)}"
+            if pid not in self.used_ids:
+                self.used_ids.add(pid)
+                return pid
+
+    def dob_for(self, n: int, on: pd.Timestamp) -> pd.Timestamp:
+        ay = on.year - int(on.month < 9)
+        lo, hi = birth_window(n, ay)
+        return lo + pd.Timedelta(days=int(self.rng.integers(0, (hi - lo).days + 1)))
+
+    def draw_setting(self, n: int, tilt: np.ndarray, exclude: str | None = None) -> str:
+        p = setting_given_ncy(n, tilt)
+        if exclude is not None:
+            p = p * (np.array(SETTINGS) != exclude)
+            if p.sum() == 0:
+                return exclude
+            p = p / p.sum()
+        return SETTINGS[int(self.rng.choice(len(SETTINGS), p=p))]
+
+    def draw_need(self, n: int, setting: str) -> str:
+        return NEEDS[int(self.rng.choice(len(NEEDS), p=need_given(n, setting)))]
+
+    def start_plan(self, pid: str, dob: pd.Timestamp, start: pd.Timestamp, setting: str,
+                   need: str, origin: str) -> None:
+        self.people.append({"person_id": pid, "date_of_birth": dob})
+        self.active[pid] = {"dob": dob, "setting": setting, "need": need, "spell": start,
+                            "plan_start": start, "origin": origin}
+
+    def move(self, pid: str, setting: str, on: pd.Timestamp) -> None:
+        st = self.active[pid]
+        if setting == st["setting"]:
+            return
+        if on > st["spell"]:
+            self.placements.append({"person_id": pid, "start_date": st["spell"],
+                                    "end_date": on - pd.Timedelta(days=1),
+                                    "setting": st["setting"], "need": st["need"]})
+            st["spell"] = on
+        st["setting"] = setting
+
+    def cease(self, pid: str, on: pd.Timestamp, reason: str) -> None:
+        st = self.active.pop(pid)
+        on = max(on, st["spell"], st["plan_start"])
+        self.placements.append({"person_id": pid, "start_date": st["spell"], "end_date": on,
+                                "setting": st["setting"], "need": st["need"]})
+        self.plans.append({"person_id": pid, "start_date": st["plan_start"], "end_date": on,
+                           "cease_reason": reason, "origin": st["origin"]})
+
+    def random_date(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.Timestamp:
+        """A whole day after ``lo`` and no later than ``hi`` (so events between two censuses
+        fall in (census, next census])."""
+        return lo + pd.Timedelta(days=int(self.rng.integers(1, max((hi - lo).days, 1) + 1)))
+
+
+def _request_row(b: _Builder, pid: str, issue: pd.Timestamp | None, pct: float,
+                 outcome: str | None, request: pd.Timestamp | None = None) -> dict:
+    """One request; for a plan, its duration is drawn to hit the 20-week share ``pct``."""
+    rng = b.rng
+    tl = nat.TIMELINESS_2024
+    on_time = rng.random() < pct / 100
+    if on_time:
+        weeks = rng.uniform(8, 20)
+        exc = rng.random() < (tl["within_20wk_incl_exc"] - tl["within_20wk_excl_exc"]) / tl["within_20wk_incl_exc"]
+    else:
+        over_year = nat.FUNNEL_2024["over_1_year_incl_exc"] / (tl["issued_incl_exc"] - tl["within_20wk_incl_exc"])
+        weeks = rng.uniform(52, 78) if rng.random() < over_year else rng.uniform(20.2, 52)
+        late = tl["issued_incl_exc"] - tl["within_20wk_incl_exc"]
+        late_exc = (tl["issued_incl_exc"] - tl["issued_excl_exc"]) - (
+            tl["within_20wk_incl_exc"] - tl["within_20wk_excl_exc"])
+        exc = rng.random() < late_exc / late
+    if request is None:
+        request = issue - pd.Timedelta(days=int(round(weeks * 7)))
+    decision = request + pd.Timedelta(days=int(rng.integers(28, 43)))
+    if issue is not None:
+        decision = min(decision, issue)
+    return {"request_id": b.new_id("R"), "person_id": pid, "request_date": request,
+            "decision": "assess", "decision_date": decision, "outcome": outcome,
+            "plan_issue_date": issue, "exception": bool(exc)}
+
+
+def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
+    """Generate synthetic casework calibrated to ``targets`` (see module docstring).
+
+    At each January census in ``targets.total_plans`` the number of open plans equals the target
+    and the setting mix matches ``setting_shares`` as closely as the ages allow; the plans issued
+    between two censuses equal ``new_plans`` of the first census's calendar year, with
+    ``pct_20wk`` of them issued within 20 weeks in expectation. The casework ends at the last census.
+    """
+    rng = np.random.default_rng(seed)
+    b = _Builder(targets, rng)
+    years = targets.census_years
+    if len(years) < 2:
+        raise DataError("at least two census years are needed", expected="total_plans for 2+ years")
+    first, last = years[0], years[-1]
+    end = census_date(last)
+    c0 = census_date(first)
+
+    # 1. the caseload at the first census
+    shares0 = targets.setting_shares.get(first) or dict(zip(SETTINGS, _NAT_SETTING_SHARE, strict=True))
+    p_set = np.array([shares0.get(s, 0.0) for s in SETTINGS], float)
+    p_set = p_set / p_set.sum()
+    for _ in range(targets.total_plans[first]):
+        s = SETTINGS[int(rng.choice(len(SETTINGS), p=p_set))]
+        lo, hi = SETTING_NCY_RANGE[s]
+        ages = np.array([nat.PLANS_BY_AGE_SETTING_2025[s][_age_of_ncy(n)] for n in range(lo, hi + 1)],
+                        float) + 0.5
+        n = lo + int(rng.choice(len(ages), p=ages / ages.sum()))
+        dob = b.dob_for(n, c0)
+        earliest = max(dob + pd.Timedelta(days=365), c0 - pd.Timedelta(days=365 * 8))
+        start = b.random_date(earliest, c0) if earliest < c0 else c0 - pd.Timedelta(days=1)
+        pid = b.new_id()
+        b.start_plan(pid, dob, start, s, b.draw_need(n, s), "existing")
+
+    new_ages = nat.NEW_PLANS_BY_AGE_2024
+    age_keys = np.array(sorted(new_ages))
+    age_p = np.array([new_ages[a] for a in age_keys], float)
+    age_p /= age_p.sum()
+    f = nat.FUNNEL_2024
+    non_plan = np.array([f["decided_not_to_assess"], f["withdrawn"], f["assessed_no_plan"]], float)
+    non_plan /= non_plan.sum()
+
+    def new_ncy() -> int:
+        age = int(rng.choice(age_keys, p=age_p))
+        if age == 2:
+            return int(rng.integers(-4, -1))
+        if age == 20:
+            return int(rng.integers(16, 20))
+        return age - 4
+
+    # 2. each year between censuses (and one more year for requests still open at the end)
+    for y in range(first, last + 1):
+        window_lo = census_date(y)
+        window_hi = census_date(y + 1)
+        final = y == last
+        pct = targets.pct_20wk.get(y, targets.pct_20wk[max(k for k in targets.pct_20wk if k <= y)]
+                                   if any(k <= y for k in targets.pct_20wk) else 50.0)
+        k_new = targets.new_plans.get(y, targets.new_plans[max(targets.new_plans)])
+        tilt_new = _tilt(targets.new_setting_shares or targets.setting_shares.get(y, {}))
+        tilt = _tilt(targets.setting_shares.get(min(y + 1, last), {}))
+        issued = []
+        for _ in range(k_new):
+            issue = b.random_date(window_lo, window_hi)
+            n = new_ncy()
+            dob = b.dob_for(n, issue)
+            pid = b.new_id()
+            row = _request_row(b, pid, issue, pct, "plan")
+            if final:
+                # the year after the last census: keep only requests made before the end, open
+                if row["request_date"] >= end:
+                    continue
+                row.update(outcome=None, plan_issue_date=None)
+                if row["decision_date"] >= end:
+                    row.update(decision=None, decision_date=None)
+                b.people.append({"person_id": pid, "date_of_birth": dob})
+                b.requests.append(row)
+                continue
+            b.requests.append(row)
+            s = b.draw_setting(n, tilt_new)
+            b.start_plan(pid, dob, issue, s, b.draw_need(n, s), "new")
+            issued.append(pid)
+        # requests that do not end in a plan
+        n_other = int(round(k_new * (targets.requests_per_new_plan - 1)))
+        for _ in range(n_other):
+            req = b.random_date(window_lo, window_hi)
+            if final and req >= end:
+                continue
+            pid = b.new_id()
+            b.people.append({"person_id": pid, "date_of_birth": b.dob_for(new_ncy(), req)})
+            kind = int(rng.choice(3, p=non_plan))
+            dec = req + pd.Timedelta(days=int(rng.integers(28, 43)))
+            row = {"request_id": b.new_id("R"), "person_id": pid, "request_date": req,
+                   "decision": ["refuse", "withdrawn", "assess"][kind], "decision_date": dec,
+                   "outcome": None, "plan_issue_date": None, "exception": False}
+            if kind == 2:
+                row["outcome"] = "no_plan"
+            if final and dec >= end:
+                row.update(decision=None, decision_date=None, outcome=None)
+            b.requests.append(row)
+        if final:
+            break
+
+        # 3. ageing into the next census: phase transfers and other moves
+        nxt = census_date(y + 1)
+        ay_start = pd.Timestamp(year=y, month=9, day=1)
+        for pid, st in list(b.active.items()):
+            n_old = ncy(st["dob"], window_lo)
+            n_new = ncy(st["dob"], nxt)
+            valid_now = SETTING_NCY_RANGE[st["setting"]][0] <= n_new <= SETTING_NCY_RANGE[st["setting"]][1]
+            if st["plan_start"] <= window_lo and (n_old, n_new) in PHASE_TRANSFERS:
+                month, day = PHASE_TRANSFERS[(n_old, n_new)]
+                deadline = pd.Timestamp(year=y, month=month, day=day)
+                if rng.random() < targets.phase_named_on_time:
+                    named = b.random_date(pd.Timestamp(year=y - 1, month=10, day=1), deadline)
+                else:
+                    named = b.random_date(deadline + pd.Timedelta(days=1),
+                                          pd.Timestamp(year=y, month=8, day=31))
+                b.transfers.append({"person_id": pid, "transfer_year": y, "from_ncy": n_old,
+                                    "to_ncy": n_new, "deadline": deadline, "named_date": named})
+                b.move(pid, b.draw_setting(n_new, tilt), ay_start)
+            elif not valid_now and n_new <= NCY_MAX:
+                b.move(pid, b.draw_setting(n_new, tilt), ay_start)
+            elif rng.random() < targets.background_move_rate and n_new <= NCY_MAX:
+                b.move(pid, b.draw_setting(n_new, tilt, exclude=st["setting"]),
+                       b.random_date(max(window_lo, st["spell"] + pd.Timedelta(days=1)), nxt))
+
+        # 4. ceasing (and transfers in) so the next census matches its target
+        target = targets.total_plans.get(y + 1, len(b.active))
+        ids = list(b.active)
+        ncys = np.array([ncy(b.active[p]["dob"], nxt) for p in ids])
+        forced = ncys > NCY_MAX
+        for p in np.array(ids)[forced]:
+            b.cease(p, pd.Timestamp(year=y, month=8, day=31), "max_age")
+        need = len(ids) - target - int(forced.sum())
+        rest = [p for p, fz in zip(ids, forced, strict=True) if not fz]
+        rest_ncy = ncys[~forced]
+        if need > 0:
+            w = b.hazard[np.clip(rest_ncy, NCY_MIN, NCY_MAX) - NCY_MIN] + 1e-6
+            chosen = rng.choice(len(rest), size=min(need, len(rest)), replace=False, p=w / w.sum())
+            for i in chosen:
+                pid, n = rest[i], int(np.clip(rest_ncy[i], NCY_MIN, NCY_MAX))
+                reason = _CEASE_REASON_KEYS[int(rng.choice(len(_CEASE_REASON_KEYS), p=b.reasons[n]))]
+                lo = max(window_lo, b.active[pid]["spell"] + pd.Timedelta(days=1))
+                b.cease(pid, b.random_date(lo, nxt) if lo < nxt else lo, reason)
+        elif need < 0:
+            for _ in range(-need):
+                s = SETTINGS[int(rng.choice(len(SETTINGS), p=p_set))]
+                lo, hi = SETTING_NCY_RANGE[s]
+                n = int(rng.integers(max(lo, -2), min(hi, 19) + 1))
+                start = b.random_date(window_lo, nxt)
+                b.start_plan(b.new_id(), b.dob_for(n, nxt), start, s, b.draw_need(n, s),
+                             "transfer_in")
+
+        # 5. rake the setting mix towards the census target
+        shares = targets.setting_shares.get(y + 1)
+        if shares:
+            _rake(b, shares, nxt, window_lo)
+
+    # 6. annual reviews of every plan, due each 12 months from the start
+    b_plans = b.plans + [{"person_id": p, "start_date": st["plan_start"], "end_date": None,
+                          "cease_reason": None, "origin": st["origin"]}
+                         for p, st in b.active.items()]
+    reviews = []
+    for pl in b_plans:
+        stop = pl["end_date"] if pl["end_date"] is not None else end
+        due = pl["start_date"] + pd.DateOffset(years=1)
+        while due < stop and due <= end:
+            if due >= c0:
+                held = None
+                if rng.random() < targets.review_held_share:
+                    h = due + pd.Timedelta(days=int(rng.normal(-7, 21)))
+                    held = h if h <= end else None
+                reviews.append({"person_id": pl["person_id"], "due_date": due, "held_date": held})
+            due = due + pd.DateOffset(years=1)
+    placements = b.placements + [{"person_id": p, "start_date": st["spell"], "end_date": None,
+                                  "setting": st["setting"], "need": st["need"]}
+                                 for p, st in b.active.items()]
+    frames = {
+        "people": pd.DataFrame(b.people),
+        "requests": pd.DataFrame(b.requests),
+        "plans": pd.DataFrame(b_plans),
+        "placements": pd.DataFrame(placements),
+        "reviews": pd.DataFrame(reviews, columns=["person_id", "due_date", "held_date"]),
+        "phase_transfers": pd.DataFrame(b.transfers, columns=[
+            "person_id", "transfer_year", "from_ncy", "to_ncy", "deadline", "named_date"]),
+    }
+    from send_analysis.casework.io import validate
+    tables = {name: validate(name, frames[name]) for name in TABLES}
+    return Casework(**tables, source=f"synthetic, calibrated to LA {targets.la_code} "
+                                     f"({targets.la_name}), seed {seed}")
+
+
+def _rake(b: _Builder, shares: Mapping[str, float], census: pd.Timestamp,
+          window_lo: pd.Timestamp) -> None:
+    """Move children from settings above their target count into settings below it."""
+    rng = b.rng
+    total = len(b.active)
+    target = {s: shares.get(s, 0.0) * total for s in SETTINGS}
+    by_setting: dict[str, list[str]] = {s: [] for s in SETTINGS}
+    for pid, st in b.active.items():
+        by_setting[st["setting"]].append(pid)
+    surplus = {s: int(np.floor(len(by_setting[s]) - target[s])) for s in SETTINGS}
+    deficit = {s: int(np.floor(target[s] - len(by_setting[s]))) for s in SETTINGS}
+    for s in SETTINGS:
+        if surplus[s] <= 0:
+            continue
+        pool = list(rng.permutation(by_setting[s]))
+        for pid in pool:
+            if surplus[s] <= 0:
+                break
+            n = ncy(b.active[pid]["dob"], census)
+            open_to = [d for d in SETTINGS if deficit[d] > 0
+                       and SETTING_NCY_RANGE[d][0] <= n <= SETTING_NCY_RANGE[d][1]]
+            if not open_to:
+                continue
+            d = open_to[int(rng.integers(len(open_to)))]
+            lo = max(window_lo, b.active[pid]["spell"] + pd.Timedelta(days=1))
+            b.move(pid, d, b.random_date(lo, census) if lo < census else lo)
+            surplus[s] -= 1
+            deficit[d] -= 1

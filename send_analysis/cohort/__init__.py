@@ -1,0 +1,1 @@
+"""Cohort (Markov transition) model on person-level records: read, fit, simulate, scenarios."""

@@ -1,0 +1,355 @@
+"""A cohort (Markov transition) model of children and young people with EHC plans.
+
+State: (academic year, need, setting). Each January-to-January step:
+
+1. every child ages one academic year;
+2. leaves with probability ``p_leave`` (Beta posterior per state);
+3. otherwise moves setting with probability ``p_move`` (Beta posterior per state), to a destination
+   drawn from a Dirichlet posterior over the settings the valid-states file allows;
+4. joiners arrive per academic year at a rate of the population (Beta posterior), spread over
+   (need, setting) by a Dirichlet posterior.
+
+Priors pool sparse cells towards the academic-year rate, which is itself pooled towards the overall
+rate (``prior_strength`` pseudo-observations at each level; see
+``docs/decisions/0060-cohort-smoothing.md``). A small uniform floor over valid destinations makes an
+unseen but valid transition improbable rather than impossible; invalid states get zero mass.
+
+Need is kept when a child moves or stays (``docs/decisions/0061-cohort-need-fixed.md``).
+
+Simulation works on counts: each simulation's state vector is advanced with binomial and
+multinomial draws vectorised over simulations and states, never child by child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from send_analysis.cohort.io import (
+    NONSEND,
+    ValidStates,
+    cost_matrix,
+    population_matrix,
+)
+from send_analysis.cohort.results import CohortResults, aggregate, group_matrices
+from send_analysis.cohort.scenarios import Scenario
+from send_analysis.errors import DataError
+
+#: Weight of the uniform floor inside each prior mean (share of prior mass spread evenly over
+#: the valid outcomes). See docs/decisions/0060-cohort-smoothing.md.
+UNIFORM_FLOOR = 0.02
+
+
+def _shrink_rate(events: np.ndarray, trials: np.ndarray, prior: np.ndarray | float,
+                 strength: float) -> np.ndarray:
+    """Posterior mean of a rate under a Beta prior with mean ``prior`` and ``strength`` pseudo-trials."""
+    return (events + strength * prior) / (trials + strength)
+
+
+def _normalise(weights: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Rows scaled to sum to one (rows of zeros stay zero)."""
+    total = weights.sum(axis=axis, keepdims=True)
+    return np.divide(weights, total, out=np.zeros_like(weights, dtype=float), where=total > 0)
+
+
+def _floored(shares: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Prior mean: shares restricted to allowed outcomes, mixed with a uniform floor over them."""
+    restricted = _normalise(np.where(allowed, shares, 0.0))
+    uniform = _normalise(allowed.astype(float))
+    has = restricted.sum(axis=-1, keepdims=True) > 0
+    mixed = np.where(has, (1 - UNIFORM_FLOOR) * restricted + UNIFORM_FLOOR * uniform, uniform)
+    return np.where(allowed, mixed, 0.0)
+
+
+@dataclass
+class CohortModel:
+    """Fitted parameters of the cohort model (Beta and Dirichlet posteriors), ready to simulate.
+
+    Build with :func:`fit`. Arrays are indexed by the model's list of valid states
+    (``self.states``: DataFrame with ``academic-year``, ``need``, ``setting``).
+    """
+
+    valid: ValidStates
+    states: pd.DataFrame
+    start_year: int
+    initial: np.ndarray            # counts per valid state at January start_year
+    leave_a: np.ndarray            # Beta posterior of p_leave per state
+    leave_b: np.ndarray
+    move_a: np.ndarray             # Beta posterior of p_move (given not leaving) per state
+    move_b: np.ndarray
+    dest_alpha: np.ndarray         # [state, setting] Dirichlet posterior of the destination
+    stay_next: np.ndarray          # [state] index of the same need/setting a year older, or -1
+    move_next: np.ndarray          # [state, setting] index of the destination state, or -1
+    joiner_a: np.ndarray           # [academic year] Beta posterior of the joiner rate
+    joiner_b: np.ndarray
+    joiner_alpha: np.ndarray       # [academic year, need*setting] Dirichlet posterior
+    joiner_index: np.ndarray       # [academic year, need*setting] state index, or -1
+    population: pd.DataFrame
+    cost: np.ndarray               # [state] annual cost
+    fit_years: list[int] = field(default_factory=list)
+    prior_strength: float = 1.0
+
+    @property
+    def n_states(self) -> int:
+        return len(self.states)
+
+    def leave_probability(self) -> np.ndarray:
+        """Posterior mean probability of leaving per state."""
+        return self.leave_a / (self.leave_a + self.leave_b)
+
+    def move_probability(self) -> np.ndarray:
+        """Posterior mean probability of moving setting (given staying) per state."""
+        return self.move_a / (self.move_a + self.move_b)
+
+    def joiner_rate(self) -> pd.Series:
+        """Posterior mean joiner rate per academic year (joiners / population)."""
+        return pd.Series(self.joiner_a / (self.joiner_a + self.joiner_b),
+                         index=self.valid.academic_years, name="joiner_rate")
+
+    def simulate(self, years: int, simulations: int = 1000, seed: int | None = None,
+                 scenario: Scenario | None = None, chunk: int = 250,
+                 keep_states: bool = False) -> CohortResults:
+        """Simulate ``simulations`` futures for ``years`` January censuses after ``start_year``."""
+        return simulate(self, years, simulations, seed, scenario, chunk, keep_states)
+
+
+def _state_table(valid: ValidStates) -> tuple[pd.DataFrame, np.ndarray]:
+    """Valid states in order, and a lookup array [ay, need, setting] -> index (or -1)."""
+    mask = valid.mask()
+    idx = np.full(mask.shape, -1, dtype=np.int64)
+    a_i, n_i, s_i = np.nonzero(mask)
+    idx[a_i, n_i, s_i] = np.arange(len(a_i))
+    ays = valid.academic_years
+    states = pd.DataFrame({
+        "academic-year": ays[a_i],
+        "need": np.array(valid.needs, dtype=object)[n_i],
+        "setting": np.array(valid.settings, dtype=object)[s_i],
+    })
+    return states, idx
+
+
+def _codes(values: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
+    lookup = {v: i for i, v in enumerate(labels)}
+    return values.map(lookup).fillna(-1).to_numpy().astype(np.int64)
+
+
+def fit(transitions: pd.DataFrame, population: pd.DataFrame, valid: ValidStates,
+        costs: pd.DataFrame, *, prior_strength: float = 1.0,
+        fit_years: list[int] | None = None) -> CohortModel:
+    """Fit the cohort model to a checked transitions table (see :mod:`send_analysis.cohort.io`).
+
+    ``fit_years`` restricts the transition years used for rates (default: all). The starting
+    population is state 2 of the latest transition year. ``prior_strength`` is the number of
+    pseudo-observations each pooled level adds to the level below it.
+    """
+    if transitions.empty:
+        raise DataError("the transitions table has no rows", file="transitions")
+    k = float(prior_strength)
+    ays = valid.academic_years
+    a0 = int(ays[0])
+    n_a, n_n, n_s = len(ays), len(valid.needs), len(valid.settings)
+    states, idx = _state_table(valid)
+    n_v = len(states)
+    mask = valid.mask()
+    moves_ok = valid.move_matrix()
+
+    t = transitions
+    years_all = sorted(t["calendar-year"].unique().tolist())
+    last = years_all[-1]
+    use = t if fit_years is None else t[t["calendar-year"].isin(fit_years)]
+    if use.empty:
+        raise DataError(f"no transitions in the fitting years {fit_years}", file="transitions")
+    w = use["count"].to_numpy().astype(float)
+    a1 = use["academic-year-1"].to_numpy() - a0
+    a2 = use["academic-year-2"].to_numpy() - a0
+    n1, n2 = _codes(use["need-1"], valid.needs), _codes(use["need-2"], valid.needs)
+    s1, s2 = _codes(use["setting-1"], valid.settings), _codes(use["setting-2"], valid.settings)
+    in1, in2 = s1 >= 0, s2 >= 0
+
+    # ---- continuing and leaving: counts per origin state ----
+    orig = np.where(in1, idx[np.clip(a1, 0, n_a - 1), np.maximum(n1, 0), np.maximum(s1, 0)], -1)
+    total = np.bincount(orig[in1], weights=w[in1], minlength=n_v)
+    leave = np.bincount(orig[in1 & ~in2], weights=w[in1 & ~in2], minlength=n_v)
+    cont = in1 & in2
+    moved = cont & (s1 != s2)
+    stay_cnt = total - leave
+    move_cnt = np.bincount(orig[moved], weights=w[moved], minlength=n_v)
+    dest_cnt = np.zeros((n_v, n_s))
+    np.add.at(dest_cnt, (orig[moved], s2[moved]), w[moved])
+
+    st_a = states["academic-year"].to_numpy() - a0
+    st_n = _codes(states["need"], valid.needs)
+    st_s = _codes(states["setting"], valid.settings)
+
+    # structural possibilities a year older
+    older = st_a + 1
+    has_older = older < n_a
+    stay_next = np.full(n_v, -1, dtype=np.int64)
+    stay_next[has_older] = idx[older[has_older], st_n[has_older], st_s[has_older]]
+    move_next = np.full((n_v, n_s), -1, dtype=np.int64)
+    move_next[has_older] = idx[older[has_older], st_n[has_older], :]
+    move_next = np.where(moves_ok[st_s], move_next, -1)
+    can_stay = stay_next >= 0
+    can_move = (move_next >= 0).any(axis=1)
+    forced_leave = ~can_stay & ~can_move
+
+    # leaving: overall -> academic year -> cell
+    p_all = leave.sum() / max(total.sum(), 1.0)
+    ay_leave = np.bincount(st_a, weights=leave, minlength=n_a)
+    ay_total = np.bincount(st_a, weights=total, minlength=n_a)
+    p_ay = _shrink_rate(ay_leave, ay_total, p_all, k)
+    prior_leave = p_ay[st_a]
+    leave_a = leave + k * prior_leave
+    leave_b = (total - leave) + k * (1 - prior_leave)
+    leave_a = np.where(forced_leave, 1.0, leave_a)
+    leave_b = np.where(forced_leave, 0.0, leave_b)
+
+    # moving (given staying in SEND): overall -> academic year -> cell
+    m_all = move_cnt.sum() / max(stay_cnt.sum(), 1.0)
+    ay_move = np.bincount(st_a, weights=move_cnt, minlength=n_a)
+    ay_stay = np.bincount(st_a, weights=stay_cnt, minlength=n_a)
+    m_ay = _shrink_rate(ay_move, ay_stay, m_all, k)
+    prior_move = m_ay[st_a]
+    move_a = move_cnt + k * prior_move
+    move_b = (stay_cnt - move_cnt) + k * (1 - prior_move)
+    move_a = np.where(~can_stay & can_move, 1.0, np.where(can_move, move_a, 0.0))
+    move_b = np.where(~can_stay & can_move, 0.0, np.where(can_move, move_b, 1.0))
+
+    # destinations: from-setting overall -> (academic year, from-setting) -> cell
+    allowed = move_next >= 0
+    by_s = np.zeros((n_s, n_s))
+    np.add.at(by_s, st_s, dest_cnt)
+    base = _floored(_normalise(by_s), moves_ok)                    # [from, to]
+    by_as = np.zeros((n_a, n_s, n_s))
+    np.add.at(by_as, (st_a, st_s), dest_cnt)
+    ay_share = (by_as + k * base[None]) / (by_as.sum(-1, keepdims=True) + k)
+    prior_dest = _floored(ay_share[st_a, st_s], allowed)
+    dest_alpha = np.where(allowed, dest_cnt + k * prior_dest, 0.0)
+
+    # ---- joiners ----
+    join = ~in1 & in2
+    fit_ys = sorted(use["calendar-year"].unique().tolist())
+    pop_fit = population_matrix(population, [y + 1 for y in fit_ys], ays)
+    j_ay = np.bincount(a2[join], weights=w[join], minlength=n_a)
+    pop_ay = pop_fit.sum(axis=0)
+    r_all = j_ay.sum() / max(pop_ay.sum(), 1.0)
+    joiner_a = j_ay + k * r_all
+    joiner_b = np.maximum(pop_ay - j_ay, 0) + k * (1 - r_all)
+    j_cells = np.zeros((n_a, n_n * n_s))
+    np.add.at(j_cells, (a2[join], n2[join] * n_s + s2[join]), w[join])
+    valid_ns = mask.reshape(n_a, n_n * n_s)
+    j_base = _floored(_normalise(j_cells.sum(axis=0)), valid_ns.any(axis=0))
+    j_prior = _floored(np.broadcast_to(j_base, j_cells.shape), valid_ns)
+    joiner_alpha = np.where(valid_ns, j_cells + k * j_prior, 0.0)
+    joiner_index = idx.reshape(n_a, n_n * n_s)
+
+    # ---- starting population: state 2 of the latest year ----
+    latest = t[(t["calendar-year"] == last) & (t["setting-2"] != NONSEND)]
+    la2 = latest["academic-year-2"].to_numpy() - a0
+    li = idx[la2, _codes(latest["need-2"], valid.needs), _codes(latest["setting-2"], valid.settings)]
+    initial = np.bincount(li, weights=latest["count"].to_numpy(), minlength=n_v).astype(np.int64)
+
+    cm = cost_matrix(costs, valid)
+    return CohortModel(
+        valid=valid, states=states, start_year=int(last) + 1, initial=initial,
+        leave_a=leave_a, leave_b=leave_b, move_a=move_a, move_b=move_b, dest_alpha=dest_alpha,
+        stay_next=stay_next, move_next=move_next, joiner_a=joiner_a, joiner_b=joiner_b,
+        joiner_alpha=joiner_alpha, joiner_index=joiner_index, population=population,
+        cost=cm[st_n, st_s], fit_years=fit_ys, prior_strength=k,
+    )
+
+
+def _dirichlet(rng: np.random.Generator, alpha: np.ndarray, size: int) -> np.ndarray:
+    """``size`` Dirichlet draws per row of ``alpha`` (zeros stay zero), shape (size, *alpha.shape)."""
+    g = rng.standard_gamma(np.broadcast_to(alpha, (size, *alpha.shape)))
+    return _normalise(g)
+
+
+def _beta(rng: np.random.Generator, a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
+    """Beta draws that accept a or b equal to zero (a point mass at 0 or 1)."""
+    ga = rng.standard_gamma(np.broadcast_to(a, (size, *a.shape)))
+    gb = rng.standard_gamma(np.broadcast_to(b, (size, *b.shape)))
+    tot = ga + gb
+    return np.divide(ga, tot, out=(a / np.maximum(a + b, 1e-300)) * np.ones_like(ga), where=tot > 0)
+
+
+def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int | None = None,
+             scenario: Scenario | None = None, chunk: int = 250,
+             keep_states: bool = False) -> CohortResults:
+    """Simulate futures of the model; see :class:`CohortModel` and :class:`Scenario`.
+
+    Parameters are drawn once per simulation from their posteriors (parameter uncertainty); counts
+    are then drawn each year (process uncertainty). Same seed, same inputs: same results.
+    ``keep_states`` keeps the per-state counts [sim, year, state] in ``results.state_counts``.
+    """
+    if years < 1 or simulations < 1:
+        raise ValueError("years and simulations must be at least 1")
+    # one independent stream per chunk, so a scenario that changes one chunk's draws from a
+    # year on leaves the other chunks (and every earlier year) identical to the baseline
+    streams = np.random.SeedSequence(seed).spawn(-(-simulations // chunk))
+    valid = model.valid
+    ays = valid.academic_years
+    cal = [model.start_year + i for i in range(1, years + 1)]
+    pop = population_matrix(model.population, cal, ays)
+    scenario = scenario or Scenario()
+    st_s = _codes(model.states["setting"], valid.settings)
+    n_v = model.n_states
+    scenario.check(valid)
+    matrices = group_matrices(model)
+    parts: dict[str, list] = {dim: [] for dim in matrices}
+    kept: list[np.ndarray] = []
+    flows = np.zeros((simulations, years, 3), dtype=np.int64)   # joiners, leavers, movers
+    stay_ok = model.stay_next >= 0
+    can_move = (model.move_next >= 0).any(axis=1)
+    must_leave = ~stay_ok & ~can_move
+    must_move = ~stay_ok & can_move
+
+    for start in range(0, simulations, chunk):
+        c = min(chunk, simulations - start)
+        rng = np.random.default_rng(streams[start // chunk])
+        p_leave = _beta(rng, model.leave_a, model.leave_b, c)
+        p_move = _beta(rng, model.move_a, model.move_b, c)
+        dest_p = _dirichlet(rng, model.dest_alpha, c)
+        j_rate = _beta(rng, model.joiner_a, model.joiner_b, c)
+        j_mix = _dirichlet(rng, model.joiner_alpha, c)
+        counts = np.broadcast_to(model.initial, (c, n_v)).astype(np.int64)
+        chunk_counts = np.zeros((c, years + 1, n_v), dtype=np.int32)
+        chunk_counts[:, 0] = counts
+        for t, year in enumerate(cal):
+            pl, pm, dp, jr = scenario.adjust(year, valid, st_s, p_leave, p_move, dest_p, j_rate)
+            pl = np.where(must_leave, 1.0, pl)
+            pm = np.where(must_move, 1.0, np.where(can_move, pm, 0.0))
+            leavers = rng.binomial(counts, pl)
+            remain = counts - leavers
+            movers = rng.binomial(remain, pm)
+            stayers = remain - movers
+            new = np.zeros((c, n_v), dtype=np.int64)
+            new[:, model.stay_next[stay_ok]] += stayers[:, stay_ok]
+            arrivals = np.zeros((c, n_v), dtype=np.int64)
+            si, vi = np.nonzero(movers)
+            if len(si):
+                drawn = rng.multinomial(movers[si, vi], dp[si, vi])
+                ri, ki = np.nonzero(drawn)
+                np.add.at(arrivals, (si[ri], model.move_next[vi[ri], ki]), drawn[ri, ki])
+            joiners = rng.binomial(np.broadcast_to(np.round(pop[t]).astype(np.int64), jr.shape), jr)
+            ji, ai = np.nonzero(joiners)
+            if len(ji):
+                jd = rng.multinomial(joiners[ji, ai], j_mix[ji, ai])
+                ri, ki = np.nonzero(jd)
+                np.add.at(arrivals, (ji[ri], model.joiner_index[ai[ri], ki]), jd[ri, ki])
+            new += arrivals
+            new = scenario.redirect(year, model, new, arrivals, rng)
+            counts = new
+            chunk_counts[:, t + 1] = counts
+            flows[start:start + c, t] = np.stack(
+                [joiners.sum(1), leavers.sum(1), movers.sum(1)], axis=1)
+        for dim, (_, onehot) in matrices.items():
+            parts[dim].append(aggregate(model, chunk_counts, onehot))
+        if keep_states:
+            kept.append(chunk_counts)
+    groups = {dim: (matrices[dim][0], np.concatenate([p[0] for p in parts[dim]]),
+                    np.concatenate([p[1] for p in parts[dim]])) for dim in matrices}
+    return CohortResults.from_groups([model.start_year, *cal], groups, flows, scenario,
+                                     np.concatenate(kept) if keep_states else None)

@@ -1,0 +1,157 @@
+"""Results of cohort simulations, in the style of a statsmodels results object.
+
+``res.summary()`` gives total count and cost per calendar year (mean, sd, median, quartiles,
+95% bounds); ``res.by("setting")`` the same by academic year, need, setting or setting group;
+``res.samples()`` the raw simulated totals; ``res.to_csv(dir)`` writes all of them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from send_analysis.cohort.model import CohortModel
+    from send_analysis.cohort.scenarios import Scenario
+
+DIMENSIONS = ("academic-year", "need", "setting", "setting-group")
+STAT_COLUMNS = ["mean", "sd", "median", "q1", "q3", "lower95", "upper95"]
+
+
+def describe(samples: np.ndarray) -> dict[str, np.ndarray]:
+    """Summary statistics over the first axis (simulations)."""
+    q = np.quantile(samples, [0.025, 0.25, 0.5, 0.75, 0.975], axis=0)
+    return {
+        "mean": samples.mean(axis=0), "sd": samples.std(axis=0, ddof=1) if len(samples) > 1
+        else np.zeros(samples.shape[1:]), "median": q[2], "q1": q[1], "q3": q[3],
+        "lower95": q[0], "upper95": q[4],
+    }
+
+
+def group_matrices(model: CohortModel) -> dict[str, tuple[list, np.ndarray]]:
+    """For each dimension: its labels and a 0/1 matrix [state, group]."""
+    st = model.states
+    labels_all = {
+        "academic-year": st["academic-year"].to_numpy(),
+        "need": st["need"].to_numpy(),
+        "setting": st["setting"].to_numpy(),
+        "setting-group": st["setting"].map(model.valid.setting_group).to_numpy(),
+    }
+    out = {}
+    for dim, labels in labels_all.items():
+        uniq, code = np.unique(labels, return_inverse=True)
+        onehot = np.zeros((len(labels), len(uniq)))
+        onehot[np.arange(len(labels)), code] = 1.0
+        out[dim] = ([v.item() if hasattr(v, "item") else v for v in uniq], onehot)
+    return out
+
+
+def aggregate(model: CohortModel, counts: np.ndarray, onehot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and costs [sim, year, group] from state counts [sim, year, state]."""
+    c = counts.astype(float)
+    return c @ onehot, (c * model.cost) @ onehot
+
+
+@dataclass
+class CohortResults:
+    """Simulated futures: counts and costs per simulation, calendar year and group."""
+
+    years: list[int]                       # January censuses, the first is the starting year
+    count: np.ndarray                      # [sim, year] total count
+    cost: np.ndarray                       # [sim, year] total annual cost (pounds)
+    groups: dict[str, tuple[list, np.ndarray, np.ndarray]]  # dim -> labels, counts, costs
+    flows: np.ndarray                      # [sim, step, (joiners, leavers, movers)]
+    scenario_name: str = "baseline"
+    state_counts: np.ndarray | None = None  # [sim, year, state]
+
+    @classmethod
+    def from_counts(cls, model: CohortModel, years: list[int], counts: np.ndarray,
+                    flows: np.ndarray, scenario: Scenario | None = None,
+                    keep_states: bool = False) -> CohortResults:
+        """Aggregate per-state simulated counts [sim, year, state] into totals and groups."""
+        groups = {dim: (labels, *aggregate(model, counts, onehot))
+                  for dim, (labels, onehot) in group_matrices(model).items()}
+        return cls.from_groups(years, groups, flows, scenario,
+                               counts if keep_states else None)
+
+    @classmethod
+    def from_groups(cls, years: list[int], groups: dict, flows: np.ndarray,
+                    scenario: Scenario | None = None,
+                    state_counts: np.ndarray | None = None) -> CohortResults:
+        """Results from already aggregated groups (any dimension's groups sum to the total)."""
+        _, counts, costs = groups["setting"]
+        return cls(
+            years=list(years), count=counts.sum(axis=2), cost=costs.sum(axis=2), groups=groups,
+            flows=flows, scenario_name=scenario.name if scenario is not None else "baseline",
+            state_counts=state_counts,
+        )
+
+    @property
+    def simulations(self) -> int:
+        return self.count.shape[0]
+
+    def summary(self) -> pd.DataFrame:
+        """Total count and cost per calendar year: one row per (calendar-year, measure)."""
+        rows = []
+        for measure, arr in (("count", self.count), ("cost", self.cost)):
+            stats = describe(arr.astype(float))
+            for i, y in enumerate(self.years):
+                rows.append({"calendar-year": y, "measure": measure,
+                             **{k: float(v[i]) for k, v in stats.items()}})
+        return pd.DataFrame(rows, columns=["calendar-year", "measure", *STAT_COLUMNS])
+
+    def by(self, dimension: str) -> pd.DataFrame:
+        """Count and cost per calendar year and group of ``dimension`` (see DIMENSIONS)."""
+        if dimension not in self.groups:
+            raise KeyError(f"{dimension!r} is not one of {list(self.groups)}")
+        labels, counts, costs = self.groups[dimension]
+        frames = []
+        for measure, arr in (("count", counts), ("cost", costs)):
+            stats = describe(arr.astype(float))            # [year, group]
+            yy, gg = np.meshgrid(self.years, labels, indexing="ij")
+            df = pd.DataFrame({"calendar-year": yy.ravel(), dimension: gg.ravel(),
+                               "measure": measure})
+            for k, v in stats.items():
+                df[k] = v.ravel()
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+    def samples(self, measure: str = "count") -> pd.DataFrame:
+        """Simulated totals, one column per calendar year."""
+        arr = {"count": self.count, "cost": self.cost}[measure]
+        return pd.DataFrame(arr, columns=self.years)
+
+    def mean(self, measure: str = "count") -> pd.Series:
+        """Mean total per calendar year."""
+        return self.samples(measure).mean().rename(f"mean_{measure}")
+
+    def to_csv(self, directory: str | Path) -> list[Path]:
+        """Write summary.csv and by_<dimension>.csv into ``directory``; returns the paths."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / "summary.csv"]
+        self.summary().to_csv(paths[0], index=False)
+        for dim in self.groups:
+            p = out / f"by_{dim.replace('-', '_')}.csv"
+            self.by(dim).to_csv(p, index=False)
+            paths.append(p)
+        return paths
+
+    def to_json(self) -> dict[str, Any]:
+        """Total count and cost summaries as plain data (for ``--json``)."""
+        s = self.summary()
+        return {
+            "scenario": self.scenario_name,
+            "simulations": self.simulations,
+            **{m: json.loads(s[s["measure"] == m].drop(columns="measure").to_json(orient="records"))
+               for m in ("count", "cost")},
+        }
+
+    def __repr__(self) -> str:
+        return (f"CohortResults({self.scenario_name!r}, {self.simulations} simulations, "
+                f"years {self.years[0]}-{self.years[-1]})")

@@ -1,0 +1,155 @@
+"""Scenarios for the cohort model: scaled rates and redirected placements, from a year on.
+
+- :class:`Scale` multiplies joiner, leaver or mover rates from ``from_year`` (optionally only for
+  one origin setting, and for movers only the flow into one destination setting);
+- :class:`Redirect` sends a share of the children arriving in one setting (movers and joiners) to
+  another, e.g. independent special -> a new local special school, with an optional capacity on
+  the receiving setting (children beyond it stay where the baseline placed them).
+
+``Scenario()`` with no changes is the baseline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from send_analysis.errors import ConfigError
+
+if TYPE_CHECKING:
+    from send_analysis.cohort.io import ValidStates
+    from send_analysis.cohort.model import CohortModel
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Multiply a rate by ``factor`` from ``from_year`` (the January census the step arrives at)."""
+
+    kind: Literal["joiners", "leavers", "movers"]
+    factor: float
+    from_year: int
+    setting_from: str | None = None
+    setting_to: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("joiners", "leavers", "movers"):
+            raise ConfigError(f"scale kind {self.kind!r} (expected joiners, leavers or movers)")
+        if self.factor < 0:
+            raise ConfigError(f"scale factor {self.factor} (expected 0 or more)")
+        if self.setting_to is not None and self.kind != "movers":
+            raise ConfigError("setting_to applies to movers only")
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Send ``share`` of arrivals into ``setting_from`` to ``setting_to`` from ``from_year``."""
+
+    setting_from: str
+    setting_to: str
+    share: float
+    from_year: int
+    capacity: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.share <= 1:
+            raise ConfigError(f"redirect share {self.share} (expected 0 to 1)")
+        if self.capacity is not None and self.capacity < 0:
+            raise ConfigError(f"redirect capacity {self.capacity} (expected 0 or more)")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of changes applied during simulation."""
+
+    name: str = "baseline"
+    scales: tuple[Scale, ...] = field(default_factory=tuple)
+    redirects: tuple[Redirect, ...] = field(default_factory=tuple)
+
+    def check(self, valid: ValidStates) -> None:
+        """Raise ConfigError when a scenario names a setting the model does not know."""
+        names = [s for sc in self.scales for s in (sc.setting_from, sc.setting_to) if s]
+        names += [s for r in self.redirects for s in (r.setting_from, r.setting_to)]
+        for s in names:
+            if s not in valid.settings:
+                raise ConfigError(f"scenario {self.name!r}: unknown setting {s!r} "
+                                  f"(expected one of {list(valid.settings)})")
+
+    def adjust(self, year: int, valid: ValidStates, state_setting: np.ndarray,
+               p_leave: np.ndarray, p_move: np.ndarray, dest_p: np.ndarray,
+               joiner_rate: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rates for the step arriving at ``year`` with every active :class:`Scale` applied."""
+        active = [s for s in self.scales if year >= s.from_year]
+        if not active:
+            return p_leave, p_move, dest_p, joiner_rate
+        p_leave, p_move, dest_p, joiner_rate = (p_leave.copy(), p_move.copy(), dest_p.copy(),
+                                                joiner_rate.copy())
+        for s in active:
+            rows = (np.ones_like(state_setting, dtype=bool) if s.setting_from is None
+                    else state_setting == valid.settings.index(s.setting_from))
+            if s.kind == "joiners":
+                joiner_rate = np.clip(joiner_rate * s.factor, 0, 1)
+            elif s.kind == "leavers":
+                p_leave[:, rows] = np.clip(p_leave[:, rows] * s.factor, 0, 1)
+            elif s.setting_to is None:
+                p_move[:, rows] = np.clip(p_move[:, rows] * s.factor, 0, 1)
+            else:
+                k = valid.settings.index(s.setting_to)
+                q = dest_p[:, rows, k]
+                grow = 1 - q + s.factor * q           # relative change in the moving rate
+                p_move[:, rows] = np.clip(p_move[:, rows] * grow, 0, 1)
+                safe = np.where(grow > 0, grow, 1.0)
+                dest_p[:, rows] = dest_p[:, rows] / safe[..., None]
+                dest_p[:, rows, k] = s.factor * q / safe
+        return p_leave, p_move, dest_p, joiner_rate
+
+    def redirect(self, year: int, model: CohortModel, counts: np.ndarray, arrivals: np.ndarray,
+                 rng: np.random.Generator) -> np.ndarray:
+        """Counts after moving a share of this step's arrivals per active :class:`Redirect`."""
+        for r in self.redirects:
+            if year < r.from_year or r.share == 0:
+                continue
+            src, dst = _paired_states(model, r.setting_from, r.setting_to)
+            if len(src) == 0:
+                continue
+            moved = rng.binomial(arrivals[:, src], r.share)
+            if r.capacity is not None:
+                in_dst = model.states["setting"].to_numpy() == r.setting_to
+                room = np.maximum(r.capacity - counts[:, in_dst].sum(axis=1), 0)
+                moved = _cap_rows(moved, room)
+            counts = counts.copy()
+            counts[:, src] -= moved
+            counts[:, dst] += moved
+        return counts
+
+
+def _paired_states(model: CohortModel, setting_from: str, setting_to: str) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of states in ``setting_from`` and of the same (year, need) in ``setting_to``."""
+    st = model.states
+    key = list(zip(st["academic-year"], st["need"], st["setting"], strict=True))
+    lookup = {k: i for i, k in enumerate(key)}
+    src, dst = [], []
+    for i, (a, n, s) in enumerate(key):
+        if s == setting_from and (a, n, setting_to) in lookup:
+            src.append(i)
+            dst.append(lookup[(a, n, setting_to)])
+    return np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
+
+
+def _cap_rows(moved: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Scale each row of ``moved`` down so it sums to at most ``room`` (proportional, whole)."""
+    total = moved.sum(axis=1)
+    over = total > room
+    if not over.any():
+        return moved
+    out = moved.copy()
+    share = np.where(total > 0, room / np.maximum(total, 1), 0.0)
+    scaled = np.floor(moved[over] * share[over, None]).astype(moved.dtype)
+    left = room[over] - scaled.sum(axis=1)
+    spare = moved[over] - scaled
+    # hand the remaining places out in state order, never beyond what was wanted
+    cum = np.cumsum(spare, axis=1)
+    extra = np.clip(left[:, None] - (cum - spare), 0, spare)
+    out[over] = scaled + extra
+    return out
