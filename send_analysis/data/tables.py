@@ -262,7 +262,8 @@ def build_tables(raw: Path | None = None, out_dir: Path | None = None,
     started = time.perf_counter()
     raw = Path(raw) if raw is not None else raw_dir()
     out_dir = Path(out_dir) if out_dir is not None else processed_dir()
-    frames = build_frames(raw, progress=progress)
+    checks: dict[str, pd.DataFrame] = {}
+    frames = build_frames(raw, progress=progress, checks=checks)
     sources = []
     for sid in (rd.RELEASE_2022, rd.RELEASE_2025):
         path = raw / sid
@@ -277,6 +278,11 @@ def build_tables(raw: Path | None = None, out_dir: Path | None = None,
         "package_version": __version__,
         "sources": sources,
         "tables": {},
+        "agreement": {
+            name: {"compared": int(len(both)), "differing": 0,
+                   "years": sorted(int(y) for y in set(both["year"]))}
+            for name, both in checks.items()
+        },
     }
     for name, df in frames.items():
         _atomic_parquet(df, out_dir / f"{name}.parquet")

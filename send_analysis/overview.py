@@ -1,0 +1,206 @@
+"""Headline series for an LA against its region and England (the evidence pack's overview page).
+
+Every function takes an LA code and returns a tidy frame or a small dataclass; the notebook only
+draws and words them. Comparators: the LA's region (from the LA lookup) and England.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from send_analysis import plots
+from send_analysis.data import taxonomy as tx
+from send_analysis.data.tables import ENGLAND, load_table
+from send_analysis.errors import DataError
+
+
+@dataclass(frozen=True)
+class Area:
+    """An LA with its comparators."""
+
+    la_code: str
+    la_name: str
+    region_code: str
+    region_name: str
+
+
+def area(la_code: str) -> Area:
+    """The LA and its region; :class:`DataError` for a code not in the data."""
+    lk = load_table("la_lookup").set_index("la_code")
+    if la_code not in lk.index:
+        raise DataError(f"unknown LA code {la_code!r}", file="la_lookup",
+                        expected="a 3-digit DfE LA code present in the SEN2 data, e.g. '334'")
+    row = lk.loc[la_code]
+    return Area(la_code, str(row["la_name"]), str(row["region_code"]), str(row["region_name"]))
+
+
+def _three(table: str, dim: str, value: str, a: Area) -> pd.DataFrame:
+    df = load_table(table)
+    df = df[df[dim] == value]
+    codes = {a.la_code: a.la_name, a.region_code: a.region_name, ENGLAND: "England"}
+    sub = df[df["area_code"].isin(codes)]
+    wide = sub.pivot_table(index="year", columns="area_code", values="value", aggfunc="first")
+    wide = wide.reindex(columns=list(codes)).rename(columns=codes)
+    return wide
+
+
+def plans_vs_comparators(la_code: str, base_year: int = 2014) -> pd.DataFrame:
+    """Total plans at January for the LA, its region and England: absolute and indexed to base year.
+
+    Returns a long frame: ``year, area, plans, index`` (index = 100 in ``base_year``).
+    """
+    a = area(la_code)
+    wide = _three("plans_by_setting", "setting", "total", a)
+    if base_year not in wide.index:
+        raise DataError(f"base year {base_year} not in the series", file="plans_by_setting",
+                        expected=f"a January census year in {wide.index.min()}-{wide.index.max()}")
+    idx = 100 * wide / wide.loc[base_year]
+    out = wide.stack().rename("plans").to_frame().join(idx.stack().rename("index"))
+    out.index.names = ["year", "area"]
+    return out.reset_index()
+
+
+def growth(la_code: str, start: int, end: int) -> pd.Series:
+    """Percentage growth in total plans between two January censuses: LA, region, England."""
+    wide = _three("plans_by_setting", "setting", "total", area(la_code))
+    return 100 * (wide.loc[end] / wide.loc[start] - 1)
+
+
+def placement_mix(la_code: str) -> pd.DataFrame:
+    """Share (%) of the LA's plans in each setting group by January census year."""
+    df = load_table("plans_by_setting")
+    sub = df[(df["area_code"] == la_code) & (df["setting"] != "total")].copy()
+    sub["group"] = sub["setting"].map(tx.GROUP_OF)
+    wide = sub.groupby(["year", "group"])["value"].sum(min_count=1).unstack("group")
+    wide = wide.reindex(columns=list(tx.SETTING_GROUPS))
+    return 100 * wide.div(wide.sum(axis=1), axis=0)
+
+
+def mix_comparison(la_code: str, year: int) -> pd.DataFrame:
+    """Setting-group shares (%) in one January for the LA, its region and England."""
+    a = area(la_code)
+    df = load_table("plans_by_setting")
+    df = df[(df["year"] == year) & (df["setting"] != "total") &
+            df["area_code"].isin([a.la_code, a.region_code, ENGLAND])].copy()
+    df["group"] = df["setting"].map(tx.GROUP_OF)
+    wide = df.groupby(["group", "area_code"])["value"].sum(min_count=1).unstack("area_code")
+    wide = 100 * wide / wide.sum()
+    wide = wide.reindex(index=list(tx.SETTING_GROUPS), columns=[a.la_code, a.region_code, ENGLAND])
+    wide.columns = [a.la_name, a.region_name, "England"]
+    wide.index = [tx.GROUP_LABELS[g] for g in wide.index]
+    return wide
+
+
+def new_plans(la_code: str) -> pd.DataFrame:
+    """New plans issued in each calendar year: LA, region and England."""
+    return _three("new_plans", "setting", "total", area(la_code))
+
+
+def funnel(la_code: str) -> pd.DataFrame:
+    """Requests → assessments → plans by calendar year for the LA (columns are measures)."""
+    df = load_table("requests_assessments")
+    sub = df[df["area_code"] == la_code]
+    wide = sub.pivot_table(index="year", columns="measure", values="value", aggfunc="first")
+    order = ["requests", "requests_refused", "assessments_agreed", "assessed_plan_issued",
+             "assessed_no_plan"]
+    return wide.reindex(columns=order)
+
+
+def timeliness(la_code: str, exceptions: bool = False) -> pd.DataFrame:
+    """% of new plans issued within 20 weeks (excluding exceptions by default): LA, region, England."""
+    measure = "pct_20wk_incl_exc" if exceptions else "pct_20wk_excl_exc"
+    return _three("timeliness", "measure", measure, area(la_code))
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The numbers the overview narrative quotes, all computed from the tables."""
+
+    la_name: str
+    region_name: str
+    latest_year: int
+    latest_plans: int
+    plans_2014: int
+    growth_since_2014: float
+    england_growth_since_2014: float
+    region_growth_since_2014: float
+    growth_last_year: float
+    england_growth_last_year: float
+    independent_share: float
+    england_independent_share: float
+    mainstream_share: float
+    england_mainstream_share: float
+    new_plans_latest_year: int
+    new_plans_latest: float
+    timeliness_latest_year: int
+    timeliness_latest: float
+    england_timeliness_latest: float
+
+
+def headline(la_code: str, as_of_year: int | None = None) -> Headline:
+    """Headline figures for the narrative, up to the January census ``as_of_year``."""
+    a = area(la_code)
+    plans = _three("plans_by_setting", "setting", "total", a)
+    if as_of_year is not None:
+        plans = plans[plans.index <= as_of_year]
+    y = int(plans.index.max())
+    g14 = 100 * (plans.loc[y] / plans.loc[2014] - 1)
+    g1 = 100 * (plans.loc[y] / plans.loc[y - 1] - 1)
+    mix = mix_comparison(la_code, y)
+    ind = tx.GROUP_LABELS["special_indep_nm"]
+    main = tx.GROUP_LABELS["mainstream"]
+    npl = new_plans(la_code)
+    npl = npl[npl.index < y].dropna(subset=[a.la_name])
+    tl = timeliness(la_code)
+    tl = tl[tl.index < y].dropna(subset=[a.la_name])
+    return Headline(
+        la_name=a.la_name, region_name=a.region_name, latest_year=y,
+        latest_plans=int(plans.loc[y, a.la_name]), plans_2014=int(plans.loc[2014, a.la_name]),
+        growth_since_2014=float(g14[a.la_name]), england_growth_since_2014=float(g14["England"]),
+        region_growth_since_2014=float(g14[a.region_name]),
+        growth_last_year=float(g1[a.la_name]), england_growth_last_year=float(g1["England"]),
+        independent_share=float(mix.loc[ind, a.la_name]),
+        england_independent_share=float(mix.loc[ind, "England"]),
+        mainstream_share=float(mix.loc[main, a.la_name]),
+        england_mainstream_share=float(mix.loc[main, "England"]),
+        new_plans_latest_year=int(npl.index.max()), new_plans_latest=float(npl[a.la_name].iloc[-1]),
+        timeliness_latest_year=int(tl.index.max()), timeliness_latest=float(tl[a.la_name].iloc[-1]),
+        england_timeliness_latest=float(tl["England"].iloc[-1]),
+    )
+
+
+# ---- charts ---------------------------------------------------------------------------------
+
+_AREA_COLOURS = ("la", "region", "england")
+
+
+def plot_three(wide: pd.DataFrame, title: str, ylabel: str, ax: plt.Axes | None = None,
+               percent: bool = False) -> plt.Axes:
+    """Line chart of an LA (bold), its region and England."""
+    ax = ax or plt.subplots()[1]
+    for col, key in zip(wide.columns, _AREA_COLOURS, strict=False):
+        ax.plot(wide.index, wide[col], marker="o", ms=3, lw=2.5 if key == "la" else 1.5,
+                color=plots.COLOURS[key], label=col)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("")
+    (plots.percent if percent else plots.thousands)(ax)
+    ax.legend(loc="upper left")
+    return ax
+
+
+def plot_mix(mix: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> plt.Axes:
+    """Stacked area of setting-group shares over time."""
+    ax = ax or plt.subplots()[1]
+    data = mix.fillna(0)
+    ax.stackplot(data.index, data.T.values, labels=[tx.GROUP_LABELS[c] for c in data.columns],
+                 colors=plots.PALETTE[: data.shape[1]], alpha=0.9)
+    ax.set_ylim(0, 100)
+    ax.set_title(title)
+    ax.set_ylabel("Share of plans")
+    plots.percent(ax)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    return ax

@@ -1,0 +1,54 @@
+"""``send-analysis evidence``: the HTML evidence pack for one LA, a list, or all LAs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evidence", help="run the notebooks and render the HTML evidence pack")
+    p.add_argument("--la", required=True,
+                   help="3-digit LA code (e.g. 334), a comma-separated list, or 'all'")
+    p.add_argument("--as-of", type=int, default=2025, help="latest January census year to use")
+    p.add_argument("--out", type=Path, default=None, help="reports folder (default reports/)")
+    p.add_argument("--inputs", default=None, help="LA finance inputs YAML (finance pages)")
+    p.add_argument("--casework", default=None, help="folder of a real casework extract")
+    p.add_argument("--pages", nargs="*", default=None,
+                   help="only these notebooks (e.g. 00_data_quality 01_overview)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes for several LAs")
+    p.set_defaults(func=_evidence)
+
+
+def _evidence(args: argparse.Namespace) -> int:
+    from send_analysis.data.tables import load_table
+    from send_analysis.report.pack import build_all, build_pack, discover_notebooks
+
+    notebooks = discover_notebooks()
+    if args.pages:
+        wanted = set(args.pages)
+        notebooks = [nb for nb in notebooks if nb.stem in wanted or nb.name in wanted]
+        missing = wanted - {nb.stem for nb in notebooks} - {nb.name for nb in notebooks}
+        if missing:
+            print(f"send-analysis evidence: error: unknown page(s) {sorted(missing)}", file=sys.stderr)
+            return 2
+    kwargs = {"as_of_year": args.as_of, "inputs_file": args.inputs,
+              "casework_dir": args.casework, "notebooks": notebooks}
+    if args.la == "all" or "," in args.la:
+        if args.la == "all":
+            lk = load_table("la_lookup")
+            codes = sorted(lk.loc[lk["status"] == "live", "la_code"])
+        else:
+            codes = [c.strip() for c in args.la.split(",") if c.strip()]
+        results = build_all(codes, out_root=args.out, workers=args.workers, **kwargs)
+        failed = [r for r in results if not r.ok]
+        print(f"{len(results) - len(failed)} of {len(results)} LAs complete")
+        for r in failed:
+            print(f"  {r.la_code}: " + "; ".join(r.failures), file=sys.stderr)
+        return 1 if failed else 0
+    r = build_pack(args.la, out_root=args.out, **kwargs)
+    print(f"{r.la_name} ({r.la_code}): {len(r.pages)} pages in {r.out_dir} ({r.seconds}s)")
+    for f in r.failures:
+        print(f"  failed: {f}", file=sys.stderr)
+    return 1 if r.failures else 0

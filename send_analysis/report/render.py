@@ -1,0 +1,149 @@
+"""Render an executed notebook to reviewer HTML: no code, a contents list, navigation, a footer."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+
+from send_analysis import __version__
+from send_analysis.paths import project_root
+
+PACK_CSS = """
+<style>
+  body { max-width: 1100px; margin: 0 auto; }
+  .sa-nav { font: 14px/1.4 system-ui, sans-serif; padding: 12px 16px; background: #f3f6f9;
+            border-bottom: 3px solid #0072B2; display: flex; flex-wrap: wrap; gap: 14px; }
+  .sa-nav a { color: #0b4f8a; text-decoration: none; }
+  .sa-nav a.current { font-weight: bold; color: #000; }
+  .sa-toc { font: 14px/1.5 system-ui, sans-serif; margin: 16px; padding: 8px 16px;
+            border-left: 3px solid #E69F00; background: #fffaf0; }
+  .sa-toc h2 { font-size: 15px; margin: 4px 0; }
+  .sa-footer { font: 12px/1.5 system-ui, sans-serif; color: #444; margin: 32px 16px 16px;
+               padding-top: 10px; border-top: 1px solid #ccc; }
+  .sa-footer code { font-size: 11px; }
+</style>
+"""
+
+
+class DropStderr(Preprocessor):
+    """Remove stderr streams (warnings, progress bars) from outputs: reviewers see results only."""
+
+    def preprocess_cell(self, cell, resources, index):  # noqa: D401
+        if cell.get("cell_type") == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        return cell, resources
+
+
+def git_commit(root: Path | None = None) -> str:
+    """Short commit of the project checkout, or 'unknown' outside git."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root or project_root(),
+                             capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def footer_html(manifest: dict, params: dict, run_at: datetime | None = None) -> str:
+    """Provenance footer: data release and sha256, package version, git commit, parameters, date."""
+    run_at = run_at or datetime.now(UTC)
+    sources = "".join(
+        f"<li>{html.escape(s['id'])} — sha256 <code>{s['sha256']}</code></li>"
+        for s in manifest.get("sources", []))
+    shown = {k: v for k, v in params.items() if v is not None}
+    return (
+        '<footer class="sa-footer">'
+        f"<div><b>Data</b>: DfE Education, health and care plans (SEN2), tables built "
+        f"{html.escape(str(manifest.get('built_at', 'unknown')))}<ul>{sources}</ul></div>"
+        f"<div><b>Software</b>: send-analysis {__version__}, git commit "
+        f"<code>{html.escape(git_commit())}</code></div>"
+        f"<div><b>Parameters</b>: <code>{html.escape(repr(shown), quote=False)}</code></div>"
+        f"<div><b>Run</b>: {run_at.strftime('%Y-%m-%d %H:%M UTC')}</div>"
+        "</footer>"
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def add_contents(body: str) -> tuple[str, list[tuple[str, str]]]:
+    """Give every h2 an id and return (html, [(id, heading text)]) for the contents list."""
+    entries: list[tuple[str, str]] = []
+    seen: set[str] = set()
+
+    def repl(m: re.Match) -> str:
+        attrs, inner = m.group(1), m.group(2)
+        text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
+        found = re.search(r'id="([^"]+)"', attrs)
+        hid = found.group(1) if found else _slug(text)
+        while hid in seen:
+            hid += "-x"
+        seen.add(hid)
+        entries.append((hid, text))
+        if found:
+            return m.group(0)
+        return f'<h2{attrs} id="{hid}">{inner}</h2>'
+
+    out = re.sub(r"<h2([^>]*)>(.*?)</h2>", repl, body, flags=re.S)
+    return out, entries
+
+
+def nav_html(pages: list[tuple[str, str]], current: str | None, index_href: str = "index.html") -> str:
+    """Navigation bar: the pack index and every page (file name, title)."""
+    links = [f'<a href="{index_href}">Evidence pack index</a>']
+    for fname, title in pages:
+        cls = ' class="current"' if fname == current else ""
+        links.append(f'<a href="{fname}"{cls}>{html.escape(title)}</a>')
+    return '<nav class="sa-nav">' + "".join(links) + "</nav>"
+
+
+def render_html(nb: nbformat.NotebookNode, pages: list[tuple[str, str]], current: str,
+                footer: str) -> str:
+    """Executed notebook -> reviewer HTML (inputs hidden, contents list, nav, footer)."""
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.register_preprocessor(DropStderr, enabled=True)
+    body, _ = exporter.from_notebook_node(nb)
+    body, entries = add_contents(body)
+    toc = ""
+    if entries:
+        items = "".join(f'<li><a href="#{hid}">{html.escape(t)}</a></li>' for hid, t in entries)
+        toc = f'<div class="sa-toc"><h2>Contents</h2><ol>{items}</ol></div>'
+    body = body.replace("</head>", PACK_CSS + "</head>", 1)
+    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav_html(pages, current) + toc, body,
+                  count=1)
+    return body.replace("</body>", footer + "</body>", 1)
+
+
+def notebook_title(path: Path) -> str:
+    """The first markdown heading of a notebook (its page title)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^#\s+(.+)$", cell.source, flags=re.M)
+            if m:
+                return m.group(1).strip()
+    return path.stem
+
+
+def notebook_summary(path: Path) -> str:
+    """The first paragraph after the title of a notebook (for the index page)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            paras = [p.strip() for p in cell.source.split("\n\n") if p.strip()]
+            if len(paras) > 1:
+                return paras[1]
+            return ""
+    return ""

@@ -1,0 +1,128 @@
+"""The evidence pack: papermill runs, HTML without code, index, footer, failure isolation, browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from send_analysis.report import render
+from send_analysis.report.pack import PageError, build_pack, discover_notebooks, execute
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_notebook_has_a_tagged_parameters_cell_with_the_shared_names():
+    nbs = discover_notebooks(ROOT / "notebooks")
+    assert [nb.name for nb in nbs][:2] == ["00_data_quality.ipynb", "01_overview.ipynb"]
+    for nb_path in nbs:
+        nb = nbformat.read(nb_path, as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, nb_path.name
+        for name in ("la_code", "as_of_year", "processed_dir", "inputs_file", "casework_dir"):
+            assert re.search(rf"^{name}\s*=", tagged[0].source, re.M), (nb_path.name, name)
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), nb_path.name
+
+
+def test_contents_and_footer():
+    body, entries = render.add_contents('<h2 id="a">First</h2><p>x</p><h2>Second part</h2>')
+    assert entries == [("a", "First"), ("second-part", "Second part")]
+    assert '<h2 id="second-part">' in body
+    foot = render.footer_html({"built_at": "2026-01-01T00:00:00", "sources": [
+        {"id": "ehcp/x.zip", "sha256": "ab" * 32}]}, {"la_code": "334", "inputs_file": None})
+    assert "ab" * 32 in foot and "send-analysis" in foot and "'la_code': '334'" in foot
+    assert "inputs_file" not in foot  # unset parameters are not shown
+
+
+def _failing_notebook(tmp_path: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('la_code = "334"\nas_of_year = 2025\nprocessed_dir = None\n'
+                                       'inputs_file = None\ncasework_dir = None')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Broken page"), params,
+                nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("raise ValueError('deliberate failure')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "99_broken.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.realdata
+def test_failed_page_names_notebook_and_cell_and_keeps_last_good(tmp_path):
+    broken = _failing_notebook(tmp_path)
+    with pytest.raises(PageError, match=r"notebook 99_broken.ipynb failed at cell 4: ValueError: deliberate failure"):
+        execute(broken, {"la_code": "334"}, tmp_path)
+    out = tmp_path / "reports"
+    (out / "334").mkdir(parents=True)
+    (out / "334" / "99_broken.html").write_text("LAST GOOD PAGE")
+    result = build_pack("334", out_root=out, notebooks=[broken])
+    assert result.failures and "cell 4" in result.failures[0]
+    assert (out / "334" / "99_broken.html").read_text() == "LAST GOOD PAGE"
+    index = (out / "334" / "index.html").read_text()
+    assert "last good" in index and "2,503" in index
+
+
+@pytest.fixture(scope="module")
+def pack(real_data, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    result = build_pack("334", out_root=out)
+    assert result.ok, result.failures
+    return out / "334"
+
+
+@pytest.mark.realdata
+def test_pack_pages_hide_code_and_carry_provenance(pack):
+    pages = sorted(p.name for p in pack.glob("*.html"))
+    expected = {f"{nb.stem}.html" for nb in discover_notebooks(ROOT / "notebooks")} | {"index.html"}
+    assert set(pages) == expected
+    overview = (pack / "01_overview.html").read_text()
+    assert "notebook_setup(" not in overview  # inputs are hidden
+    assert "Solihull" in overview and "2,503" in overview
+    assert "sha256" in overview and "git commit" in overview and "'la_code': '334'" in overview
+    assert 'class="sa-toc"' in overview
+    meta = json.loads((pack / "pack.json").read_text())
+    assert meta["latest_plans"] == 2503 and meta["failures"] == []
+
+
+@pytest.mark.realdata
+@pytest.mark.browser
+def test_pack_in_headless_chromium(pack):
+    """Every linked page and image loads, and the pack shows the LA's name and latest total."""
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        pytest.fail("headless Chromium is missing: run `bash scripts/install_chromium.sh`")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--allow-file-access-from-files"):
+        opts.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(driver), options=opts)
+    try:
+        browser.get((pack / "index.html").as_uri())
+        body = browser.find_element("tag name", "body").text
+        assert "Solihull" in body
+        assert browser.find_element("id", "latest-total").text == "2,503"
+        hrefs = [a.get_attribute("href") for a in browser.find_elements("css selector", "ol a")]
+        assert len(hrefs) == len(discover_notebooks(ROOT / "notebooks"))
+        images = 0
+        for href in hrefs:
+            browser.get(href)
+            assert browser.execute_script("return document.readyState") == "complete"
+            assert "Solihull" in browser.find_element("tag name", "body").text, href
+            broken = browser.execute_script(
+                "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+                ".map(i => i.src.slice(0, 60))")
+            assert broken == [], (href, broken)
+            images += browser.execute_script("return document.images.length")
+        assert images >= 5
+    finally:
+        browser.quit()
