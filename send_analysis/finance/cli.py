@@ -34,6 +34,8 @@ def _projection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--horizon", type=int, default=5, help="financial years to forecast (default 5)")
     p.add_argument("--draws", type=int, default=1000, help="simulated placement paths (default 1000)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--as-of", type=int, default=None,
+                   help="last January census year treated as known (default: the latest in the data)")
     p.add_argument("--discount-rate", type=float, default=None,
                    help="for NPVs (default: the scenario's, else 3.5%%)")
 
@@ -77,7 +79,8 @@ def _run(args: argparse.Namespace):
     inputs, where, scenarios = _load(args)
     if args.horizon < 1 or args.draws < 1:
         raise ConfigError("--horizon and --draws must be at least 1")
-    paths = placement_paths(inputs, horizon=args.horizon, n_draws=args.draws, seed=args.seed)
+    paths = placement_paths(inputs, horizon=args.horizon, n_draws=args.draws, seed=args.seed,
+                            as_of=args.as_of)
     unmitigated = project_dsg(inputs, paths)
     results = []
     if scenarios:

@@ -439,6 +439,10 @@ def resolve_inputs(la_code: str, inputs_file: str | Path | None = None) -> tuple
     """
     from send_analysis.errors import SendAnalysisError
 
+    user = load_inputs(inputs_file, partial=True) if inputs_file is not None else None
+    if user is not None and "la_code" in user and str(user["la_code"]) != str(la_code):
+        raise ConfigError(f"file {inputs_file}: key 'la_code': the file is for LA {user['la_code']}, "
+                          f"not LA {la_code}")
     default: dict | None = None
     default_error: Exception | None = None
     try:
@@ -453,10 +457,6 @@ def resolve_inputs(la_code: str, inputs_file: str | Path | None = None) -> tuple
                               f"could not be built: {default_error}")
         return validate_inputs(default, source=f"public defaults for LA {la_code}"), \
             f"public defaults for LA {la_code}"
-    user = load_inputs(inputs_file, partial=True)
-    if "la_code" in user and str(user["la_code"]) != str(la_code):
-        raise ConfigError(f"file {inputs_file}: key 'la_code': the file is for LA {user['la_code']}, "
-                          f"not LA {la_code}")
     if default is None:
         return validate_inputs(user, source=str(inputs_file)), f"{inputs_file} (public defaults unavailable)"
     merged = merge_inputs(default, user)

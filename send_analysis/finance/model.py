@@ -356,7 +356,8 @@ def with_assumption_inputs(inputs: Mapping, assumptions: Assumptions) -> dict:
     return out
 
 
-def prepend_actuals(paths: pd.DataFrame, actual: pd.DataFrame, year: int) -> pd.DataFrame:
+def prepend_actuals(paths: pd.DataFrame, actual: pd.DataFrame, year: int,
+                    draws: np.ndarray | None = None) -> pd.DataFrame:
     """Add the actual January ``year`` count (``setting_group``, ``plans``) to every draw.
 
     Forecast paths usually start the year after the last census; the first financial year
@@ -369,9 +370,9 @@ def prepend_actuals(paths: pd.DataFrame, actual: pd.DataFrame, year: int) -> pd.
     rows = [
         pd.DataFrame({"year": year, "setting_group": actual["setting_group"].to_numpy(),
                       "draw": d, "plans": actual["plans"].to_numpy(dtype=float)})
-        for d in np.sort(paths["draw"].unique())
+        for d in (np.sort(paths["draw"].unique()) if draws is None else draws)
     ]
-    return pd.concat([*rows, paths], ignore_index=True)
+    return pd.concat([*rows, paths] if len(paths) else rows, ignore_index=True)
 
 
 def actual_groups(la_code: str, year: int, processed: str | None = None) -> pd.DataFrame:
@@ -400,16 +401,41 @@ __all__ = [
 
 
 def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed: int = 0,
-                    processed: str | None = None) -> pd.DataFrame:
-    """Placement paths for the inputs' LA from its first forecast year, ``horizon`` years ahead.
+                    as_of: int | None = None, processed: str | None = None) -> pd.DataFrame:
+    """Placement paths by January census year for the inputs' LA, covering ``horizon`` financial
+    years from the first forecast year (census years ``Y0`` .. ``Y0 + horizon``, ``Y0`` = the
+    January of the first forecast year).
 
-    Calls ``send_analysis.demand.simulate_paths`` with ``as_of`` = the January of the first
-    forecast year and adds that January's actual count to every draw when the paths start later.
+    ``as_of`` is the last census year treated as known (default: the latest in the
+    ``plans_by_setting`` table for the LA, but not before ``Y0``). Known years come from the
+    table, the same in every draw; later years from ``send_analysis.demand.simulate_paths``
+    forecast from ``as_of``. So a forecast made with data to January 2025 uses the actual 2023-25
+    counts for financial years 2022-23 to 2024-25, while ``as_of=2021`` re-creates what was known
+    in 2021.
     """
+    from send_analysis.data.tables import load_table
     from send_analysis.demand import simulate_paths
 
-    as_of = fy_start(inputs["first_forecast_year"])
-    paths = simulate_paths(str(inputs["la_code"]), horizon, n_draws=n_draws, as_of=as_of, seed=seed)
-    if not (paths["year"] == as_of).any():
-        paths = prepend_actuals(paths, actual_groups(str(inputs["la_code"]), as_of, processed), as_of)
-    return check_paths(paths, source="send_analysis.demand.simulate_paths")
+    la = str(inputs["la_code"])
+    y0 = fy_start(inputs["first_forecast_year"])
+    last = y0 + int(horizon)
+    if as_of is None:
+        table = load_table("plans_by_setting", processed)
+        years = table.loc[(table["la_code"] == la) & table["value"].notna(), "year"]
+        if years.empty:
+            raise DataError(f"no plans_by_setting rows for LA {la}", file="plans_by_setting")
+        as_of = int(years.max())
+    as_of = max(int(as_of), y0)
+    known = list(range(y0, min(as_of, last) + 1))
+    forecast = pd.DataFrame(columns=list(PATH_COLUMNS))
+    if last > as_of:
+        forecast = simulate_paths(la, last - as_of, n_draws=n_draws, as_of=as_of, seed=seed)
+        forecast = forecast[(forecast["year"] > as_of) & (forecast["year"] <= last)]
+        draws = np.sort(forecast["draw"].unique())
+    else:
+        draws = np.arange(1)
+    paths = forecast[list(PATH_COLUMNS)]
+    for year in known:
+        paths = prepend_actuals(paths, actual_groups(la, year, processed), year, draws=draws)
+    return check_paths(paths.sort_values(["draw", "year", "setting_group"]).reset_index(drop=True),
+                       source="send_analysis.demand.simulate_paths")
