@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 Polarity = Literal["high", "low", "neutral"]
@@ -39,7 +38,7 @@ def rank_values(values: pd.Series, polarity: Polarity = "neutral") -> pd.DataFra
 
     Ties share the smallest rank (``method="min"``, as in LAIT). Missing values get no rank.
 
-    >>> r = rank_values(pd.Series({"a": 1.0, "b": 4.0, "c": 2.0, "d": 3.0, "e": np.nan}), "low")
+    >>> r = rank_values(pd.Series({"a": 1.0, "b": 4.0, "c": 2.0, "d": 3.0, "e": float("nan")}), "low")
     >>> r["rank"].tolist(), r["quartile"].tolist()
     ([1.0, 4.0, 2.0, 3.0, nan], ['A', 'D', 'B', 'C', None])
     """

@@ -275,13 +275,59 @@ def _beta(rng: np.random.Generator, a: np.ndarray, b: np.ndarray, size: int) -> 
     return np.divide(ga, tot, out=(a / np.maximum(a + b, 1e-300)) * np.ones_like(ga), where=tot > 0)
 
 
+def _step(rng: np.random.Generator, model: CohortModel, counts: np.ndarray, pl: np.ndarray,
+          pm: np.ndarray, jr: np.ndarray, j_mix: np.ndarray, dest_w: np.ndarray | None,
+          pop: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One January-to-January step for a chunk of simulations, on occupied states only.
+
+    Returns the new counts [sim, state], the arrivals (movers in and joiners) [sim, state] and
+    the number of joiners, leavers and movers per simulation.
+    """
+    c, n_v = counts.shape
+    flat = np.flatnonzero(counts)
+    n = counts.ravel()[flat]
+    sim, v = np.divmod(flat, n_v)
+    leavers = rng.binomial(n, pl.ravel()[flat])
+    movers = rng.binomial(n - leavers, pm.ravel()[flat])
+    stayers = n - leavers - movers
+    size = c * n_v
+    keep = stayers > 0
+    new = np.bincount(sim[keep] * n_v + model.stay_next[v[keep]], weights=stayers[keep],
+                      minlength=size)
+    arrivals = np.zeros(size)
+    m = movers > 0
+    if m.any():
+        # destination shares: a Dirichlet draw for each occupied state with movers this year
+        alpha = model.dest_alpha[v[m]]
+        g = rng.standard_gamma(alpha)
+        if dest_w is not None:
+            g = g * dest_w[v[m]]
+        drawn = rng.multinomial(movers[m], _normalise(g))
+        ri, ki = np.nonzero(drawn)
+        arrivals += np.bincount(sim[m][ri] * n_v + model.move_next[v[m][ri], ki],
+                                weights=drawn[ri, ki], minlength=size)
+    joiners = rng.binomial(np.round(pop).astype(np.int64)[None, :], jr)
+    ji, ai = np.nonzero(joiners)
+    if len(ji):
+        jd = rng.multinomial(joiners[ji, ai], j_mix[ji, ai])
+        ri, ki = np.nonzero(jd)
+        arrivals += np.bincount(ji[ri] * n_v + model.joiner_index[ai[ri], ki],
+                                weights=jd[ri, ki], minlength=size)
+    new = (new + arrivals).astype(np.int64).reshape(c, n_v)
+    return (new, arrivals.astype(np.int64).reshape(c, n_v), joiners.sum(axis=1),
+            np.bincount(sim, weights=leavers, minlength=c).astype(np.int64),
+            np.bincount(sim, weights=movers, minlength=c).astype(np.int64))
+
+
 def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int | None = None,
              scenario: Scenario | None = None, chunk: int = 250,
              keep_states: bool = False) -> CohortResults:
     """Simulate futures of the model; see :class:`CohortModel` and :class:`Scenario`.
 
-    Parameters are drawn once per simulation from their posteriors (parameter uncertainty); counts
-    are then drawn each year (process uncertainty). Same seed, same inputs: same results.
+    Leaving and moving probabilities, joiner rates and joiner mixes are drawn once per simulation
+    from their posteriors (parameter uncertainty); destination shares are drawn from their
+    Dirichlet posterior each year for each state with movers (``docs/decisions/0062-*``); counts
+    are drawn each year (process uncertainty). Same seed, same inputs: same results.
     ``keep_states`` keeps the per-state counts [sim, year, state] in ``results.state_counts``.
     """
     if years < 1 or simulations < 1:
@@ -306,47 +352,30 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
     must_leave = ~stay_ok & ~can_move
     must_move = ~stay_ok & can_move
 
+    dest_mean = _normalise(model.dest_alpha)
     for start in range(0, simulations, chunk):
         c = min(chunk, simulations - start)
         rng = np.random.default_rng(streams[start // chunk])
         p_leave = _beta(rng, model.leave_a, model.leave_b, c)
         p_move = _beta(rng, model.move_a, model.move_b, c)
-        dest_p = _dirichlet(rng, model.dest_alpha, c)
         j_rate = _beta(rng, model.joiner_a, model.joiner_b, c)
         j_mix = _dirichlet(rng, model.joiner_alpha, c)
         counts = np.broadcast_to(model.initial, (c, n_v)).astype(np.int64)
         chunk_counts = np.zeros((c, years + 1, n_v), dtype=np.int32)
         chunk_counts[:, 0] = counts
         for t, year in enumerate(cal):
-            pl, pm, dp, jr = scenario.adjust(year, valid, st_s, p_leave, p_move, dest_p, j_rate)
+            pl, pm, jr, dest_w = scenario.adjust(year, valid, st_s, p_leave, p_move, j_rate,
+                                                 dest_mean)
             pl = np.where(must_leave, 1.0, pl)
             pm = np.where(must_move, 1.0, np.where(can_move, pm, 0.0))
-            leavers = rng.binomial(counts, pl)
-            remain = counts - leavers
-            movers = rng.binomial(remain, pm)
-            stayers = remain - movers
-            new = np.zeros((c, n_v), dtype=np.int64)
-            new[:, model.stay_next[stay_ok]] += stayers[:, stay_ok]
-            arrivals = np.zeros((c, n_v), dtype=np.int64)
-            si, vi = np.nonzero(movers)
-            if len(si):
-                drawn = rng.multinomial(movers[si, vi], dp[si, vi])
-                ri, ki = np.nonzero(drawn)
-                np.add.at(arrivals, (si[ri], model.move_next[vi[ri], ki]), drawn[ri, ki])
-            joiners = rng.binomial(np.broadcast_to(np.round(pop[t]).astype(np.int64), jr.shape), jr)
-            ji, ai = np.nonzero(joiners)
-            if len(ji):
-                jd = rng.multinomial(joiners[ji, ai], j_mix[ji, ai])
-                ri, ki = np.nonzero(jd)
-                np.add.at(arrivals, (ji[ri], model.joiner_index[ai[ri], ki]), jd[ri, ki])
-            new += arrivals
+            new, arrivals, n_join, n_leave, n_move = _step(
+                rng, model, counts, pl, pm, jr, j_mix, dest_w, pop[t])
             new = scenario.redirect(year, model, new, arrivals, rng)
             counts = new
             chunk_counts[:, t + 1] = counts
-            flows[start:start + c, t] = np.stack(
-                [joiners.sum(1), leavers.sum(1), movers.sum(1)], axis=1)
-        for dim, (_, onehot) in matrices.items():
-            parts[dim].append(aggregate(model, chunk_counts, onehot))
+            flows[start:start + c, t] = np.stack([n_join, n_leave, n_move], axis=1)
+        for dim, (_, matrix) in matrices.items():
+            parts[dim].append(aggregate(model, chunk_counts, matrix))
         if keep_states:
             kept.append(chunk_counts)
     groups = {dim: (matrices[dim][0], np.concatenate([p[0] for p in parts[dim]]),

@@ -34,7 +34,8 @@ def describe(samples: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def group_matrices(model: CohortModel) -> dict[str, tuple[list, np.ndarray]]:
-    """For each dimension: its labels and a 0/1 matrix [state, group]."""
+    """For each dimension: its labels and a matrix [state, 2 x group]: 0/1 membership, then
+    membership times the state's cost (so one product gives counts and costs)."""
     st = model.states
     labels_all = {
         "academic-year": st["academic-year"].to_numpy(),
@@ -47,14 +48,16 @@ def group_matrices(model: CohortModel) -> dict[str, tuple[list, np.ndarray]]:
         uniq, code = np.unique(labels, return_inverse=True)
         onehot = np.zeros((len(labels), len(uniq)))
         onehot[np.arange(len(labels)), code] = 1.0
+        onehot = np.hstack([onehot, onehot * model.cost[:, None]])
         out[dim] = ([v.item() if hasattr(v, "item") else v for v in uniq], onehot)
     return out
 
 
-def aggregate(model: CohortModel, counts: np.ndarray, onehot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def aggregate(model: CohortModel, counts: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Counts and costs [sim, year, group] from state counts [sim, year, state]."""
-    c = counts.astype(float)
-    return c @ onehot, (c * model.cost) @ onehot
+    both = counts.astype(float) @ matrix
+    g = matrix.shape[1] // 2
+    return both[..., :g], both[..., g:]
 
 
 @dataclass

@@ -77,14 +77,20 @@ class Scenario:
                                   f"(expected one of {list(valid.settings)})")
 
     def adjust(self, year: int, valid: ValidStates, state_setting: np.ndarray,
-               p_leave: np.ndarray, p_move: np.ndarray, dest_p: np.ndarray,
-               joiner_rate: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Rates for the step arriving at ``year`` with every active :class:`Scale` applied."""
+               p_leave: np.ndarray, p_move: np.ndarray, joiner_rate: np.ndarray,
+               dest_mean: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Rates for the step arriving at ``year`` with every active :class:`Scale` applied.
+
+        Returns leaving and moving probabilities [sim, state], joiner rates [sim, year of age] and
+        weights [state, setting] on destination shares (``None`` when unchanged). Scaling the
+        flow into one setting by f multiplies the moving rate by ``1 - q + f q`` (q: the mean
+        share of moves going there) and that destination's share by f before renormalising.
+        """
         active = [s for s in self.scales if year >= s.from_year]
         if not active:
-            return p_leave, p_move, dest_p, joiner_rate
-        p_leave, p_move, dest_p, joiner_rate = (p_leave.copy(), p_move.copy(), dest_p.copy(),
-                                                joiner_rate.copy())
+            return p_leave, p_move, joiner_rate, None
+        p_leave, p_move, joiner_rate = p_leave.copy(), p_move.copy(), joiner_rate.copy()
+        dest_w: np.ndarray | None = None
         for s in active:
             rows = (np.ones_like(state_setting, dtype=bool) if s.setting_from is None
                     else state_setting == valid.settings.index(s.setting_from))
@@ -96,13 +102,12 @@ class Scenario:
                 p_move[:, rows] = np.clip(p_move[:, rows] * s.factor, 0, 1)
             else:
                 k = valid.settings.index(s.setting_to)
-                q = dest_p[:, rows, k]
-                grow = 1 - q + s.factor * q           # relative change in the moving rate
-                p_move[:, rows] = np.clip(p_move[:, rows] * grow, 0, 1)
-                safe = np.where(grow > 0, grow, 1.0)
-                dest_p[:, rows] = dest_p[:, rows] / safe[..., None]
-                dest_p[:, rows, k] = s.factor * q / safe
-        return p_leave, p_move, dest_p, joiner_rate
+                q = dest_mean[rows, k]
+                p_move[:, rows] = np.clip(p_move[:, rows] * (1 - q + s.factor * q), 0, 1)
+                if dest_w is None:
+                    dest_w = np.ones_like(dest_mean)
+                dest_w[rows, k] *= s.factor
+        return p_leave, p_move, joiner_rate, dest_w
 
     def redirect(self, year: int, model: CohortModel, counts: np.ndarray, arrivals: np.ndarray,
                  rng: np.random.Generator) -> np.ndarray:
