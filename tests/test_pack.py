@@ -126,3 +126,18 @@ def test_pack_in_headless_chromium(pack):
         assert images >= 5
     finally:
         browser.quit()
+
+
+@pytest.mark.realdata
+def test_batch_isolates_a_failing_la_and_writes_national_index(tmp_path):
+    from send_analysis.report.pack import build_all
+
+    first = discover_notebooks(ROOT / "notebooks")[:1]
+    results = build_all(["334", "999"], out_root=tmp_path, workers=2, progress=False,
+                        notebooks=first)
+    by = {r.la_code: r for r in results}
+    assert by["334"].ok and by["334"].pages == ["00_data_quality.html"]
+    assert not by["999"].ok and "unknown LA code '999'" in by["999"].failures[0]
+    national = (tmp_path / "index.html").read_text()
+    assert '<a href="334/index.html">Solihull</a>' in national and "2,503" in national
+    assert "1 with a failed page" in national
