@@ -93,3 +93,13 @@ def test_lookup_and_real_boundary_changes():
     assert north[2021] + west[2021] == pytest.approx(4847)
     pre = consistent_series(la, "predecessor")
     assert pre[(pre["la_code"] == "928") & (pre["year"] == 2025)]["value"].item() == 4551 + 4153
+
+
+@pytest.mark.realdata
+def test_unknown_la_code_in_a_table_is_named():
+    from send_analysis.data.geography import validate_la_codes
+
+    df = pd.DataFrame({"la_code": ["334", "999"], "value": [1.0, 2.0]})
+    with pytest.raises(DataError, match=r"file new_plans, column 'la_code', row 1: unknown LA code '999'"):
+        validate_la_codes(df, "new_plans")
+    validate_la_codes(df.iloc[:1], "new_plans")  # a known code passes
