@@ -264,6 +264,8 @@ def fit(transitions: pd.DataFrame, population: pd.DataFrame, valid: ValidStates,
 def _dirichlet(rng: np.random.Generator, alpha: np.ndarray, size: int) -> np.ndarray:
     """``size`` Dirichlet draws per row of ``alpha`` (zeros stay zero), shape (size, *alpha.shape)."""
     g = rng.standard_gamma(np.broadcast_to(alpha, (size, *alpha.shape)))
+    underflow = (g.sum(axis=-1, keepdims=True) == 0) & (alpha.sum(axis=-1, keepdims=True) > 0)
+    g = np.where(underflow, alpha, g)
     return _normalise(g)
 
 
@@ -275,8 +277,17 @@ def _beta(rng: np.random.Generator, a: np.ndarray, b: np.ndarray, size: int) -> 
     return np.divide(ga, tot, out=(a / np.maximum(a + b, 1e-300)) * np.ones_like(ga), where=tot > 0)
 
 
+def _categorical(rng: np.random.Generator, cum: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Category drawn for each entry of ``row`` from cumulative probabilities ``cum`` [..., K]
+    (rows flattened): one uniform per draw, searched in the rows laid end to end."""
+    k = cum.shape[-1]
+    flat = (cum.reshape(-1, k) + np.arange(cum.size // k)[:, None]).ravel()
+    idx = np.searchsorted(flat, row + rng.random(len(row)), side="right")
+    return np.minimum(idx - row * k, k - 1)
+
+
 def _step(rng: np.random.Generator, model: CohortModel, counts: np.ndarray, pl: np.ndarray,
-          pm: np.ndarray, jr: np.ndarray, j_mix: np.ndarray, dest_w: np.ndarray | None,
+          pm: np.ndarray, jr: np.ndarray, j_cum: np.ndarray, dest_w: np.ndarray | None,
           pop: np.ndarray) -> tuple[np.ndarray, ...]:
     """One January-to-January step for a chunk of simulations, on occupied states only.
 
@@ -300,19 +311,24 @@ def _step(rng: np.random.Generator, model: CohortModel, counts: np.ndarray, pl: 
         # destination shares: a Dirichlet draw for each occupied state with movers this year
         alpha = model.dest_alpha[v[m]]
         g = rng.standard_gamma(alpha)
+        underflow = g.sum(axis=1) == 0          # every shape tiny: fall back to the mean
+        g[underflow] = alpha[underflow]
         if dest_w is not None:
             g = g * dest_w[v[m]]
-        drawn = rng.multinomial(movers[m], _normalise(g))
-        ri, ki = np.nonzero(drawn)
-        arrivals += np.bincount(sim[m][ri] * n_v + model.move_next[v[m][ri], ki],
-                                weights=drawn[ri, ki], minlength=size)
+        cum = np.cumsum(_normalise(g), axis=1)
+        cum[:, -1] = 1.0
+        row = np.repeat(np.arange(len(alpha)), movers[m])
+        k = _categorical(rng, cum, row)
+        arrivals += np.bincount(sim[m][row] * n_v + model.move_next[v[m][row], k],
+                                minlength=size)
     joiners = rng.binomial(np.round(pop).astype(np.int64)[None, :], jr)
-    ji, ai = np.nonzero(joiners)
-    if len(ji):
-        jd = rng.multinomial(joiners[ji, ai], j_mix[ji, ai])
-        ri, ki = np.nonzero(jd)
-        arrivals += np.bincount(ji[ri] * n_v + model.joiner_index[ai[ri], ki],
-                                weights=jd[ri, ki], minlength=size)
+    if joiners.any():
+        # each joiner's (need, setting): one categorical draw per joiner by inverse CDF
+        n_a = joiners.shape[1]
+        row = np.repeat(np.arange(c * n_a), joiners.ravel())
+        k = _categorical(rng, j_cum, row)
+        si, ai = np.divmod(row, n_a)
+        arrivals += np.bincount(si * n_v + model.joiner_index[ai, k], minlength=size)
     new = (new + arrivals).astype(np.int64).reshape(c, n_v)
     return (new, arrivals.astype(np.int64).reshape(c, n_v), joiners.sum(axis=1),
             np.bincount(sim, weights=leavers, minlength=c).astype(np.int64),
@@ -359,7 +375,8 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
         p_leave = _beta(rng, model.leave_a, model.leave_b, c)
         p_move = _beta(rng, model.move_a, model.move_b, c)
         j_rate = _beta(rng, model.joiner_a, model.joiner_b, c)
-        j_mix = _dirichlet(rng, model.joiner_alpha, c)
+        j_mix = np.cumsum(_dirichlet(rng, model.joiner_alpha, c), axis=-1)
+        j_mix[..., -1] = np.where(j_mix[..., -1] > 0, 1.0, 0.0)
         counts = np.broadcast_to(model.initial, (c, n_v)).astype(np.int64)
         chunk_counts = np.zeros((c, years + 1, n_v), dtype=np.int32)
         chunk_counts[:, 0] = counts

@@ -55,7 +55,8 @@ def group_matrices(model: CohortModel) -> dict[str, tuple[list, np.ndarray]]:
 
 def aggregate(model: CohortModel, counts: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Counts and costs [sim, year, group] from state counts [sim, year, state]."""
-    both = counts.astype(float) @ matrix
+    both = (counts.reshape(-1, counts.shape[-1]).astype(float) @ matrix).reshape(
+        *counts.shape[:-1], matrix.shape[1])
     g = matrix.shape[1] // 2
     return both[..., :g], both[..., g:]
 
