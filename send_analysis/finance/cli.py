@@ -185,8 +185,11 @@ def _text(doc: dict) -> str:
         lines.append(f"  on-going from {r['ongoing_year']}: computed £{r['ongoing_computed']:,.0f}; "
                      f"stated £{r['ongoing_stated']:,.0f}; matches: {r['ongoing_matches']}")
     for row in doc.get("printed_rows", []):
-        lines.append(f"  printed row {row['printed_label']!r} holds the {row['matches_funding']} sums"
-                     f" (label agrees: {row['label_agrees']})")
+        if row["matches_funding"] is None:
+            lines.append(f"  printed row {row['printed_label']!r} holds no computed sum")
+        else:
+            lines.append(f"  printed row {row['printed_label']!r} holds the {row['matches_funding']}-funded sums"
+                         f" (label agrees: {row['label_agrees']})")
     for fy, be in (doc.get("break_even") or {}).items():
         lines.append(f"  {fy}: DSG cost £{be['dsg_cost']:,.0f}; break-even {be['break_even_net']} independent "
                      f"placements stepped down to state special (→ {be['break_even_net_whole']}), "

@@ -185,3 +185,46 @@ def summary(inputs: Mapping, printed: Mapping | None = None) -> dict:
             for fy, row in be.to_dict(orient="index").items()
         }
     return out
+
+
+def appendix_table(block: Mapping, scale: float = 1_000) -> pd.DataFrame:
+    """The posts by financial year (£k by default), each post's funding, and the computed
+    DSG-funded and council-funded totals as the last two rows."""
+    frame = posts_frame(block)
+    years = sorted(frame["financial_year"].unique(), key=fy_start)
+    wide = frame.pivot_table(index=["name", "funding"], columns="financial_year", values="cost",
+                             aggfunc="sum", sort=False).reindex(columns=years).fillna(0.0)
+    totals = funding_totals(block)
+    wide.loc[("DSG-funded total", "dsg"), :] = totals.loc["dsg"].to_numpy()
+    wide.loc[("Council-funded total", "council"), :] = totals.loc["council"].to_numpy()
+    wide.columns.name = None
+    return wide / scale
+
+
+def break_even_for_amount(amount: float, unit_costs: Mapping, years: list[str]) -> pd.DataFrame:
+    """Break-even counts for ``amount`` £ a year of DSG-funded posts in each of ``years``
+    (for an LA without a resource proposal: "what must each £100k of posts avoid?")."""
+    block = {"posts": [{"name": "posts", "funding": "dsg", "costs": {y: float(amount) for y in years}}]}
+    return break_even(block, unit_costs)
+
+
+def plot_break_even(table: pd.DataFrame, ax=None, title: str | None = None):
+    """Break-even placements a year, stepped down (net) and avoided outright (gross)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from send_analysis.plots import COLOURS
+
+    if ax is None:
+        _, ax = plt.subplots()
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table["break_even_net"], width=0.4, color=COLOURS["unmitigated"],
+           label="stepped down to a state special place (net saving)")
+    ax.bar(x + 0.2, table["break_even_gross"], width=0.4, color=COLOURS["mitigated"],
+           label="avoided outright (gross saving)")
+    ax.set_xticks(x, table.index)
+    ax.set_xlabel("Financial year")
+    ax.set_ylabel("Independent placements a year")
+    ax.set_title(title or "Placements the DSG-funded posts must avoid to pay for themselves")
+    ax.legend(loc="upper left", fontsize=8)
+    return ax

@@ -680,8 +680,125 @@ def required_savings(projection: DSGProjection, unit_saving: float | None = None
     return frame
 
 
+# ----------------------------------------------------------------------- comparing scenarios
+
+
+def default_scenario_files() -> list[Path]:
+    """The scenario files shipped in the project's ``scenarios/`` folder."""
+    from send_analysis.paths import project_root
+
+    return sorted((project_root() / "scenarios").glob("*.yaml"))
+
+
+def load_applicable(files: Sequence[str | Path], inputs: Mapping) -> tuple[list[Scenario], list[tuple[str, str]]]:
+    """Load the scenario files that are valid for these inputs; list the others with the reason
+    (e.g. a start before the LA's first forecast year, or no invest_to_save block)."""
+    ok: list[Scenario] = []
+    skipped: list[tuple[str, str]] = []
+    for f in files:
+        try:
+            s = load_scenario(f, first_fy=inputs["first_forecast_year"])
+            if any(lv.get("posts_from_inputs") for lv in s.levers) and not inputs.get("invest_to_save"):
+                raise ConfigError(f"file {f}: uses the inputs' invest_to_save posts, which these inputs do not have")
+            ok.append(s)
+        except ConfigError as exc:
+            skipped.append((str(f), str(exc)))
+    return ok, skipped
+
+
+def compare(inputs: Mapping, paths: pd.DataFrame, scenarios: Sequence[Scenario],
+            discount_rate: float | None = None, assumptions: Assumptions = AS_GIVEN) -> list[ScenarioResult]:
+    """Each scenario alone, then (with more than one) all of them combined, on the same draws."""
+    results = [evaluate(inputs, paths, [s], assumptions, discount_rate) for s in scenarios]
+    if len(scenarios) > 1:
+        results.append(evaluate(inputs, paths, scenarios, assumptions, discount_rate,
+                                name="All scenarios combined"))
+    return results
+
+
+def first_balanced_year(projection: DSGProjection) -> str | None:
+    """First financial year from which the mean in-year balance stays at or above zero."""
+    m = projection.in_year.mean(axis=0)
+    for i in range(len(m)):
+        if (m[i:] >= 0).all():
+            return projection.fys[i]
+    return None
+
+
+def comparison_table(results: Sequence[ScenarioResult], scale: float = 1e6) -> pd.DataFrame:
+    """One row per scenario: total savings, investment and net benefit over the horizon (£m),
+    payback year, NPV (£m), cumulative balance at the horizon unmitigated and mitigated (£m),
+    the first year of in-year balance, and the share of draws that pay back."""
+    rows = []
+    for r in results:
+        t = r.table()
+        rows.append({
+            "Scenario": r.name,
+            "Savings": t["savings"].sum() / scale,
+            "Investment": t["investment"].sum() / scale,
+            "Net benefit": t["net_benefit"].sum() / scale,
+            "Payback year": r.payback_year() or "not in horizon",
+            "NPV": r.npv() / scale,
+            "Cumulative, unmitigated": t["unmitigated_cumulative"].iloc[-1] / scale,
+            "Cumulative, mitigated": t["mitigated_cumulative"].iloc[-1] / scale,
+            "In-year balance from": first_balanced_year(r.mitigated) or "not in horizon",
+            "Draws paying back": r.payback_probability(),
+        })
+    return pd.DataFrame(rows).set_index("Scenario")
+
+
+def plot_trajectories(results: Sequence[ScenarioResult], ax=None, title: str | None = None):
+    """Mean cumulative balance: unmitigated, each scenario, and the combination (if any)."""
+    import matplotlib.pyplot as plt
+
+    from send_analysis.plots import COLOURS, PALETTE, pounds_m
+
+    if ax is None:
+        _, ax = plt.subplots()
+    base = results[0].unmitigated
+    x = [base.opening_fy, *base.fys]
+    ax.plot(x, [base.opening_cumulative, *base.cumulative.mean(axis=0)], color=COLOURS["unmitigated"],
+            lw=2.5, marker="o", ms=3, label="Unmitigated")
+    for i, r in enumerate(results):
+        combined = len(results) > 1 and i == len(results) - 1
+        colour = COLOURS["mitigated"] if combined or len(results) == 1 else PALETTE[(i + 5) % len(PALETTE)]
+        ax.plot(x, [base.opening_cumulative, *r.mitigated.cumulative.mean(axis=0)], color=colour,
+                lw=2.5 if combined else 1.5, ls="-" if combined or len(results) == 1 else "--",
+                marker="o", ms=3, label=r.name)
+    ax.axhline(0, color="#666666", lw=0.8)
+    pounds_m(ax)
+    ax.set_xlabel("Financial year (31 March balance)")
+    ax.set_ylabel("Cumulative DSG balance (mean)")
+    ax.set_title(title or "Cumulative balance with and without mitigations")
+    ax.legend(loc="lower left", fontsize=8)
+    return ax
+
+
+def plot_savings(results: Sequence[ScenarioResult], ax=None, title: str | None = None):
+    """Savings against unmitigated by financial year, one bar group per scenario (mean)."""
+    import matplotlib.pyplot as plt
+
+    from send_analysis.plots import PALETTE, pounds_m
+
+    if ax is None:
+        _, ax = plt.subplots()
+    fys = results[0].fys
+    width = 0.8 / len(results)
+    for i, r in enumerate(results):
+        xs = np.arange(len(fys)) + (i - (len(results) - 1) / 2) * width
+        ax.bar(xs, r.savings().mean(axis=0), width=width, color=PALETTE[(i + 5) % len(PALETTE)], label=r.name)
+    ax.set_xticks(np.arange(len(fys)), fys)
+    pounds_m(ax)
+    ax.set_xlabel("Financial year")
+    ax.set_ylabel("Saving against unmitigated (£ a year)")
+    ax.set_title(title or "Savings by scenario and year")
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
 __all__ = [
-    "DEFAULT_DISCOUNT_RATE", "LEVERS", "LEVER_KEYS", "LeverEffect", "Scenario", "ScenarioResult",
+    "DEFAULT_DISCOUNT_RATE", "LEVERS", "compare", "comparison_table", "default_scenario_files",
+    "first_balanced_year", "load_applicable", "plot_savings", "plot_trajectories", "LEVER_KEYS", "LeverEffect", "Scenario", "ScenarioResult",
     "apply_scenarios", "discount_factors", "evaluate", "load_scenario", "npv",
     "payback_year", "required_savings", "validate_scenario",
 ]
