@@ -1,0 +1,590 @@
+"""Public-data defaults for an LA's finance inputs file (``docs/finance_inputs.md``).
+
+:func:`default_inputs` builds, for any LA in the latest ESFA allocations, every key the spend
+model needs, with each figure labelled in ``sources`` by file and line. The rules are in the
+decision records ``docs/decisions/0040`` to ``0044``; the caveats in
+``docs/assumptions/finance_data.md``. In short:
+
+- ``income.hnb_allocation``: HNB **after** ESFA deductions, 2020-21 to 2023-24 (0040);
+- ``income.growth_rate``: the LA's compound annual growth of the HNB before deductions,
+  2020-21 to 2023-24; England's where the LA has fewer than two years (0041);
+- ``opening_balance``: cumulative DSG balance at 31 March 2022 = balance % x total DSG,
+  approximate; successors of a reorganised LA get the predecessor's £ balance pro rata (0043);
+- ``unit_costs``: 2021-22 S251 outturn line(s) / EHC plans in that placement (January 2021),
+  with region / England medians where a ratio cannot be formed (0042);
+- ``unit_costs.inflation`` and ``other_expenditure.*.growth``: England's annual growth of
+  specialist top-up spend per specialist placement, 2018-19 to 2021-22 (0044);
+- ``other_expenditure``: the 2021-22 S251 outturn lines not driven by plan counts (0044).
+
+:func:`compare_report_with_public` sets an LA's own figures (an inputs file built from a
+Cabinet report) beside the public data.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from send_analysis.errors import DataError
+from send_analysis.finance import public
+from send_analysis.finance.years import (
+    EARLIER_WEIGHT,
+    LATER_WEIGHT,
+    census_years_for_fy,
+    fy_offset,
+    fy_start,
+)
+
+GROUPS: tuple[str, ...] = (
+    "mainstream", "resourced_unit", "special_state", "special_indep_nm", "ap_pru", "post16",
+    "other",
+)
+PRICE_YEAR = "2021-22"
+BALANCE_YEAR = "2021-22"
+GROWTH_FIRST, GROWTH_LAST = "2020-21", "2023-24"
+INFLATION_FIRST, INFLATION_LAST = "2018-19", "2021-22"
+#: A region median needs at least this many LAs with a usable ratio, else England's is used.
+MIN_REGION_LAS = 5
+
+#: Reorganised LAs that are not in the 2021-22 outturn or balance files -> predecessor.
+SUCCESSOR_OF: dict[str, str] = {"942": "909", "943": "909"}
+
+HN = public.HN_OUTTURN_FILE
+
+#: Unit-cost rule per setting group: (spend lines, placement lines). ``None`` spend means the
+#: group is costed by proxy (see :func:`_unit_cost_rules`).
+UNIT_COST_LINES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "mainstream": (("topup_state_primary", "topup_state_secondary", "topup_indep_nm_primary",
+                    "topup_indep_nm_secondary"),
+                   ("ehcp_mainstream", "ehcp_resourced_unit")),
+    "special_state": (("place_funding_special", "topup_state_special"),
+                      ("ehcp_special_state",)),
+    "special_indep_nm": (("topup_indep_nm_special",), ("ehcp_special_indep_nm",)),
+    "post16": (("place_funding_post_school", "topup_state_post_school",
+                "topup_indep_nm_post_school"), ("ehcp_post16",)),
+    "other": (("place_funding_early_years", "topup_state_early_years",
+               "topup_indep_nm_early_years"), ("ehcp_other",)),
+}
+#: Place funding of resourced provision / units, added per RP placement to the mainstream rate.
+RP_PLACE_LINES = ("place_funding_primary", "place_funding_secondary")
+AP_SPEND_LINES = ("place_funding_ap_pru", "topup_state_ap_pru", "topup_indep_nm_ap_pru")
+OTHER_LINES = ("sen_support_services", "hospital_education", "alternative_provision_services",
+               "therapies")
+
+
+def _col(measure: str, line: str) -> str:
+    """Excel column of a line in the outturn workbook (for ``sources``)."""
+    return public.hn_column_letter(measure, line)
+
+
+def _fmt(x: float) -> str:
+    return f"£{x:,.0f}"
+
+
+# --------------------------------------------------------------------------------------------
+# income
+
+
+@lru_cache(maxsize=1)
+def _growth_cached() -> pd.DataFrame:
+    return hnb_growth_rates()
+
+
+def hnb_growth_rates() -> pd.DataFrame:
+    """Per LA: compound annual growth of HNB before deductions over the years it has in
+    2020-21..2023-24 (``growth_rate``), ``years`` used and ``fallback`` (England's rate where
+    the LA has one year only: 942/943)."""
+    h = public.read_hnb_allocations()
+    h = h[(h["financial_year"] >= GROWTH_FIRST) & (h["financial_year"] <= GROWTH_LAST)]
+    eng = h.groupby("financial_year")["hnb_before_deductions"].sum()
+    eng_rate = (eng.iloc[-1] / eng.iloc[0]) ** (1 / (len(eng) - 1)) - 1
+    rows = []
+    for code, g in h.sort_values("financial_year").groupby("la_code"):
+        n = len(g)
+        if n >= 2:
+            first, last = g.iloc[0], g.iloc[-1]
+            rate = (last["hnb_before_deductions"] / first["hnb_before_deductions"]) ** (1 / (n - 1)) - 1
+            rows.append({"la_code": code, "growth_rate": rate,
+                         "years": f"{first['financial_year']} to {last['financial_year']}",
+                         "fallback": False})
+        else:
+            rows.append({"la_code": code, "growth_rate": eng_rate,
+                         "years": f"England {eng.index[0]} to {eng.index[-1]}", "fallback": True})
+    out = pd.DataFrame(rows).set_index("la_code")
+    out.attrs["england"] = float(eng_rate)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# unit costs
+
+
+def _safe_ratio(num: float, den: float) -> float:
+    """num / den, NaN unless both are known and den > 0."""
+    if pd.isna(num) or pd.isna(den) or den <= 0:
+        return float("nan")
+    return num / den
+
+
+def derive_unit_costs(row: pd.Series) -> dict[str, float]:
+    """Unit costs (£ per placement a year, 2021-22) for one LA from its outturn and placements.
+
+    ``row`` holds the outturn lines and ``ehcp_*`` placements of :func:`public.hn_lines_wide`
+    (both measures joined). Pure; NaN where the ratio cannot be formed; a zero ratio (spend
+    not reported in that line although the LA has placements there) is NaN too, except for
+    ``other`` (early years, home education, NEET) where no HNB spend is plausible. Rules:
+    ``docs/decisions/0042-unit-costs-by-setting-group.md``.
+    """
+    out: dict[str, float] = {}
+    for g, (spend, place) in UNIT_COST_LINES.items():
+        num = sum(row[s] for s in spend)  # NaN propagates
+        out[g] = _safe_ratio(num, sum(row[p] for p in place))
+    out["resourced_unit"] = out["mainstream"] + (
+        _safe_ratio(sum(row[s] for s in RP_PLACE_LINES), row["ehcp_resourced_unit"])
+    )
+    # AP/PRU spend mostly pays for pupils without plans: EHCPs there are costed like state special
+    out["ap_pru"] = out["special_state"]
+    for g in GROUPS:
+        if g != "other" and out[g] == 0:
+            out[g] = float("nan")
+    return {g: out[g] for g in GROUPS}
+
+
+@lru_cache(maxsize=1)
+def _hn_table() -> pd.DataFrame:
+    """Outturn lines and placements side by side, one row per LA."""
+    out = public.hn_lines_wide("s251_outturn")
+    plc = public.hn_lines_wide("sen2_placements").drop(columns=["la_name", "region"])
+    return out.join(plc)
+
+
+@lru_cache(maxsize=1)
+def unit_cost_table() -> pd.DataFrame:
+    """Derived unit costs for every LA in the outturn file (NaN where not derivable), plus
+    region and England medians used as fallbacks. Columns: the groups; ``region``."""
+    t = _hn_table()
+    costs = pd.DataFrame({code: derive_unit_costs(r) for code, r in t.iterrows()}).T
+    costs["region"] = t["region"]
+    return costs
+
+
+def _median_fallback(costs: pd.DataFrame, group: str, region: str | None) -> tuple[float, str]:
+    """Region median of a group's unit cost (at least MIN_REGION_LAS LAs), else England's."""
+    vals = costs[group].dropna()
+    if region is not None:
+        reg = costs.loc[costs["region"] == region, group].dropna()
+        if len(reg) >= MIN_REGION_LAS:
+            return float(reg.median()), f"median of {len(reg)} {region} LAs"
+    return float(vals.median()), f"median of {len(vals)} English LAs"
+
+
+def _unit_costs_for(la_code: str) -> tuple[dict[str, float], dict[str, str]]:
+    costs = unit_cost_table()
+    t = _hn_table()
+    src_code = SUCCESSOR_OF.get(la_code, la_code)
+    if src_code not in costs.index:
+        raise DataError(f"LA {la_code} is not in the 2021-22 high needs outturn", file=HN)
+    region = costs.at[src_code, "region"]
+    row = t.loc[src_code]
+    values: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    via = (f" (figures of predecessor {src_code} {row['la_name']}: {la_code} did not exist in "
+           "2021-22)") if src_code != la_code else ""
+    for g in GROUPS:
+        v = float(costs.at[src_code, g])
+        key = f"unit_costs.by_setting_group.{g}"
+        rule = _rule_text(g, row)
+        if np.isnan(v):
+            v, how = _median_fallback(costs, g, region)
+            sources[key] = (f"FALLBACK {how} ({_fmt(v)}): own ratio not derivable [{rule}]; "
+                            f"{HN}, 2021-22 outturn{via}; docs/decisions/0042")
+        else:
+            sources[key] = f"{HN}, 2021-22 outturn: {rule} = {_fmt(v)}{via}; docs/decisions/0042"
+        values[g] = round(v, 2)
+    return values, sources
+
+
+def _rule_text(group: str, row: pd.Series) -> str:
+    """Human-readable derivation of one group's unit cost with the LA's figures."""
+    def terms(lines: tuple[str, ...], measure: str) -> str:
+        return " + ".join(f"{ln} (col {_col(measure, ln)}) {row[ln]:,.0f}"
+                          if pd.notna(row[ln]) else f"{ln} (col {_col(measure, ln)}) blank"
+                          for ln in lines)
+
+    if group == "ap_pru":
+        return "proxy: the special_state unit cost (AP/PRU spend is mostly for pupils without plans)"
+    if group == "resourced_unit":
+        spend, place = UNIT_COST_LINES["mainstream"]
+        return (f"mainstream rate [({terms(spend, 's251_outturn')}) / ({terms(place, 'sen2_placements')})]"
+                f" + ({terms(RP_PLACE_LINES, 's251_outturn')}) / "
+                f"({terms(('ehcp_resourced_unit',), 'sen2_placements')})")
+    spend, place = UNIT_COST_LINES[group]
+    return f"({terms(spend, 's251_outturn')}) / ({terms(place, 'sen2_placements')}, Jan 2021)"
+
+
+# --------------------------------------------------------------------------------------------
+# inflation and other expenditure
+
+
+@lru_cache(maxsize=1)
+def unit_cost_inflation() -> dict[str, Any]:
+    """England's compound annual growth of specialist top-up spend per specialist placement.
+
+    Spend: :func:`public.read_specialist_topups` (state + independent/NM top-ups, special
+    schools and AP), LA rows summed. Placements: SEN2 plans in special schools (all four kinds)
+    and AP/PRU, England, turned into financial-year averages (5/12 January Y + 7/12 January
+    Y+1, ``send_analysis.finance.years``). Returns ``rate``, the per-placement amounts and the
+    years; rule in ``docs/decisions/0044``.
+    """
+    from send_analysis.data.tables import load_table
+
+    spend = public.read_specialist_topups()
+    spend = spend[spend["sector"] == "total"].groupby("financial_year")["spend"].sum()
+    try:
+        plans = load_table("plans_by_setting")
+    except Exception as exc:  # the tidy tables are built by `send-analysis data build`
+        raise DataError(f"the tidy table plans_by_setting is needed: {exc}",
+                        file="plans_by_setting",
+                        expected="run `send-analysis data build` first") from exc
+    eng = plans[(plans["level"] == "national") & plans["setting"].isin(
+        ["special_la_maintained", "special_academy_free", "special_independent",
+         "special_non_maintained", "ap_pru"])]
+    by_year = eng.groupby("year")["value"].sum()
+    per = {}
+    for fy in (INFLATION_FIRST, INFLATION_LAST):
+        jan_y, jan_y1 = census_years_for_fy(fy)
+        placements = EARLIER_WEIGHT * by_year[jan_y] + LATER_WEIGHT * by_year[jan_y1]
+        per[fy] = float(spend[fy] / placements)
+    n = fy_start(INFLATION_LAST) - fy_start(INFLATION_FIRST)
+    rate = (per[INFLATION_LAST] / per[INFLATION_FIRST]) ** (1 / n) - 1
+    return {"rate": round(rate, 4), "per_placement": per}
+
+
+@lru_cache(maxsize=1)
+def _hnb_latest_share() -> pd.Series:
+    """Share of each successor in its predecessor group's 2023-24 HNB (before deductions)."""
+    h = public.read_hnb_allocations()
+    h = h[h["financial_year"] == GROWTH_LAST].set_index("la_code")["hnb_before_deductions"]
+    shares = {}
+    for succ, pred in SUCCESSOR_OF.items():
+        group = [s for s, p in SUCCESSOR_OF.items() if p == pred]
+        shares[succ] = float(h[succ] / h[group].sum())
+    return pd.Series(shares)
+
+
+def _other_expenditure_for(la_code: str, growth: float) -> tuple[dict, dict[str, str]]:
+    t = _hn_table()
+    src_code = SUCCESSOR_OF.get(la_code, la_code)
+    row = t.loc[src_code]
+    share = float(_hnb_latest_share()[la_code]) if src_code != la_code else 1.0
+    via = (f" x {share:.4f} ({la_code}'s share of {src_code}'s successors' 2023-24 HNB)"
+           if src_code != la_code else "")
+    lines: dict[str, dict[str, float]] = {}
+    sources: dict[str, str] = {}
+    costs = unit_cost_table()
+    for ln in OTHER_LINES:
+        v = row[ln]
+        key = f"other_expenditure.{ln}"
+        if pd.isna(v):
+            vals = t[ln].dropna()
+            v = float(vals.median())
+            sources[key] = (f"FALLBACK median of {len(vals)} English LAs ({_fmt(v)}): line blank "
+                            f"in {HN} (col {_col('s251_outturn', ln)}); docs/decisions/0044")
+        elif v < 0:
+            sources[key] = (f"ADJUSTED to £0: {HN}, 2021-22 S251 outturn "
+                            f"{public.S251_LINE_LABELS[ln]} (col {_col('s251_outturn', ln)}) is "
+                            f"{_fmt(v)} (income above spend); a cost line cannot be negative")
+            v = 0.0
+        else:
+            sources[key] = (f"{HN}, 2021-22 S251 outturn {public.S251_LINE_LABELS[ln]} "
+                            f"(col {_col('s251_outturn', ln)}) {_fmt(v)}{via}")
+        lines[ln] = {"amount": round(float(v) * share, 2), "growth": growth}
+    # AP/PRU place funding and top-ups, less the EHCPs there costed at the ap_pru unit cost
+    ap = sum(row[s] for s in AP_SPEND_LINES)
+    ehcp_ap = row["ehcp_hospital_ap"]
+    ap_unit = costs.at[src_code, "ap_pru"]
+    if pd.isna(ap_unit):
+        ap_unit, _ = _median_fallback(costs, "ap_pru", costs.at[src_code, "region"])
+    if pd.isna(ap):
+        ap = float(sum(t[s] for s in AP_SPEND_LINES).dropna().median())
+        note = f"FALLBACK England median AP/PRU place + top-up spend {_fmt(ap)}"
+    else:
+        note = " + ".join(f"{s} (col {_col('s251_outturn', s)}) {row[s]:,.0f}"
+                          for s in AP_SPEND_LINES)
+    in_plans = 0.0 if pd.isna(ehcp_ap) else float(ehcp_ap) * float(ap_unit)
+    amount = max(0.0, float(ap) - in_plans)
+    lines["ap_pru_places_topups"] = {"amount": round(amount * share, 2), "growth": growth}
+    sources["other_expenditure.ap_pru_places_topups"] = (
+        f"{HN}, 2021-22 outturn AP/PRU place funding and top-ups ({note}) less EHCPs in "
+        f"hospital/AP {0 if pd.isna(ehcp_ap) else int(ehcp_ap)} x ap_pru unit cost "
+        f"{_fmt(ap_unit)} (counted in the placement costs){via}; docs/decisions/0044")
+    sources["other_expenditure"] = (f"growth {growth:.4f} a year: unit-cost inflation rule, "
+                                    "docs/decisions/0044")
+    return lines, sources
+
+
+# --------------------------------------------------------------------------------------------
+# opening balance
+
+
+@lru_cache(maxsize=1)
+def _balances_indexed() -> pd.DataFrame:
+    return public.dsg_cumulative_balance_gbp().set_index(["la_code", "financial_year"])
+
+
+def _opening_balance_for(la_code: str) -> tuple[dict, dict[str, str]]:
+    bal = _balances_indexed()
+    prev = fy_offset(BALANCE_YEAR, -1)
+    src_code = SUCCESSOR_OF.get(la_code, la_code)
+    share = float(_hnb_latest_share()[la_code]) if src_code != la_code else 1.0
+    if (src_code, BALANCE_YEAR) not in bal.index:
+        raise DataError(f"no DSG balance for LA {src_code} in {BALANCE_YEAR}",
+                        file=public.DSG_BALANCES_FILE)
+    cur = bal.loc[(src_code, BALANCE_YEAR)]
+    out = {"financial_year": BALANCE_YEAR, "cumulative": round(float(cur["balance_gbp"]) * share, 2)}
+    via = (f" x {share:.4f} ({la_code}'s share of predecessor {src_code}'s successors' "
+           "2023-24 HNB)") if src_code != la_code else ""
+    sources = {"opening_balance.cumulative": (
+        f"APPROXIMATE: {public.DSG_BALANCES_FILE} cumulative DSG balance {cur['balance_pct']:.2f}% "
+        f"of total DSG at 31 March 2022 x total DSG {_fmt(cur['dsg_total'])} "
+        f"({public.DSG_TOTALS_FILE}) = {_fmt(cur['balance_gbp'])} (+/- {_fmt(cur['rounding_gbp'])} "
+        f"from rounding){via}; whole DSG, not only the HNB; docs/decisions/0043")}
+    if (src_code, prev) in bal.index:
+        before = bal.loc[(src_code, prev)]
+        out["in_year"] = round((float(cur["balance_gbp"]) - float(before["balance_gbp"])) * share, 2)
+        sources["opening_balance.in_year"] = (
+            f"APPROXIMATE: change in the cumulative balance {prev} ({before['balance_pct']:.2f}% x "
+            f"{_fmt(before['dsg_total'])}) to {BALANCE_YEAR}{via}; docs/decisions/0043")
+    return out, sources
+
+
+# --------------------------------------------------------------------------------------------
+# the inputs mapping
+
+
+def _la_names() -> dict[str, str]:
+    h = public.read_hnb_allocations().sort_values("financial_year")
+    return dict(zip(h["la_code"], h["la_name"], strict=False))
+
+
+def default_inputs(la_code: str) -> dict:
+    """Finance inputs for ``la_code`` from public data, in the schema of docs/finance_inputs.md.
+
+    Raises :class:`DataError` for an LA not in the 2023-24 HNB allocations. Every figure has a
+    ``sources`` entry naming the file and line; entries starting ``FALLBACK`` or
+    ``APPROXIMATE`` say where a median or an approximation stands in for the LA's own figure.
+    """
+    la_code = str(la_code).strip()
+    hnb = public.read_hnb_allocations()
+    mine = hnb[hnb["la_code"] == la_code].sort_values("financial_year")
+    if mine.empty or mine["financial_year"].max() != GROWTH_LAST:
+        raise DataError(f"LA code {la_code!r} is not in the {GROWTH_LAST} HNB allocations",
+                        file=public.HNB_FILES[GROWTH_LAST],
+                        expected="a 3-digit DfE code of a current LA, e.g. '334'")
+    growth = _growth_cached().loc[la_code]
+    infl = unit_cost_inflation()
+    unit, unit_src = _unit_costs_for(la_code)
+    other, other_src = _other_expenditure_for(la_code, infl["rate"])
+    opening, open_src = _opening_balance_for(la_code)
+    first = fy_offset(BALANCE_YEAR, 1)
+    sources = {
+        "income.hnb_allocation": (
+            "ESFA DSG allocations, High Needs Block after deductions for ESFA-funded places "
+            "(Allocations_summary 'High needs block allocation (£s)'): "
+            + "; ".join(f"{r.financial_year} {r.source}" for r in mine.itertuples())
+            + "; docs/decisions/0040"),
+        "income.growth_rate": (
+            ("FALLBACK " if growth["fallback"] else "")
+            + f"compound annual growth of the HNB before deductions, {growth['years']}"
+            + f" = {growth['growth_rate']:.4f}; docs/decisions/0041"),
+        "income.block_transfers": "none in public data",
+        "unit_costs.inflation": (
+            f"England specialist top-up spend per specialist placement {INFLATION_FIRST} "
+            f"{_fmt(infl['per_placement'][INFLATION_FIRST])} to {INFLATION_LAST} "
+            f"{_fmt(infl['per_placement'][INFLATION_LAST])} ({public.SEND_AP_RDATA}, SEN2 "
+            "plans_by_setting); docs/decisions/0044"),
+        "unit_costs.price_year": f"{HN} is the {PRICE_YEAR} S251 outturn",
+        **unit_src, **other_src, **open_src,
+    }
+    return {
+        "la_code": la_code,
+        "la_name": _la_names()[la_code],
+        "first_forecast_year": first,
+        "income": {
+            "hnb_allocation": {r.financial_year: float(r.hnb_after_deductions)
+                               for r in mine.itertuples()},
+            "growth_rate": round(float(growth["growth_rate"]), 4),
+            "block_transfers": {},
+        },
+        "opening_balance": opening,
+        "unit_costs": {"price_year": PRICE_YEAR, "inflation": infl["rate"],
+                       "by_setting_group": unit},
+        "other_expenditure": other,
+        "mitigations": [],
+        "sources": sources,
+    }
+
+
+def default_inputs_all() -> pd.DataFrame:
+    """One row per LA in the 2023-24 allocations: the main defaults and fallback counts."""
+    hnb = public.read_hnb_allocations()
+    rows = []
+    for code in sorted(hnb.loc[hnb["financial_year"] == GROWTH_LAST, "la_code"]):
+        d = default_inputs(code)
+        row: dict[str, Any] = {
+            "la_code": code, "la_name": d["la_name"],
+            "hnb_2023_24": d["income"]["hnb_allocation"][GROWTH_LAST],
+            "growth_rate": d["income"]["growth_rate"],
+            "opening_cumulative": d["opening_balance"]["cumulative"],
+            "opening_in_year": d["opening_balance"].get("in_year", np.nan),
+        }
+        row.update({f"unit_{g}": c for g, c in d["unit_costs"]["by_setting_group"].items()})
+        row["other_expenditure"] = sum(v["amount"] for v in d["other_expenditure"].values())
+        row["n_fallbacks"] = sum(str(s).startswith("FALLBACK") for s in d["sources"].values())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# an LA's own (report) figures beside the public data
+
+
+def _resolve(path: str | Path) -> Path:
+    """A relative inputs path is taken from the cwd, else from the project root."""
+    from send_analysis.paths import project_root
+
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    return project_root() / p
+
+
+def _share(hn: pd.DataFrame, code: str | None, lines: tuple[str, ...]) -> float:
+    """Share of EHC plans (Jan 2021) in the given placement lines, one LA or all LAs."""
+    plc = hn if code is None else hn.loc[[code]]
+    return float(sum(plc[ln].sum() for ln in lines) / plc["ehcp_total"].sum())
+
+
+def compare_report_with_public(la_code: str = "334",
+                               inputs_path: str | Path = "examples/solihull_2021.yaml",
+                               ) -> pd.DataFrame:
+    """The report's figures (an inputs file's ``opening_balance`` and ``notes.report_figures``)
+    beside the public data for the same LA, where both exist.
+
+    Columns: ``measure, period, report, public, difference`` (public - report), ``unit``,
+    ``report_source, public_source, note``. Rows whose report figure is not in the file are
+    left out. Public figures: DSG balance % x total DSG (approximate), specialist top-ups
+    (``send_ap_dashboard``), placements at January 2021 (``hn_benchmarking_tool``), EHC plans
+    (tidy table ``plans_by_setting``).
+    """
+    from send_analysis.finance.inputs import load_inputs
+
+    path = _resolve(inputs_path)
+    inputs = load_inputs(path, partial=True)
+    code = str(la_code)
+    if str(inputs.get("la_code", code)) != code:
+        raise DataError(f"inputs are for LA {inputs.get('la_code')}, not {code}", file=str(path))
+    figs = (inputs.get("notes") or {}).get("report_figures", {}) if isinstance(
+        inputs.get("notes"), dict) else {}
+    src = inputs.get("sources", {})
+    rows: list[dict[str, Any]] = []
+
+    def add(measure: str, period: str, report: float, public_v: float, unit: str,
+            report_source: str, public_source: str, note: str) -> None:
+        rows.append({"measure": measure, "period": period, "report": float(report),
+                     "public": float(public_v), "difference": float(public_v) - float(report),
+                     "unit": unit, "report_source": report_source,
+                     "public_source": public_source, "note": note})
+
+    bal = public.dsg_cumulative_balance_gbp().set_index(["la_code", "financial_year"])
+    ob = inputs.get("opening_balance") or {}
+    fy = ob.get("financial_year")
+    if fy and (code, fy) in bal.index:
+        b = bal.loc[(code, fy)]
+        if ob.get("cumulative") is not None:
+            add("cumulative deficit (negative) at 31 March", fy, ob["cumulative"], b["balance_gbp"],
+                "GBP", src.get("opening_balance.cumulative", str(path)),
+                f"{public.DSG_BALANCES_FILE} {b['balance_pct']:.2f}% x total DSG "
+                f"{_fmt(b['dsg_total'])} ({public.DSG_TOTALS_FILE})",
+                "public figure is S251 line 1.9.3, the whole DSG carried forward (all blocks), "
+                f"from a % rounded to 2 dp (+/- {_fmt(b['rounding_gbp'])}); the report's is the "
+                "High Needs Block alone")
+        prev = fy_offset(fy, -1)
+        if ob.get("in_year") is not None and (code, prev) in bal.index:
+            p = bal.loc[(code, prev)]
+            add("in-year deficit (negative)", fy, ob["in_year"],
+                b["balance_gbp"] - p["balance_gbp"], "GBP",
+                src.get("opening_balance.in_year", str(path)),
+                f"change in the cumulative balance {prev} ({p['balance_pct']:.2f}%) to {fy}",
+                "public figure is the movement of the whole-DSG balance; includes any other "
+                "block's surplus or deficit and transfers")
+
+    topups = public.read_specialist_topups()
+    mine = topups[topups["la_code"] == code].set_index(["financial_year", "sector"])["spend"]
+    cost = figs.get("specialist_placements_cost_2019_20")
+    if cost and ("2019-20", "indep_nm") in mine.index:
+        for sector, label in (("indep_nm", "independent/non-maintained"),
+                              ("total", "state + independent/non-maintained")):
+            add(f"specialist placement spend ({label} top-ups)", "2019-20", cost["value"],
+                mine[("2019-20", sector)], "GBP", cost["source"],
+                f"{public.SEND_AP_RDATA} specialist_spend, {sector}",
+                "public figure is S251 outturn top-ups for special schools and AP only (no place "
+                "funding, post-16 or transport); the report does not define 'specialist "
+                "placements' and gave a forecast made before year end")
+    for key, sector in (("specialist_placements_growth_2019_20", "indep_nm"),
+                        ("specialist_placements_increase_2019_20", "indep_nm")):
+        fig = figs.get(key)
+        if fig and ("2018-19", sector) in mine.index and ("2019-20", sector) in mine.index:
+            a, b2 = mine[("2018-19", sector)], mine[("2019-20", sector)]
+            public_v = b2 / a - 1 if fig["unit"] == "share" else b2 - a
+            add(key.replace("_", " "), "2018-19 to 2019-20", fig["value"], public_v, fig["unit"],
+                fig["source"], f"{public.SEND_AP_RDATA} specialist_spend, independent/NM "
+                f"{_fmt(a)} to {_fmt(b2)}",
+                "the report's base year is not stated; 46.8% on £10.674m implies a base of "
+                "£7.27m")
+
+    hn = _hn_table()
+    for key, lines, label in (
+        ("isp_share_of_ehcps", ("ehcp_special_indep_nm",), "NMSS or independent schools"),
+        ("mainstream_share_of_ehcps", ("ehcp_mainstream",), "mainstream schools (excl. RP/units)"),
+    ):
+        fig = figs.get(key)
+        if not fig or code not in hn.index:
+            continue
+        add(f"share of EHCPs in {label}", "January 2021", fig["value"], _share(hn, code, lines),
+            "share", fig["source"], f"{HN} placements (SEN2, January 2021)",
+            "public share is of all 0-25 plans (SEN2); the report does not give its base or "
+            "date, and may use the school census (pupils in schools only)")
+        if "england" in fig:
+            add(f"share of EHCPs in {label}, England", "January 2021", fig["england"],
+                _share(hn, None, lines), "share", fig["source"],
+                f"{HN} placements, sum of LA rows",
+                "public share is of all 0-25 plans (SEN2); the report may use the school census")
+
+    fig = figs.get("ehcp_growth_since_2014")
+    if fig:
+        try:
+            from send_analysis.data.tables import load_table
+
+            plans = load_table("plans_by_setting")
+        except Exception:  # tidy tables not built: leave the row out
+            plans = None
+        if plans is not None:
+            tot = plans[plans["setting"] == "total"]
+            la = tot[(tot["level"] == "la") & (tot["la_code"] == code)].set_index("year")["value"]
+            eng = tot[tot["level"] == "national"].set_index("year")["value"]
+            if 2014 in la.index and 2021 in la.index:
+                add("growth in statements + EHC plans", "January 2014 to January 2021",
+                    fig["value"], la[2021] / la[2014] - 1, "share", fig["source"],
+                    f"plans_by_setting total {la[2014]:,.0f} to {la[2021]:,.0f}",
+                    "the report's base and end dates are not stated")
+                add("growth in statements + EHC plans, England", "January 2014 to January 2021",
+                    fig["england"], eng[2021] / eng[2014] - 1, "share", fig["source"],
+                    f"plans_by_setting total {eng[2014]:,.0f} to {eng[2021]:,.0f}",
+                    "the report's base and end dates are not stated")
+    return pd.DataFrame(rows, columns=["measure", "period", "report", "public", "difference",
+                                       "unit", "report_source", "public_source", "note"])

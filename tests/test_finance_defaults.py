@@ -1,0 +1,189 @@
+"""Public defaults for the finance inputs file, the Solihull example and the report comparison."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from send_analysis.errors import DataError
+from send_analysis.finance import defaults
+from send_analysis.finance.inputs import load_inputs, validate_inputs
+from send_analysis.paths import project_root
+
+EXAMPLE = project_root() / "examples" / "solihull_2021.yaml"
+
+
+def _row(**values: float) -> pd.Series:
+    lines = {ln for spend, place in defaults.UNIT_COST_LINES.values() for ln in spend + place}
+    lines |= set(defaults.RP_PLACE_LINES) | {"ehcp_resourced_unit"}
+    base = dict.fromkeys(lines, 0.0)
+    base.update(values)
+    return pd.Series(base)
+
+
+# ------------------------------------------------------------------ unit tests (no data)
+
+
+def test_derive_unit_costs_hand_computed_la():
+    row = _row(topup_state_primary=300_000, topup_state_secondary=150_000,
+               topup_indep_nm_secondary=50_000, ehcp_mainstream=80, ehcp_resourced_unit=20,
+               place_funding_primary=120_000,
+               place_funding_special=1_000_000, topup_state_special=1_400_000,
+               ehcp_special_state=100,
+               topup_indep_nm_special=1_100_000, ehcp_special_indep_nm=20,
+               topup_state_post_school=200_000, topup_indep_nm_post_school=100_000,
+               ehcp_post16=60, topup_state_early_years=30_000, ehcp_other=15)
+    u = defaults.derive_unit_costs(row)
+    assert u["mainstream"] == 5_000            # (300k + 150k + 50k) / (80 + 20)
+    assert u["resourced_unit"] == 11_000       # 5,000 + 120k / 20
+    assert u["special_state"] == 24_000        # (1.0m + 1.4m) / 100
+    assert u["special_indep_nm"] == 55_000     # 1.1m / 20
+    assert u["ap_pru"] == 24_000               # proxy: special_state
+    assert u["post16"] == 5_000                # (200k + 100k) / 60
+    assert u["other"] == 2_000                 # 30k / 15
+    assert list(u) == list(defaults.GROUPS)
+
+
+def test_derive_unit_costs_not_derivable_is_nan():
+    u = defaults.derive_unit_costs(_row(ehcp_special_indep_nm=10, ehcp_special_state=0,
+                                        topup_state_special=5e5, ehcp_other=3))
+    assert math.isnan(u["special_indep_nm"])   # zero spend with placements: not reported
+    assert math.isnan(u["special_state"])      # no placements
+    assert math.isnan(u["ap_pru"])
+    assert u["other"] == 0                     # zero is plausible for other settings
+    blank = defaults.derive_unit_costs(_row(topup_indep_nm_special=float("nan"),
+                                            ehcp_special_indep_nm=10))
+    assert math.isnan(blank["special_indep_nm"])
+
+
+# ------------------------------------------------------------------ real data
+
+
+@pytest.mark.realdata
+def test_solihull_defaults_are_valid_and_pinned():
+    d = defaults.default_inputs("334")
+    validate_inputs(d, source="default_inputs('334')")
+    assert d["la_name"] == "Solihull"
+    assert d["first_forecast_year"] == "2022-23"
+    assert d["income"]["hnb_allocation"] == {
+        "2020-21": 27_884_050, "2021-22": 31_156_418, "2022-23": 35_175_833,
+        "2023-24": 38_482_028}
+    assert d["income"]["growth_rate"] == round((41_437_695 / 30_248_885) ** (1 / 3) - 1, 4)
+    ob = d["opening_balance"]
+    assert ob["financial_year"] == "2021-22"
+    assert ob["cumulative"] == pytest.approx(-0.0574 * 230_036_804, abs=0.01)
+    assert ob["in_year"] == pytest.approx(-0.0574 * 230_036_804 + 0.0430 * 212_336_354, abs=0.01)
+    u = d["unit_costs"]["by_setting_group"]
+    # hand-computed from Outturn data 202122.xlsx (Solihull row) and its January 2021 placements
+    assert u["special_indep_nm"] == round(6_779_471 / 152, 2)
+    assert u["special_state"] == round((6_321_383 + 7_509_499) / 660, 2)
+    assert u["mainstream"] == round((3_023_816 + 1_352_178) / (528 + 93), 2)
+    assert u["post16"] == round(2_007_346 / 210, 2)
+    assert u["other"] == 0
+    oe = d["other_expenditure"]
+    assert oe["sen_support_services"]["amount"] == 4_686_605
+    assert oe["alternative_provision_services"]["amount"] == 553_653
+    assert oe["ap_pru_places_topups"]["amount"] == pytest.approx(
+        658_945 + 2_273_010 - 14 * (6_321_383 + 7_509_499) / 660, abs=0.01)
+    for key in ("income.hnb_allocation", "income.growth_rate", "opening_balance.cumulative",
+                "unit_costs.inflation", *(f"unit_costs.by_setting_group.{g}" for g in u),
+                *(f"other_expenditure.{k}" for k in oe)):
+        assert key in d["sources"], key
+    assert not any(str(v).startswith("FALLBACK") for v in d["sources"].values())
+    assert d["sources"]["opening_balance.cumulative"].startswith("APPROXIMATE")
+
+
+@pytest.mark.realdata
+def test_unit_cost_inflation_rule():
+    infl = defaults.unit_cost_inflation()
+    per = infl["per_placement"]
+    assert infl["rate"] == round((per["2021-22"] / per["2018-19"]) ** (1 / 3) - 1, 4)
+    assert 0 < infl["rate"] < 0.15
+    assert 15_000 < per["2018-19"] < per["2021-22"] < 25_000
+
+
+@pytest.mark.realdata
+def test_reorganised_las_get_flagged_defaults():
+    cumbria = defaults.default_inputs("942"), defaults.default_inputs("943")
+    bal = defaults.public.dsg_cumulative_balance_gbp().set_index(["la_code", "financial_year"])
+    assert sum(d["opening_balance"]["cumulative"] for d in cumbria) == pytest.approx(
+        bal.loc[("909", "2021-22"), "balance_gbp"], abs=0.02)
+    for d in cumbria:
+        assert d["sources"]["income.growth_rate"].startswith("FALLBACK")
+        assert "predecessor 909" in d["sources"]["unit_costs.by_setting_group.special_state"]
+    north = defaults.default_inputs("940")  # no EHCP counts in the outturn extract
+    assert all(north["sources"][f"unit_costs.by_setting_group.{g}"].startswith("FALLBACK")
+               for g in defaults.GROUPS)
+    assert "East Midlands" in north["sources"]["unit_costs.by_setting_group.special_state"]
+    with pytest.raises(DataError, match="'909'"):
+        defaults.default_inputs("909")  # abolished before 2023-24
+
+
+@pytest.mark.realdata
+def test_every_la_gets_valid_defaults():
+    summary = defaults.default_inputs_all()
+    assert len(summary) == 151
+    assert summary["la_code"].is_unique
+    unit_cols = [f"unit_{g}" for g in defaults.GROUPS]
+    assert summary[unit_cols].notna().all().all()
+    assert (summary[[c for c in unit_cols if c != "unit_other"]] > 0).all().all()
+    assert summary["growth_rate"].between(0, 0.3).all()
+    for code in summary["la_code"]:
+        validate_inputs(defaults.default_inputs(code), source=code)
+    swindon = defaults.default_inputs("866")  # negative AP services outturn (net income)
+    assert swindon["other_expenditure"]["alternative_provision_services"]["amount"] == 0
+    assert swindon["sources"]["other_expenditure.alternative_provision_services"].startswith(
+        "ADJUSTED")
+    with pytest.raises(DataError, match="'201'"):
+        defaults.default_inputs("201")  # City of London: not in the DSG workbooks
+    # the independent special rate is above the state special rate for most LAs
+    assert (summary["unit_special_indep_nm"] > summary["unit_special_state"]).mean() > 0.9
+
+
+@pytest.mark.realdata
+def test_solihull_example_file():
+    d = load_inputs(EXAMPLE)
+    assert d["opening_balance"] == {"financial_year": "2020-21", "cumulative": -9_600_000,
+                                    "in_year": -3_100_000}
+    assert d["first_forecast_year"] == "2021-22"
+    posts = pd.DataFrame([{"funding": p["funding"], **p["costs"]}
+                          for p in d["invest_to_save"]["posts"]])
+    by_funding = posts.groupby("funding").sum()
+    assert by_funding.loc["dsg"].tolist() == [67_000, 100_000, 100_000, 100_000]
+    assert by_funding.loc["council"].tolist() == [219_000, 398_000, 559_000, 528_000]
+    assert by_funding.loc["council", ["2021-22", "2022-23", "2023-24"]].sum() == \
+        d["invest_to_save"]["reserve_request"] == 1_176_000
+    assert d["invest_to_save"]["ongoing_from_2024_25"] == 528_000
+    # figures labelled "public default" equal default_inputs("334") (to rounding)
+    pub = defaults.default_inputs("334")
+    assert d["income"]["hnb_allocation"] == pub["income"]["hnb_allocation"]
+    assert d["income"]["growth_rate"] == pub["income"]["growth_rate"]
+    assert d["unit_costs"]["inflation"] == pub["unit_costs"]["inflation"]
+    for g, cost in pub["unit_costs"]["by_setting_group"].items():
+        assert d["unit_costs"]["by_setting_group"][g] == pytest.approx(cost, abs=0.5), g
+    for k, line in pub["other_expenditure"].items():
+        assert d["other_expenditure"][k]["amount"] == pytest.approx(line["amount"], abs=0.5), k
+        assert d["other_expenditure"][k]["growth"] == line["growth"]
+
+
+@pytest.mark.realdata
+def test_compare_report_with_public_solihull():
+    c = defaults.compare_report_with_public("334", EXAMPLE).set_index("measure")
+    cum = c.loc["cumulative deficit (negative) at 31 March"]
+    assert cum["report"] == -9_600_000
+    assert cum["public"] == pytest.approx(-9_130_463, abs=1)
+    assert cum["difference"] == pytest.approx(469_537, abs=1)
+    iy = c.loc["in-year deficit (negative)"]
+    assert iy["public"] == pytest.approx(-0.0430 * 212_336_354 + 0.0296 * 200_533_297.68, abs=1)
+    ind = c.loc["specialist placement spend (independent/non-maintained top-ups)"]
+    assert (ind["report"], ind["public"]) == (10_674_000, 7_044_937)
+    growth = c.loc["specialist placements growth 2019 20"]
+    assert growth["public"] == pytest.approx(7_044_937 / 6_333_612 - 1)
+    isp = c.loc["share of EHCPs in NMSS or independent schools"]
+    assert isp["public"] == pytest.approx(152 / 1743)
+    assert (c["difference"] == c["public"] - c["report"]).all()
+    assert c["note"].str.len().gt(0).all()
+    with pytest.raises(DataError, match="not 201"):
+        defaults.compare_report_with_public("201", EXAMPLE)
