@@ -132,6 +132,11 @@ def test_every_la_gets_valid_defaults():
     assert summary["growth_rate"].between(0, 0.3).all()
     for code in summary["la_code"]:
         validate_inputs(defaults.default_inputs(code), source=code)
+    # implausible own ratios fall back to a median, flagged (0042)
+    costs = defaults.unit_cost_table()
+    assert costs.loc["816", "special_indep_nm"] > 4 * costs["special_indep_nm"].median()
+    src = defaults.default_inputs("816")["sources"]["unit_costs.by_setting_group.special_indep_nm"]
+    assert src.startswith("FALLBACK") and "outside 0.25-4.0 x the England median" in src
     swindon = defaults.default_inputs("866")  # negative AP services outturn (net income)
     assert swindon["other_expenditure"]["alternative_provision_services"]["amount"] == 0
     assert swindon["sources"]["other_expenditure.alternative_provision_services"].startswith(

@@ -49,6 +49,8 @@ GROWTH_FIRST, GROWTH_LAST = "2020-21", "2023-24"
 INFLATION_FIRST, INFLATION_LAST = "2018-19", "2021-22"
 #: A region median needs at least this many LAs with a usable ratio, else England's is used.
 MIN_REGION_LAS = 5
+#: An LA's own unit cost is used only within these multiples of the England median (0042).
+PLAUSIBLE_RANGE: tuple[float, float] = (0.25, 4.0)
 
 #: Reorganised LAs that are not in the 2021-22 outturn or balance files -> predecessor.
 SUCCESSOR_OF: dict[str, str] = {"942": "909", "943": "909"}
@@ -172,6 +174,19 @@ def unit_cost_table() -> pd.DataFrame:
     return costs
 
 
+def _implausible(costs: pd.DataFrame, group: str, value: float) -> str | None:
+    """Why an LA's own unit cost is not used, or None. Outside PLAUSIBLE_RANGE x the England
+    median means spend booked under another line (or a handful of placements): not a rate.
+    ``other`` is exempt (no HNB spend is plausible for home education or NEET)."""
+    if group == "other":
+        return None
+    med = float(costs[group].median())
+    lo, hi = PLAUSIBLE_RANGE
+    if lo * med <= value <= hi * med:
+        return None
+    return f"own ratio {_fmt(value)} is outside {lo}-{hi} x the England median {_fmt(med)}"
+
+
 def _median_fallback(costs: pd.DataFrame, group: str, region: str | None) -> tuple[float, str]:
     """Region median of a group's unit cost (at least MIN_REGION_LAS LAs), else England's."""
     vals = costs[group].dropna()
@@ -198,9 +213,10 @@ def _unit_costs_for(la_code: str) -> tuple[dict[str, float], dict[str, str]]:
         v = float(costs.at[src_code, g])
         key = f"unit_costs.by_setting_group.{g}"
         rule = _rule_text(g, row)
-        if np.isnan(v):
+        why = "own ratio not derivable" if np.isnan(v) else _implausible(costs, g, v)
+        if why:
             v, how = _median_fallback(costs, g, region)
-            sources[key] = (f"FALLBACK {how} ({_fmt(v)}): own ratio not derivable [{rule}]; "
+            sources[key] = (f"FALLBACK {how} ({_fmt(v)}): {why} [{rule}]; "
                             f"{HN}, 2021-22 outturn{via}; docs/decisions/0042")
         else:
             sources[key] = f"{HN}, 2021-22 outturn: {rule} = {_fmt(v)}{via}; docs/decisions/0042"
