@@ -11,7 +11,7 @@ TWENTY_WEEKS = pd.Timedelta(weeks=20)
 def census_date(year: int) -> pd.Timestamp:
     """The January census day of ``year``: the third Thursday of January (SEN2 and school census)."""
     first = pd.Timestamp(year=year, month=1, day=1)
-    offset = (3 - first.dayofweek) % 7          # Thursday is dayofweek 3
+    offset = (3 - first.day_of_week) % 7          # Thursday is day_of_week 3
     return first + pd.Timedelta(days=offset + 14)
 
 

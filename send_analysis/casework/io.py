@@ -74,8 +74,7 @@ def validate(name: str, df: pd.DataFrame, file: str | None = None) -> pd.DataFra
             idx = cases["index"].iloc[0]
             row = int(idx) + 2 if isinstance(idx, (int,)) or str(idx).isdigit() else idx
         raise DataError(str(exc).splitlines()[0], file=file or name, column=column, row=row,
-                        expected=f"the {name} table of docs/assumptions/cohort.md / "
-                                 "send_analysis.casework.schema") from None
+                        expected=f"the {name} table of send_analysis.casework.schema") from None
 
 
 def read_casework(directory: str | Path, salt: str | None = None) -> Casework:

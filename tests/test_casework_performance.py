@@ -1,0 +1,136 @@
+"""Statutory performance measures on a small hand-made casework with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from send_analysis.casework.io import Casework, validate
+from send_analysis.casework.performance import (
+    annual_reviews,
+    backlog_clearance,
+    funnel,
+    open_over_20_weeks,
+    phase_transfers_named,
+    reviews_overdue,
+    suppress,
+    timeliness,
+)
+
+D = pd.Timestamp
+
+
+def hand_made() -> Casework:
+    requests = pd.DataFrame([
+        # id, person, request, decision, decision date, outcome, issued, exception
+        ("R1", "P1", "2020-01-06", "assess", "2020-02-10", "plan", "2020-05-25", False),  # 20 wk exactly
+        ("R2", "P2", "2020-01-06", "assess", "2020-02-10", "plan", "2020-05-26", False),  # 20 wk + 1 day
+        ("R3", "P3", "2020-03-02", "assess", "2020-04-06", "plan", "2020-12-01", True),   # late, exception
+        ("R4", "P4", "2020-06-01", "assess", "2020-07-06", "plan", "2020-09-01", True),   # on time, exception
+        ("R5", "P5", "2020-06-01", "refuse", "2020-07-06", None, None, False),
+        ("R6", "P6", "2020-07-01", "withdrawn", "2020-07-20", None, None, False),
+        ("R7", "P7", "2020-05-01", "assess", "2020-06-10", None, None, False),              # still open
+        ("R8", "P8", "2020-09-01", "assess", "2020-10-10", "no_plan", None, False),
+        ("R9", "P9", "2020-10-01", None, None, None, None, False),                        # no decision yet
+    ], columns=["request_id", "person_id", "request_date", "decision", "decision_date", "outcome",
+                "plan_issue_date", "exception"])
+    plans = pd.DataFrame([
+        ("P1", "2020-05-25", None, None, "new"),
+        ("P2", "2020-05-26", "2020-11-30", "moved_la", "new"),
+        ("P3", "2020-12-01", None, None, "new"),
+        ("P4", "2020-09-01", None, None, "new"),
+        ("P10", "2019-01-10", None, None, "existing"),
+    ], columns=["person_id", "start_date", "end_date", "cease_reason", "origin"])
+    plans["cease_reason"] = plans["cease_reason"].replace("moved_la", "moved_outside_eng")
+    reviews = pd.DataFrame([
+        ("P10", "2020-01-10", "2020-01-05"),   # held before due
+        ("P10", "2021-01-10", None),            # overdue from 2021-01-10
+        ("P1", "2021-05-25", "2021-06-20"),     # held late
+        ("P2", "2021-05-26", None),             # plan ceased: not overdue
+        ("P4", "2021-09-01", None),
+    ], columns=["person_id", "due_date", "held_date"])
+    transfers = pd.DataFrame([
+        ("P10", 2021, 6, 7, "2021-02-15", "2021-02-15"),
+        ("P1", 2021, 6, 7, "2021-02-15", "2021-03-01"),
+        ("P4", 2021, 11, 12, "2021-03-31", None),
+    ], columns=["person_id", "transfer_year", "from_ncy", "to_ncy", "deadline", "named_date"])
+    people = pd.DataFrame({"person_id": [f"P{i}" for i in range(1, 11)],
+                           "date_of_birth": "2012-01-01"})
+    placements = pd.DataFrame([(p, s, None, "mainstream", "ASD") for p, s in
+                               zip(plans["person_id"], plans["start_date"], strict=True)],
+                              columns=["person_id", "start_date", "end_date", "setting", "need"])
+    tables = {"people": people, "requests": requests, "plans": plans, "placements": placements,
+              "reviews": reviews, "phase_transfers": transfers}
+    return Casework(**{k: validate(k, v) for k, v in tables.items()}, source="hand-made")
+
+
+@pytest.fixture(scope="module")
+def cw():
+    return hand_made()
+
+
+def test_timeliness_with_and_without_exceptions(cw):
+    t = timeliness(cw).set_index("year").loc[2020]
+    assert t["issued_incl_exc"] == 4
+    assert t["within_20wk_incl_exc"] == 2          # R1 (exactly 140 days) and R4
+    assert t["pct_20wk_incl_exc"] == pytest.approx(50.0)
+    assert t["issued_excl_exc"] == 2               # R1, R2
+    assert t["within_20wk_excl_exc"] == 1
+    assert t["pct_20wk_excl_exc"] == pytest.approx(50.0)
+
+
+def test_open_over_20_weeks(cw):
+    # 2020-09-20: R7 open 20.4 weeks (> 20); R3 open 28.9 weeks; R9 not yet made
+    assert open_over_20_weeks(cw, D("2020-09-20")) == 2
+    # 2020-09-10: R7 is 19.0 weeks, R3 27.4 weeks
+    assert open_over_20_weeks(cw, D("2020-09-10")) == 1
+    # 2021-03-01: R3 issued; R7 and R9 (21.7 weeks) still open; R8 decided no plan
+    assert open_over_20_weeks(cw, D("2021-03-01")) == 2
+    s = open_over_20_weeks(cw, [D("2020-09-10"), D("2020-09-20")])
+    assert s.tolist() == [1, 2]
+
+
+def test_reviews_due_held_overdue(cw):
+    ar = annual_reviews(cw).set_index("year")
+    assert ar.loc[2020, "due"] == 1 and ar.loc[2020, "held_by_due"] == 1
+    assert ar.loc[2021, "due"] == 4 and ar.loc[2021, "held"] == 1 and ar.loc[2021, "not_held"] == 3
+    over = reviews_overdue(cw, D("2021-10-01"))
+    # P10 (due Jan) and P4 (due Sep); P2's plan has ceased; P1 was held
+    assert sorted(over["person_id"]) == ["P10", "P4"]
+
+
+def test_backlog_clearance():
+    # 10 extra officers x 8 reviews a month, demand met by the existing team: 400 in 5 months
+    r = backlog_clearance(400, officers=10, reviews_per_officer_month=8)
+    assert r["months"] == 5 and r["trajectory"] == [400, 320, 240, 160, 80, 0]
+    # new reviews outpace the extra capacity: 30 net a month -> 14 months for 400
+    r = backlog_clearance(400, 10, 8, incoming_per_month=150, existing_capacity_per_month=100)
+    assert r["net_per_month"] == 30 and r["months"] == 14
+    assert backlog_clearance(400, 1, 8, incoming_per_month=10)["months"] == math.inf
+    assert backlog_clearance(0, 0, 0)["months"] == 0
+    with pytest.raises(ValueError):
+        backlog_clearance(-1, 1, 1)
+
+
+def test_phase_transfers_named_by_deadline(cw):
+    pt = phase_transfers_named(cw).set_index("phase")
+    assert pt.loc["6->7", "transfers"] == 2
+    assert pt.loc["6->7", "named_by_deadline"] == 1     # on the deadline counts; 1 March does not
+    assert pt.loc["11->12", "named_by_deadline"] == 0
+
+
+def test_funnel(cw):
+    f = funnel(cw).set_index("year").loc[2020]
+    assert (f["requests"], f["refused"], f["withdrawn"], f["assessed"]) == (9, 1, 1, 6)
+    assert (f["plan_issued"], f["no_plan"], f["pending"]) == (4, 1, 2)
+
+
+def test_suppression_hides_small_counts():
+    df = pd.DataFrame({"year": [2020, 2021, 2022], "n": [0, 3, 12], "pct": [0.0, 25.0, 100.0]})
+    out = suppress(df, ["n"], also={"n": ["pct"]})
+    assert out["n"].tolist() == [0, "c", 12]
+    assert out["pct"].tolist() == [0.0, "c", 100.0]
+    out10 = suppress(df, ["n"], threshold=13)
+    assert out10["n"].tolist() == [0, "c", "c"]
