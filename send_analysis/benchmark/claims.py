@@ -664,3 +664,19 @@ def run_claims_file(path: str | Path, tables: Tables | None = None) -> list[Clai
         known = set(tables.get("la_lookup")["la_code"])
     header, claims = load_claims(path, known)
     return check_claims(claims, header.get("as_of"), tables)
+
+
+def default_claims_file(la_code: str, folder: str | Path) -> Path | None:
+    """The first claims file in ``folder`` whose ``la_code`` is ``la_code`` (sorted by name)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    for path in sorted(folder.glob("*.yaml")):
+        with open(path, encoding="utf-8") as fh:
+            try:
+                doc = yaml.safe_load(fh)
+            except yaml.YAMLError:
+                continue
+        if isinstance(doc, Mapping) and str(doc.get("la_code", "")) == str(la_code):
+            return path
+    return None

@@ -63,6 +63,7 @@ class Tables:
                  processed: str | None = None) -> None:
         self._frames: dict[str, pd.DataFrame] = dict(frames or {})
         self._processed = processed
+        self.memo: dict[tuple[str, int], pd.Series] = {}
 
     def get(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
@@ -323,4 +324,7 @@ def compute_metric(name: str, year: int, tables: Tables | None = None) -> pd.Ser
     if name not in METRICS:
         raise ConfigError(f"unknown benchmark metric {name!r}; known: {', '.join(METRICS)}")
     tables = tables or Tables()
-    return METRICS[name].compute(tables, int(year)).astype(float)
+    key = (name, int(year))
+    if key not in tables.memo:
+        tables.memo[key] = METRICS[name].compute(tables, int(year)).astype(float)
+    return tables.memo[key].copy()

@@ -108,7 +108,7 @@ def statistical_neighbours(la_code: str, vintage: str = "2021") -> list[str]:
     if rows.empty:
         raise DataError(f"LA code {la_code!r} is not in the {vintage} statistical neighbour model",
                         file=FILES[str(vintage)], expected="a 3-digit DfE LA code")
-    codes = [c for c in rows["neighbour_code"] if c is not None]
+    codes = [str(c) for c in rows["neighbour_code"].dropna()]
     if not codes:
         raise DataError(f"LA {la_code} has no neighbours in the {vintage} model ('-' cells)",
                         file=FILES[str(vintage)],

@@ -253,3 +253,23 @@ def population_for_census_year(census_year: int) -> int:
     2020
     """
     return int(census_year) - 1
+
+
+def method_note(census_year: int) -> str:
+    """A sentence for a page saying how the 0-25 population paired with a census year was made.
+
+    >>> method_note(2023)
+    'The 0-25 population is the ONS mid-2022 estimate by single year of age.'
+    """
+    mid = population_for_census_year(census_year)
+    if mid in SINGLE_YEAR_YEARS:
+        return f"The 0-25 population is the ONS mid-{mid} estimate by single year of age."
+    if 2012 <= mid <= 2021:
+        return (f"The 0-25 population for mid-{mid} is estimated: ONS publishes single years of "
+                f"age by LA only for mid-2011, mid-2022 and mid-2023, so it is the mid-{mid} "
+                "0-17 estimate multiplied by the area's 0-25/0-17 ratio interpolated linearly "
+                "between mid-2011 and mid-2022.")
+    if mid == 2024:
+        return ("The 0-25 population for mid-2024 is estimated as the mid-2024 0-17 estimate "
+                "multiplied by the area's mid-2023 0-25/0-17 ratio.")
+    return f"No 0-25 population estimate is available for mid-{mid}."

@@ -1,0 +1,80 @@
+"""Sentences and tables for the benchmarking and claims pages, built from computed results."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from send_analysis.benchmark.metrics import METRICS
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 11th, 22nd ...
+
+    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th']
+    """
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def fmt_value(value: float, unit: str) -> str:
+    """A value in its unit: 12.3%, 272.5 per 10,000, 1,743.
+
+    >>> fmt_value(12.345, "percent"), fmt_value(272.49, "per_10k"), fmt_value(1743, "count")
+    ('12.3%', '272.5 per 10,000', '1,743')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not published"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "per_10k":
+        return f"{value:,.1f} per 10,000"
+    return f"{value:,.0f}"
+
+
+def position_sentence(row: pd.Series, la_name: str) -> str:
+    """One sentence placing the LA on one indicator (a row of :func:`compare.benchmark`).
+
+    >>> r = pd.Series({"metric": "plans_per_10k", "label": "Plans per 10,000 aged 0-25",
+    ...                "unit": "per_10k", "polarity": "neutral", "la": 272.49, "england": 248.74,
+    ...                "neighbours": 274.9, "rank": 52, "n": 151, "quartile": "B"})
+    >>> position_sentence(r, "Solihull")
+    'Plans per 10,000 aged 0-25: Solihull 272.5 per 10,000 against England 248.7 per 10,000 and its statistical neighbours 274.9 per 10,000; 52nd highest of 151 LAs (band B).'
+    """
+    unit = row["unit"]
+    if pd.isna(row["la"]):
+        return f"{row['label']}: not published for {la_name} this year."
+    order = {"high": "best (higher is better)", "low": "best (lower is better)",
+             "neutral": "highest"}[row["polarity"]]
+    rank = f"{ordinal(int(row['rank']))} {order} of {int(row['n'])} LAs (band {row['quartile']})"
+    return (f"{row['label']}: {la_name} {fmt_value(row['la'], unit)} against England "
+            f"{fmt_value(row['england'], unit)} and its statistical neighbours "
+            f"{fmt_value(row['neighbours'], unit)}; {rank}.")
+
+
+def display_table(bench: pd.DataFrame, groups: list[str] | None = None) -> pd.DataFrame:
+    """The benchmark table with readable headings, for the page."""
+    groups = groups or []
+    cols = ["label", "basis", "la", "england", "region", "neighbours", *groups, "rank", "n",
+            "quartile", "percentile", "change"]
+    out = bench[cols].copy()
+    out["polarity"] = bench["metric"].map(lambda m: {"high": "higher is better",
+                                                     "low": "lower is better",
+                                                     "neutral": "no polarity"}[
+        METRICS[m].polarity])
+    return out.rename(columns={
+        "label": "Indicator", "basis": "Period", "la": "LA", "england": "England",
+        "region": "Region", "neighbours": "Stat. neighbours", "rank": "Rank", "n": "of",
+        "quartile": "Band", "percentile": "Percentile", "change": "Change on year",
+        "polarity": "Polarity"}).set_index("Indicator")
+
+
+def verdict_counts(results: pd.DataFrame) -> dict[str, int]:
+    """Number of claims per verdict, in the order reproduced / not reproduced / not checkable."""
+    counts = results["verdict"].value_counts()
+    return {v: int(counts.get(v, 0)) for v in ("reproduced", "not reproduced", "not checkable")}
