@@ -44,6 +44,10 @@ def test_derive_unit_costs_hand_computed_la():
     assert u["post16"] == 5_000                # (200k + 100k) / 60
     assert u["other"] == 2_000                 # 30k / 15
     assert list(u) == list(defaults.GROUPS)
+    # financial-year placements 25% above the January count lower every rate by 1/1.25
+    fy = defaults.derive_unit_costs(row, placement_factor=1.25)
+    assert fy["special_indep_nm"] == 44_000 and fy["resourced_unit"] == 8_800
+    assert fy["other"] == 1_600
 
 
 def test_derive_unit_costs_not_derivable_is_nan():
@@ -76,17 +80,20 @@ def test_solihull_defaults_are_valid_and_pinned():
     assert ob["cumulative"] == pytest.approx(-0.0574 * 230_036_804, abs=0.01)
     assert ob["in_year"] == pytest.approx(-0.0574 * 230_036_804 + 0.0430 * 212_336_354, abs=0.01)
     u = d["unit_costs"]["by_setting_group"]
-    # hand-computed from Outturn data 202122.xlsx (Solihull row) and its January 2021 placements
-    assert u["special_indep_nm"] == round(6_779_471 / 152, 2)
-    assert u["special_state"] == round((6_321_383 + 7_509_499) / 660, 2)
-    assert u["mainstream"] == round((3_023_816 + 1_352_178) / (528 + 93), 2)
-    assert u["post16"] == round(2_007_346 / 210, 2)
+    # hand-computed from Outturn data 202122.xlsx (Solihull row): January 2021 placements turned
+    # into 2021-22 financial-year placements with SEN2 totals 1,743 (Jan 2021) and 2,023 (Jan 2022)
+    f = 5 / 12 + 7 / 12 * 2_023 / 1_743
+    assert defaults.fy_placement_factors().at["334", "factor"] == pytest.approx(f)
+    assert u["special_indep_nm"] == round(6_779_471 / (152 * f), 2) == 40_780.33
+    assert u["special_state"] == round((6_321_383 + 7_509_499) / (660 * f), 2)
+    assert u["mainstream"] == round((3_023_816 + 1_352_178) / ((528 + 93) * f), 2)
+    assert u["post16"] == round(2_007_346 / (210 * f), 2)
     assert u["other"] == 0
     oe = d["other_expenditure"]
     assert oe["sen_support_services"]["amount"] == 4_686_605
     assert oe["alternative_provision_services"]["amount"] == 553_653
     assert oe["ap_pru_places_topups"]["amount"] == pytest.approx(
-        658_945 + 2_273_010 - 14 * (6_321_383 + 7_509_499) / 660, abs=0.01)
+        658_945 + 2_273_010 - (14 * f) * (6_321_383 + 7_509_499) / (660 * f), abs=0.01)
     for key in ("income.hnb_allocation", "income.growth_rate", "opening_balance.cumulative",
                 "unit_costs.inflation", *(f"unit_costs.by_setting_group.{g}" for g in u),
                 *(f"other_expenditure.{k}" for k in oe)):

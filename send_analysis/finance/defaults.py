@@ -10,7 +10,8 @@ decision records ``docs/decisions/0040`` to ``0044``; the caveats in
   2020-21 to 2023-24; England's where the LA has fewer than two years (0041);
 - ``opening_balance``: cumulative DSG balance at 31 March 2022 = balance % x total DSG,
   approximate; successors of a reorganised LA get the predecessor's £ balance pro rata (0043);
-- ``unit_costs``: 2021-22 S251 outturn line(s) / EHC plans in that placement (January 2021),
+- ``unit_costs``: 2021-22 S251 outturn line(s) / 2021-22 financial-year placements (January 2021
+  placements x the LA's 5/12-7/12 census factor),
   with region / England medians where a ratio cannot be formed (0042);
 - ``unit_costs.inflation`` and ``other_expenditure.*.growth``: England's annual growth of
   specialist top-up spend per specialist placement, 2018-19 to 2021-22 (0044);
@@ -132,21 +133,23 @@ def _safe_ratio(num: float, den: float) -> float:
     return num / den
 
 
-def derive_unit_costs(row: pd.Series) -> dict[str, float]:
+def derive_unit_costs(row: pd.Series, placement_factor: float = 1.0) -> dict[str, float]:
     """Unit costs (£ per placement a year, 2021-22) for one LA from its outturn and placements.
 
     ``row`` holds the outturn lines and ``ehcp_*`` placements of :func:`public.hn_lines_wide`
-    (both measures joined). Pure; NaN where the ratio cannot be formed; a zero ratio (spend
-    not reported in that line although the LA has placements there) is NaN too, except for
-    ``other`` (early years, home education, NEET) where no HNB spend is plausible. Rules:
-    ``docs/decisions/0042-unit-costs-by-setting-group.md``.
+    (both measures joined); the January placements are multiplied by ``placement_factor`` to
+    give financial-year placements (:func:`fy_placement_factors`). Pure; NaN where the ratio
+    cannot be formed; a zero ratio (spend not reported in that line although the LA has
+    placements there) is NaN too, except for ``other`` (early years, home education, NEET)
+    where no HNB spend is plausible. Rules: ``docs/decisions/0042-unit-costs-by-setting-group.md``.
     """
     out: dict[str, float] = {}
     for g, (spend, place) in UNIT_COST_LINES.items():
         num = sum(row[s] for s in spend)  # NaN propagates
-        out[g] = _safe_ratio(num, sum(row[p] for p in place))
+        out[g] = _safe_ratio(num, placement_factor * sum(row[p] for p in place))
     out["resourced_unit"] = out["mainstream"] + (
-        _safe_ratio(sum(row[s] for s in RP_PLACE_LINES), row["ehcp_resourced_unit"])
+        _safe_ratio(sum(row[s] for s in RP_PLACE_LINES),
+                    placement_factor * row["ehcp_resourced_unit"])
     )
     # AP/PRU spend mostly pays for pupils without plans: EHCPs there are costed like state special
     out["ap_pru"] = out["special_state"]
@@ -169,9 +172,47 @@ def unit_cost_table() -> pd.DataFrame:
     """Derived unit costs for every LA in the outturn file (NaN where not derivable), plus
     region and England medians used as fallbacks. Columns: the groups; ``region``."""
     t = _hn_table()
-    costs = pd.DataFrame({code: derive_unit_costs(r) for code, r in t.iterrows()}).T
+    f = fy_placement_factors().reindex(t.index)
+    costs = pd.DataFrame({code: derive_unit_costs(r, _factor(f, code))
+                          for code, r in t.iterrows()}).T
     costs["region"] = t["region"]
     return costs
+
+
+def _factor(factors: pd.DataFrame, code: str) -> float:
+    v = factors.at[code, "factor"] if code in factors.index else float("nan")
+    return 1.0 if pd.isna(v) else float(v)
+
+
+@lru_cache(maxsize=1)
+def fy_placement_factors() -> pd.DataFrame:
+    """Per LA: financial-year 2021-22 placements / January 2021 placements.
+
+    ``factor = 5/12 + 7/12 x plans(Jan 2022) / plans(Jan 2021)`` (the census-to-financial-year
+    rule of ``send_analysis.finance.years``, applied to the LA's total and so assuming the
+    placement mix is unchanged over the year). Columns ``jan_2021, jan_2022, factor`` (NaN where
+    either census is missing: the ratio then uses January 2021 as it is, see 0042).
+    """
+    jan_y, jan_y1 = census_years_for_fy(PRICE_YEAR)
+    plans = _plans_by_setting()
+    tot = plans[(plans["level"] == "la") & (plans["setting"] == "total")
+                & plans["year"].isin([jan_y, jan_y1])]
+    wide = tot.pivot_table(index="la_code", columns="year", values="value")
+    out = pd.DataFrame({"jan_2021": wide.get(jan_y), "jan_2022": wide.get(jan_y1)})
+    out["factor"] = EARLIER_WEIGHT + LATER_WEIGHT * out["jan_2022"] / out["jan_2021"]
+    return out
+
+
+@lru_cache(maxsize=1)
+def _plans_by_setting() -> pd.DataFrame:
+    from send_analysis.data.tables import load_table
+
+    try:
+        return load_table("plans_by_setting")
+    except Exception as exc:  # the tidy tables are built by `send-analysis data build`
+        raise DataError(f"the tidy table plans_by_setting is needed: {exc}",
+                        file="plans_by_setting",
+                        expected="run `send-analysis data build` first") from exc
 
 
 def _implausible(costs: pd.DataFrame, group: str, value: float) -> str | None:
@@ -212,7 +253,7 @@ def _unit_costs_for(la_code: str) -> tuple[dict[str, float], dict[str, str]]:
     for g in GROUPS:
         v = float(costs.at[src_code, g])
         key = f"unit_costs.by_setting_group.{g}"
-        rule = _rule_text(g, row)
+        rule = _rule_text(g, row, _factor_text(src_code))
         why = "own ratio not derivable" if np.isnan(v) else _implausible(costs, g, v)
         if why:
             v, how = _median_fallback(costs, g, region)
@@ -224,7 +265,17 @@ def _unit_costs_for(la_code: str) -> tuple[dict[str, float], dict[str, str]]:
     return values, sources
 
 
-def _rule_text(group: str, row: pd.Series) -> str:
+def _factor_text(code: str) -> str:
+    """How January 2021 placements become 2021-22 financial-year placements, for ``sources``."""
+    f = fy_placement_factors()
+    if code in f.index and pd.notna(f.at[code, "factor"]):
+        r = f.loc[code]
+        return (f" x {r['factor']:.4f} (financial-year placements: 5/12 + 7/12 x "
+                f"{r['jan_2022']:,.0f} / {r['jan_2021']:,.0f} plans, Jan 2022 / Jan 2021)")
+    return " (January 2021 placements as they are: no January 2022 count)"
+
+
+def _rule_text(group: str, row: pd.Series, factor: str = "") -> str:
     """Human-readable derivation of one group's unit cost with the LA's figures."""
     def terms(lines: tuple[str, ...], measure: str) -> str:
         return " + ".join(f"{ln} (col {_col(measure, ln)}) {row[ln]:,.0f}"
@@ -235,11 +286,13 @@ def _rule_text(group: str, row: pd.Series) -> str:
         return "proxy: the special_state unit cost (AP/PRU spend is mostly for pupils without plans)"
     if group == "resourced_unit":
         spend, place = UNIT_COST_LINES["mainstream"]
-        return (f"mainstream rate [({terms(spend, 's251_outturn')}) / ({terms(place, 'sen2_placements')})]"
+        return (f"mainstream rate [({terms(spend, 's251_outturn')}) / "
+                f"({terms(place, 'sen2_placements')}){factor}]"
                 f" + ({terms(RP_PLACE_LINES, 's251_outturn')}) / "
-                f"({terms(('ehcp_resourced_unit',), 'sen2_placements')})")
+                f"({terms(('ehcp_resourced_unit',), 'sen2_placements')}){factor}")
     spend, place = UNIT_COST_LINES[group]
-    return f"({terms(spend, 's251_outturn')}) / ({terms(place, 'sen2_placements')}, Jan 2021)"
+    return (f"({terms(spend, 's251_outturn')}) / ({terms(place, 'sen2_placements')}, "
+            f"Jan 2021){factor}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,16 +309,9 @@ def unit_cost_inflation() -> dict[str, Any]:
     Y+1, ``send_analysis.finance.years``). Returns ``rate``, the per-placement amounts and the
     years; rule in ``docs/decisions/0044``.
     """
-    from send_analysis.data.tables import load_table
-
     spend = public.read_specialist_topups()
     spend = spend[spend["sector"] == "total"].groupby("financial_year")["spend"].sum()
-    try:
-        plans = load_table("plans_by_setting")
-    except Exception as exc:  # the tidy tables are built by `send-analysis data build`
-        raise DataError(f"the tidy table plans_by_setting is needed: {exc}",
-                        file="plans_by_setting",
-                        expected="run `send-analysis data build` first") from exc
+    plans = _plans_by_setting()
     eng = plans[(plans["level"] == "national") & plans["setting"].isin(
         ["special_la_maintained", "special_academy_free", "special_independent",
          "special_non_maintained", "ap_pru"])]
@@ -331,12 +377,14 @@ def _other_expenditure_for(la_code: str, growth: float) -> tuple[dict, dict[str,
     else:
         note = " + ".join(f"{s} (col {_col('s251_outturn', s)}) {row[s]:,.0f}"
                           for s in AP_SPEND_LINES)
-    in_plans = 0.0 if pd.isna(ehcp_ap) else float(ehcp_ap) * float(ap_unit)
+    fy_ap = 0.0 if pd.isna(ehcp_ap) else float(ehcp_ap) * _factor(fy_placement_factors(),
+                                                                   src_code)
+    in_plans = fy_ap * float(ap_unit)
     amount = max(0.0, float(ap) - in_plans)
     lines["ap_pru_places_topups"] = {"amount": round(amount * share, 2), "growth": growth}
     sources["other_expenditure.ap_pru_places_topups"] = (
         f"{HN}, 2021-22 outturn AP/PRU place funding and top-ups ({note}) less EHCPs in "
-        f"hospital/AP {0 if pd.isna(ehcp_ap) else int(ehcp_ap)} x ap_pru unit cost "
+        f"hospital/AP {fy_ap:,.2f} (financial-year placements) x ap_pru unit cost "
         f"{_fmt(ap_unit)} (counted in the placement costs){via}; docs/decisions/0044")
     sources["other_expenditure"] = (f"growth {growth:.4f} a year: unit-cost inflation rule, "
                                     "docs/decisions/0044")
