@@ -171,6 +171,11 @@ def test_benchmark_against_groups() -> None:
     assert (tl["rank"], tl["quartile"]) == (4, "D")  # 40% is the worst of 40/60/70/90
 
 
+def test_unknown_year_is_named() -> None:
+    with pytest.raises(DataError, match="no January 2030 census"):
+        compare.benchmark("100", 2030, neighbours=["200"], tables=small_tables())
+
+
 def test_group_mean_ignores_missing() -> None:
     s = pd.Series({"1": 2.0, "2": math.nan, "3": 4.0})
     assert compare.group_mean(s, ["1", "2", "3"]) == 3.0

@@ -54,6 +54,22 @@ def check_codes(codes: Iterable[str], tables: Tables, what: str) -> list[str]:
     return out
 
 
+def check_year(year: int, tables: Tables) -> int:
+    """The benchmark year if January caseload is published for it, else :class:`DataError`."""
+    years = sorted(int(y) for y in tables.get("plans_by_setting")["year"].unique())
+    if int(year) not in years:
+        raise DataError(f"no January {year} census in plans_by_setting", file="plans_by_setting",
+                        expected=f"a benchmark year {years[0]}-{years[-1]}")
+    return int(year)
+
+
+def years_published(la_code: str, tables: Tables) -> list[int]:
+    """January census years with a published plans total for the LA."""
+    df = tables.get("plans_by_setting")
+    sub = df[(df["area_code"] == la_code) & (df["setting"] == "total") & df["value"].notna()]
+    return sorted(int(y) for y in sub["year"].unique())
+
+
 def group_mean(series: pd.Series, codes: Sequence[str]) -> float:
     """Simple mean of the LAs' values, ignoring missing (LAIT convention); NaN if none.
 
@@ -99,6 +115,7 @@ def benchmark(la_code: str, year: int, comparators: Mapping[str, Sequence[str]] 
     """
     tables = tables or Tables()
     la_code = check_codes([la_code], tables, "LA")[0]
+    check_year(year, tables)
     info = la_info(tables)
     region = info.loc[la_code, "region_code"]
     if neighbours is None:
