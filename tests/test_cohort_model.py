@@ -248,3 +248,26 @@ def test_backtest_compares_with_what_happened(valid):
     assert (total["pct_error"].abs() < 10).all()
     with pytest.raises(DataError, match="origin 2024"):
         backtest(t, pop, valid, read_costs(COSTS, valid), origin=2024)
+
+
+def test_compare_and_table(ten_model):
+    from send_analysis.cohort.results import compare
+    base = run_sim(ten_model, years=4, simulations=300)
+    none = run_sim(ten_model, years=4, simulations=300,
+                   scenario=Scenario("no joiners", scales=(Scale("joiners", 0.0, 2026),)))
+    c = compare(base, none, "count").set_index("calendar-year")
+    assert c.loc[2024, "difference"] == 0 and c.loc[2025, "difference"] == 0
+    assert (c.loc[2026:, "difference"] < 0).all()
+    assert c.loc[2027, "difference upper95"] <= 0
+    np.testing.assert_allclose(c["no joiners"] - c["baseline"], c["difference"])
+    t = base.table()
+    assert t.loc[2024, "plans (mean)"] == 9 and t.loc[2024, "plans 95% low"] == 9
+    assert t.loc[2024, "cost £m (mean)"] == round(135000 / 1e6, 1)
+
+
+def test_change_in_words():
+    from send_analysis.cohort.pipeline import change_in_words
+    assert change_in_words(-450_000) == "falls by £0.45m"
+    assert change_in_words(1_234_000, digits=1) == "rises by £1.2m"
+    assert change_in_words(1_000) == "does not change"
+    assert change_in_words(12, unit="plans", scale=1, digits=0) == "rises by 12 plans"

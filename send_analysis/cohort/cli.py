@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--simulations", type=int, default=1000)
     p.add_argument("--years", type=int, default=5, help="January censuses to project")
     p.add_argument("--seed", type=int, default=50)
-    p.add_argument("--prior-strength", type=float, default=1.0)
+    p.add_argument("--prior-strength", type=float, default=5.0,
+                   help="pseudo-observations pooled from the level above (docs/decisions/0060)")
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--json", action="store_true", help="print total count and cost summaries")
     p.set_defaults(func=run)

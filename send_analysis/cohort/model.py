@@ -89,7 +89,7 @@ class CohortModel:
     population: pd.DataFrame
     cost: np.ndarray               # [state] annual cost
     fit_years: list[int] = field(default_factory=list)
-    prior_strength: float = 1.0
+    prior_strength: float = 5.0
 
     @property
     def n_states(self) -> int:
@@ -136,7 +136,7 @@ def _codes(values: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
 
 
 def fit(transitions: pd.DataFrame, population: pd.DataFrame, valid: ValidStates,
-        costs: pd.DataFrame, *, prior_strength: float = 1.0,
+        costs: pd.DataFrame, *, prior_strength: float = 5.0,
         fit_years: list[int] | None = None) -> CohortModel:
     """Fit the cohort model to a checked transitions table (see :mod:`send_analysis.cohort.io`).
 

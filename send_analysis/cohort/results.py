@@ -156,6 +156,34 @@ class CohortResults:
                for m in ("count", "cost")},
         }
 
+    def table(self) -> pd.DataFrame:
+        """Reviewer table: per calendar year, plans and cost (mean and 95% interval), rounded."""
+        s = self.summary().set_index(["calendar-year", "measure"])
+        out = pd.DataFrame({
+            "plans (mean)": s.xs("count", level="measure")["mean"].round(0),
+            "plans 95% low": s.xs("count", level="measure")["lower95"].round(0),
+            "plans 95% high": s.xs("count", level="measure")["upper95"].round(0),
+            "cost £m (mean)": (s.xs("cost", level="measure")["mean"] / 1e6).round(1),
+            "cost £m 95% low": (s.xs("cost", level="measure")["lower95"] / 1e6).round(1),
+            "cost £m 95% high": (s.xs("cost", level="measure")["upper95"] / 1e6).round(1),
+        })
+        out.index.name = "January census"
+        return out
+
     def __repr__(self) -> str:
         return (f"CohortResults({self.scenario_name!r}, {self.simulations} simulations, "
                 f"years {self.years[0]}-{self.years[-1]})")
+
+
+def compare(base: CohortResults, other: CohortResults, measure: str = "cost") -> pd.DataFrame:
+    """Per calendar year: each scenario's mean, the difference (other - base) and its 95%
+    interval. Simulations are paired by index (same seed: common random numbers)."""
+    a = {"count": base.count, "cost": base.cost}[measure].astype(float)
+    b = {"count": other.count, "cost": other.cost}[measure].astype(float)
+    if a.shape != b.shape:
+        raise ValueError("compare results with the same simulations and years")
+    d = b - a
+    lo, hi = np.quantile(d, [0.025, 0.975], axis=0)
+    return pd.DataFrame({"calendar-year": base.years, base.scenario_name: a.mean(axis=0),
+                         other.scenario_name: b.mean(axis=0), "difference": d.mean(axis=0),
+                         "difference lower95": lo, "difference upper95": hi})

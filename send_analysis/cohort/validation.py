@@ -40,7 +40,7 @@ def observed_counts(transitions: pd.DataFrame, valid: ValidStates,
 
 def backtest(transitions: pd.DataFrame, population: pd.DataFrame, valid: ValidStates,
              costs: pd.DataFrame, origin: int, *, simulations: int = 500, seed: int = 0,
-             dimension: str = "setting-group", prior_strength: float = 1.0) -> pd.DataFrame:
+             dimension: str = "setting-group", prior_strength: float = 5.0) -> pd.DataFrame:
     """Fit on censuses up to ``origin``, project to the last census in ``transitions``, compare.
 
     Returns one row per later census and group (``total`` included): ``actual``, ``mean``,

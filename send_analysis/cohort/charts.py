@@ -1,0 +1,113 @@
+"""Charts for the cohort and statutory-performance pages (one style: send_analysis.plots)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from send_analysis.cohort.results import CohortResults
+from send_analysis.plots import COLOURS, PALETTE, fan, percent, pounds_m, source_note, thousands
+
+
+def projection_chart(history: pd.Series, results: CohortResults, measure: str = "count",
+                     title: str = "EHC plans: history and projection", source: str | None = None,
+                     history_label: str = "casework") -> plt.Figure:
+    """History (line) and the projection's mean with 50% and 95% bands."""
+    s = results.summary()
+    s = s[s["measure"] == measure]
+    fig, ax = plt.subplots()
+    fan(ax, s["calendar-year"], s["lower95"], s["upper95"], label="95% interval")
+    fan(ax, s["calendar-year"], s["q1"], s["q3"], label="50% interval", alpha=0.6)
+    ax.plot(s["calendar-year"], s["mean"], color=COLOURS["forecast"], lw=2, ls="--",
+            label="projection (mean)")
+    if measure == "count" and history is not None:
+        ax.plot(history.index, history.to_numpy(), color=COLOURS["la"], lw=2, marker="o",
+                label=history_label)
+    ax.set_title(title)
+    ax.set_xlabel("January census")
+    ax.set_ylabel("EHC plans" if measure == "count" else "annual cost")
+    (thousands if measure == "count" else pounds_m)(ax)
+    ax.legend(loc="upper left")
+    if source:
+        source_note(ax, source)
+    return fig
+
+
+def groups_chart(results: CohortResults, dimension: str = "setting-group",
+                 title: str = "Projected EHC plans by setting group (mean)",
+                 measure: str = "count") -> plt.Figure:
+    """Mean projection per group of a dimension, one line each."""
+    b = results.by(dimension)
+    b = b[b["measure"] == measure]
+    fig, ax = plt.subplots()
+    for i, (g, d) in enumerate(b.groupby(dimension, sort=False)):
+        ax.plot(d["calendar-year"], d["mean"], color=PALETTE[i % len(PALETTE)], lw=2, label=g)
+        fan(ax, d["calendar-year"], d["lower95"], d["upper95"], colour=PALETTE[i % len(PALETTE)],
+            alpha=0.12)
+    ax.set_title(title)
+    ax.set_xlabel("January census")
+    ax.set_ylabel("EHC plans" if measure == "count" else "annual cost")
+    (thousands if measure == "count" else pounds_m)(ax)
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+    return fig
+
+
+def scenario_chart(base: CohortResults, other: CohortResults, measure: str = "cost",
+                   title: str = "Baseline and scenario") -> plt.Figure:
+    """Mean and 95% band of two simulations of the same model."""
+    fig, ax = plt.subplots()
+    for res, colour in ((base, COLOURS["unmitigated"]), (other, COLOURS["mitigated"])):
+        s = res.summary()
+        s = s[s["measure"] == measure]
+        fan(ax, s["calendar-year"], s["lower95"], s["upper95"], colour=colour, alpha=0.15)
+        ax.plot(s["calendar-year"], s["mean"], color=colour, lw=2, label=res.scenario_name)
+    ax.set_title(title)
+    ax.set_xlabel("January census")
+    ax.set_ylabel("annual placement cost" if measure == "cost" else "EHC plans")
+    (pounds_m if measure == "cost" else thousands)(ax)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def timeliness_chart(t: pd.DataFrame, published: pd.Series | None = None,
+                     title: str = "EHC plans issued within 20 weeks") -> plt.Figure:
+    """Per calendar year: share within 20 weeks with and without exceptions (0-100)."""
+    fig, ax = plt.subplots()
+    ax.plot(t["year"], t["pct_20wk_incl_exc"], marker="o", color=COLOURS["la"], lw=2,
+            label="casework, including exceptions")
+    ax.plot(t["year"], t["pct_20wk_excl_exc"], marker="s", color=COLOURS["neighbours"], lw=1.5,
+            label="casework, excluding exceptions")
+    if published is not None and len(published):
+        ax.plot(published.index, published.to_numpy(), marker="x", ls=":",
+                color=COLOURS["england"], label="published (DfE), including exceptions")
+    ax.set_ylim(0, 100)
+    ax.set_title(title)
+    ax.set_xlabel("calendar year the plan was issued")
+    ax.set_ylabel("issued within 20 weeks")
+    percent(ax)
+    ax.legend(loc="lower left")
+    return fig
+
+
+def series_chart(s: pd.Series, title: str, ylabel: str, xlabel: str = "date") -> plt.Figure:
+    """A simple line of counts (e.g. assessments open beyond 20 weeks at each date)."""
+    fig, ax = plt.subplots()
+    ax.plot(s.index, s.to_numpy(), marker="o", color=COLOURS["la"], lw=2)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    thousands(ax)
+    ax.set_ylim(bottom=0)
+    return fig
+
+
+def backlog_chart(trajectory: list[float], title: str) -> plt.Figure:
+    """Month-end review backlog while extra officers clear it."""
+    fig, ax = plt.subplots()
+    ax.step(range(len(trajectory)), trajectory, where="post", color=COLOURS["mitigated"], lw=2)
+    ax.set_title(title)
+    ax.set_xlabel("months from now")
+    ax.set_ylabel("annual reviews overdue")
+    thousands(ax)
+    ax.set_ylim(bottom=0)
+    return fig

@@ -1,0 +1,157 @@
+"""Everything a cohort or statutory-performance page needs for one LA, in one call.
+
+:func:`casework_for_la` returns the LA's casework: a real extract when ``casework_dir`` is given,
+otherwise synthetic casework calibrated to the LA's published figures (and says which).
+:func:`inputs_for_la` adds the cohort model inputs: transitions, population, valid states and costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from send_analysis.casework.io import Casework, read_casework
+from send_analysis.casework.schema import GROUP_OF, NEEDS, SETTINGS
+from send_analysis.casework.synth import CalibrationTargets, synth, targets_from_tables
+from send_analysis.cohort.io import (
+    ValidStates,
+    read_costs,
+    read_population,
+    read_transitions,
+    read_valid_states,
+)
+from send_analysis.cohort.transitions import (
+    population_for_la,
+    transitions_from_casework,
+    valid_states_table,
+)
+from send_analysis.errors import DataError
+
+#: Settings of the cohort and statutory pages (not parameters of papermill; see notebooks).
+PAGE_HORIZON = 5          # January censuses projected
+PAGE_SIMULATIONS = 1000   # simulated futures for the main projection
+PAGE_SEED = 50
+
+
+@dataclass
+class LACasework:
+    """Casework for a page, with a sentence saying where it comes from."""
+
+    la_code: str
+    la_name: str
+    casework: Casework
+    synthetic: bool
+    targets: CalibrationTargets | None
+    source_note: str
+
+
+def _tables(processed_dir: str | Path | None) -> dict[str, pd.DataFrame]:
+    from send_analysis.data.tables import load_table
+    return {n: load_table(n, processed_dir) for n in ("plans_by_setting", "new_plans", "timeliness")}
+
+
+def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | None = None,
+                    processed_dir: str | Path | None = None, seed: int = 0) -> LACasework:
+    """The LA's casework extract, or synthetic casework calibrated to the LA (see module doc)."""
+    tables = _tables(processed_dir)
+    names = tables["plans_by_setting"]
+    hit = names[(names["level"] == "la") & (names["la_code"] == str(la_code))]
+    if hit.empty:
+        raise DataError(f"LA {la_code} is not in the tidy tables", file="plans_by_setting",
+                        column="la_code", expected="a 3-digit DfE LA code")
+    la_name = str(hit["area_name"].iloc[-1])
+    if casework_dir is not None:
+        cw = read_casework(casework_dir)
+        return LACasework(str(la_code), la_name, cw, False, None,
+                          f"This page uses the casework extract in {casework_dir}.")
+    targets = targets_from_tables(la_code, as_of_year, tables=tables)
+    cw = synth(targets, seed=seed)
+    y0, y1 = targets.census_years[0], targets.census_years[-1]
+    note = (f"No casework extract was given, so this page runs on **synthetic casework** for a "
+            f"fictional LA calibrated to {la_name}'s published figures (plans at each January "
+            f"{y0}-{y1}, setting mix, new plans and 20-week timeliness; seed {seed}). Individual "
+            "records are invented: the page shows what the analysis does, not facts about "
+            f"{la_name}'s children.")
+    return LACasework(str(la_code), la_name, cw, True, targets, note)
+
+
+def costs_for_la(la_code: str, valid: ValidStates) -> tuple[pd.DataFrame, str]:
+    """Annual cost per (need, setting): the finance layer's unit cost of the setting's group.
+
+    Uses :func:`send_analysis.finance.defaults.unit_cost_table` (2021-22 outturn / placements,
+    docs/decisions/0042); a group the LA's figures cannot give takes the England median.
+    """
+    from send_analysis.finance.defaults import unit_cost_table
+
+    table = unit_cost_table()
+    groups = [g for g in table.columns if g != "region"]
+    medians = table[groups].astype(float).median()
+    if str(la_code) in table.index:
+        row = table.loc[str(la_code), groups].astype(float)
+        note = f"unit costs per setting group from LA {la_code}'s 2021-22 high needs outturn"
+    else:
+        row = medians
+        note = "England median unit costs per setting group (LA not in the 2021-22 outturn)"
+    row = row.fillna(medians)
+    rows = [(n, s, float(row[GROUP_OF[s]])) for s in valid.settings for n in NEEDS
+            if n in valid.setting_needs[s]]
+    return pd.DataFrame(rows, columns=["need", "setting", "cost"]), note
+
+
+@dataclass
+class CohortInputs:
+    """Model inputs for one LA, checked by the same readers as the CLI's files."""
+
+    la: LACasework
+    transitions: pd.DataFrame
+    population: pd.DataFrame
+    valid: ValidStates
+    costs: pd.DataFrame
+    costs_note: str
+
+
+def inputs_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | None = None,
+                  processed_dir: str | Path | None = None, horizon: int = 5,
+                  seed: int = 0) -> CohortInputs:
+    """Casework (real or synthetic), transitions, ONS-based population, valid states and costs."""
+    la = casework_for_la(la_code, as_of_year, casework_dir, processed_dir, seed)
+    valid = read_valid_states(valid_states_table())
+    trans = read_transitions(transitions_from_casework(la.casework), valid)
+    years = list(range(int(trans["calendar-year"].min()),
+                       int(trans["calendar-year"].max()) + 2 + horizon))
+    pop = read_population(population_for_la(la_code, years, range(int(valid.academic_years[0]),
+                                                                  int(valid.academic_years[-1]) + 1)))
+    costs, note = costs_for_la(la_code, valid)
+    return CohortInputs(la, trans, pop, valid, read_costs(costs, valid), note)
+
+
+def history_totals(transitions: pd.DataFrame) -> pd.Series:
+    """Children in SEND at each January census in the transitions table."""
+    t = transitions[transitions["setting-2"] != "NONSEND"]
+    first = transitions[(transitions["calendar-year"] == transitions["calendar-year"].min())
+                        & (transitions["setting-1"] != "NONSEND")]
+    s = t.groupby(t["calendar-year"] + 1)["count"].sum()
+    s.loc[int(transitions["calendar-year"].min())] = first["count"].sum()
+    return s.sort_index().rename("plans")
+
+
+def change_in_words(amount: float, unit: str = "£m", scale: float = 1e6, digits: int = 2) -> str:
+    """'rises by £0.45m' / 'falls by £0.45m' / 'does not change' for a signed amount."""
+    value = round(amount / scale, digits)
+    if value == 0:
+        return "does not change"
+    word = "rises" if value > 0 else "falls"
+    number = f"{abs(value):,.{digits}f}"
+    return f"{word} by £{number}m" if unit == "£m" else f"{word} by {number} {unit}".rstrip()
+
+
+def settings_order() -> list[str]:
+    """Setting groups in the order of docs/tables.md."""
+    return list(dict.fromkeys(GROUP_OF[s] for s in SETTINGS))
+
+
+__all__ = ["CohortInputs", "LACasework", "casework_for_la", "change_in_words", "costs_for_la",
+           "history_totals",
+           "inputs_for_la", "settings_order"]
