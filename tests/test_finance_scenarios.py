@@ -187,3 +187,19 @@ def test_required_savings_for_balance():
     req = sc.required_savings(p, unit_saving=30_000)
     assert req["in_year_gap_mean"].tolist() == pytest.approx([690_000, 1_083_000, 2_657_700])
     assert req["placements_to_move"].tolist() == pytest.approx([23.0, 36.1, 88.59])
+
+
+def test_mitigations_cannot_act_on_years_with_actual_placements():
+    """Paths whose January 2022 count is actual (attrs as_of=2022): FY 2021-22 is all actual, so a
+    lever starting then is refused, and relative years count from 2022-23."""
+    paths = hand_paths()
+    paths.attrs["as_of"] = 2022
+    early = scenario({"type": "isp_step_down", "share": 0.5, "start": "2021-22"})
+    with pytest.raises(ConfigError, match=r"levers\[0\]\.start.*before the first forecast year 2022-23"):
+        sc.evaluate(hand_inputs(), paths, [early])
+    rel = sc.validate_scenario({"name": "rel", "levers": [{"type": "isp_step_down", "share": 0.5, "start": "+0"}]})
+    r = sc.evaluate(hand_inputs(), paths, [rel])
+    assert r.scenarios[0].levers[0]["start"] == "2022-23"
+    ok, skipped = sc.load_applicable(sorted((REPO / "scenarios").glob("*.yaml")), hand_inputs(), paths)
+    assert {s.name for s in ok} >= {"Early help (10% fewer new plans)", "Inclusion in mainstream (+5 points)"}
+    assert any("solihull_invest_to_save" in f and "invest_to_save" in why for f, why in skipped)

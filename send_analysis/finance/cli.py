@@ -73,14 +73,16 @@ def _load(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace):
-    from send_analysis.finance.model import placement_paths, project_dsg
-    from send_analysis.finance.scenarios import evaluate
+    from send_analysis.finance.model import first_mitigation_year, placement_paths, project_dsg
+    from send_analysis.finance.scenarios import bind, evaluate
 
     inputs, where, scenarios = _load(args)
     if args.horizon < 1 or args.draws < 1:
         raise ConfigError("--horizon and --draws must be at least 1")
     paths = placement_paths(inputs, horizon=args.horizon, n_draws=args.draws, seed=args.seed,
                             as_of=args.as_of)
+    first = first_mitigation_year(inputs, paths)
+    scenarios = [bind(s, first) for s in scenarios]  # no lever may act on actual placements
     unmitigated = project_dsg(inputs, paths)
     results = []
     if scenarios:

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from send_analysis.data.taxonomy import SETTING_GROUPS as _TAXONOMY_GROUPS
@@ -462,3 +463,19 @@ def resolve_inputs(la_code: str, inputs_file: str | Path | None = None) -> tuple
     merged = merge_inputs(default, user)
     return (validate_inputs(merged, source=f"{inputs_file} merged over the public defaults"),
             f"{inputs_file} merged over public defaults for LA {la_code}")
+
+
+def inputs_table(inputs: Mapping, prefixes: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Inputs as rows of dotted key, value and source (the nearest recorded source, else
+    "inputs file"), optionally only keys starting with one of ``prefixes``."""
+    sources = inputs.get("sources") or {}
+    rows = []
+    for key, value in flatten({k: v for k, v in inputs.items() if k not in ("sources", "notes")}).items():
+        if prefixes and not key.startswith(prefixes):
+            continue
+        parts = key.split(".")
+        src = next((sources[".".join(parts[:i])] for i in range(len(parts), 0, -1)
+                    if ".".join(parts[:i]) in sources), "inputs file")
+        rows.append({"key": key, "value": value if isinstance(value, int | float | str) else repr(value),
+                     "source": src})
+    return pd.DataFrame(rows, columns=["key", "value", "source"])

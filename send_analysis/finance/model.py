@@ -393,6 +393,20 @@ def actual_groups(la_code: str, year: int, processed: str | None = None) -> pd.D
     return pd.DataFrame({"setting_group": groups.index, "plans": groups.to_numpy(dtype=float)})
 
 
+def first_mitigation_year(inputs: Mapping, paths: pd.DataFrame) -> str:
+    """The first financial year a mitigation can act in: the first forecast year, or, when the
+    paths hold actual census counts after it (``paths.attrs["as_of"]``), the financial year
+    starting in April of the last actual census year (the first with forecast placements)."""
+    y0 = fy_start(inputs["first_forecast_year"])
+    return fy_label(max(y0, int(paths.attrs.get("as_of", y0))))
+
+
+def horizon_for(inputs: Mapping, as_of: int, ahead: int = 3, minimum: int = 5) -> int:
+    """Financial years to project: at least ``minimum``, and far enough to forecast ``ahead``
+    census years beyond ``as_of`` (so a late as-of year still shows a forecast)."""
+    return max(int(minimum), int(as_of) + int(ahead) - fy_start(inputs["first_forecast_year"]))
+
+
 # ------------------------------------------------------------------------- tables and charts
 
 
@@ -473,7 +487,7 @@ def plot_income_expenditure(projection: DSGProjection, ax=None, title: str | Non
 
 
 __all__ = [
-    "AS_GIVEN", "Assumptions", "DSGProjection", "actual_groups", "lines_table", "placement_paths",
+    "AS_GIVEN", "Assumptions", "DSGProjection", "actual_groups", "first_mitigation_year", "horizon_for", "lines_table", "placement_paths",
     "plot_fan", "plot_income_expenditure", "positions_table", "PlacementState", "QUANTILES", "baseline_state",
     "check_paths", "forecast_years", "income_lines", "other_lines", "placements_by_fy",
     "prepend_actuals", "project_dsg", "project_from_state", "with_assumption_inputs",
@@ -491,11 +505,16 @@ def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed
     table, the same in every draw; later years from ``send_analysis.demand.simulate_paths``
     forecast from ``as_of``. So a forecast made with data to January 2025 uses the actual 2023-25
     counts for financial years 2022-23 to 2024-25, while ``as_of=2021`` re-creates what was known
-    in 2021.
+    in 2021. The frame's ``attrs["as_of"]`` records the last known census year: mitigations can
+    act only from the financial year it starts (:func:`first_mitigation_year`).
     """
     from send_analysis.data.tables import load_table
-    from send_analysis.demand import simulate_paths
 
+    try:
+        from send_analysis.demand import simulate_paths
+    except ImportError as exc:
+        raise DataError(f"the demand forecast is not available ({exc})",
+                        file="send_analysis.demand.simulate_paths") from exc
     la = str(inputs["la_code"])
     y0 = fy_start(inputs["first_forecast_year"])
     last = y0 + int(horizon)
@@ -517,5 +536,7 @@ def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed
     paths = forecast[list(PATH_COLUMNS)]
     for year in known:
         paths = prepend_actuals(paths, actual_groups(la, year, processed), year, draws=draws)
-    return check_paths(paths.sort_values(["draw", "year", "setting_group"]).reset_index(drop=True),
-                       source="send_analysis.demand.simulate_paths")
+    out = check_paths(paths.sort_values(["draw", "year", "setting_group"]).reset_index(drop=True),
+                      source="send_analysis.demand.simulate_paths")
+    out.attrs["as_of"] = as_of
+    return out

@@ -54,6 +54,7 @@ from send_analysis.finance.model import (
     PlacementState,
     _per_draw,
     baseline_state,
+    first_mitigation_year,
     growth_factors,
     project_from_state,
 )
@@ -159,7 +160,7 @@ def _check_start(p: Problems, key: str, value: object, first_fy: str | None) -> 
         return
     if check_fy(p, key, value) and first_fy and fy_start(value) < fy_start(first_fy):
         p.add(key, f"starts in {value}, before the first forecast year {first_fy}: a mitigation "
-                   "cannot act on years that are already actuals")
+                   "cannot act on years whose placements or spend are already actuals")
 
 
 def _check_mix(p: Problems, key: str, value: object) -> None:
@@ -577,6 +578,8 @@ class ScenarioResult:
             "scenario_files": [s.file for s in self.scenarios],
             "discount_rate": self.discount_rate,
             "payback_year": self.payback_year(),
+            "investment_total": round(float(t["investment"].sum())),
+            "savings_total": round(float(t["savings"].sum())),
             "npv": round(self.npv()),
             "payback_probability": round(self.payback_probability(), 3),
             "by_year": [
@@ -652,7 +655,7 @@ def evaluate(
     """Unmitigated and mitigated DSG projections for one scenario or several combined."""
     if not scenarios:
         raise ConfigError("no scenario given")
-    scenarios = [bind(s, inputs["first_forecast_year"]) for s in scenarios]
+    scenarios = [bind(s, first_mitigation_year(inputs, paths)) for s in scenarios]
     base = baseline_state(inputs, paths, assumptions, last_fy)
     unmitigated = project_from_state(inputs, base, "unmitigated", assumptions=assumptions)
     state, dsg, outside, labels, effects = apply_scenarios(inputs, base, scenarios, assumptions)
@@ -665,18 +668,26 @@ def evaluate(
     return ScenarioResult(label, unmitigated, mitigated, float(discount_rate), effects, tuple(scenarios))
 
 
-def required_savings(projection: DSGProjection, unit_saving: float | None = None) -> pd.DataFrame:
+def step_down_saving(inputs: Mapping, fys: Sequence[str]) -> np.ndarray:
+    """£ saved a year by one placement moved from independent/non-maintained to state special,
+    at each year's prices (unit costs inflated from the price year)."""
+    uc = inputs["unit_costs"]
+    diff = float(uc["by_setting_group"]["special_indep_nm"]) - float(uc["by_setting_group"]["special_state"])
+    return diff * growth_factors(float(uc["inflation"]), list(fys), uc["price_year"], 1)[0]
+
+
+def required_savings(projection: DSGProjection, unit_saving: float | Sequence[float] | None = None) -> pd.DataFrame:
     """What must be true for balance: the further saving each year needs for an in-year balance,
-    and (with ``unit_saving``, £ saved a year per placement moved, e.g. independent minus state
-    special cost) how many placements that is."""
+    and (with ``unit_saving``, £ saved a year per placement moved, e.g. :func:`step_down_saving`,
+    one value or one per year) how many placements that is."""
     gap = np.clip(-projection.in_year, 0.0, None)
     frame = pd.DataFrame({
         "in_year_gap_mean": gap.mean(axis=0),
         "in_year_gap_p90": np.quantile(gap, 0.9, axis=0),
         "cumulative_mean": projection.cumulative.mean(axis=0),
     }, index=pd.Index(projection.fys, name="financial_year"))
-    if unit_saving:
-        frame["placements_to_move"] = frame["in_year_gap_mean"] / unit_saving
+    if unit_saving is not None:
+        frame["placements_to_move"] = frame["in_year_gap_mean"] / np.asarray(unit_saving, dtype=float)
     return frame
 
 
@@ -690,14 +701,17 @@ def default_scenario_files() -> list[Path]:
     return sorted((project_root() / "scenarios").glob("*.yaml"))
 
 
-def load_applicable(files: Sequence[str | Path], inputs: Mapping) -> tuple[list[Scenario], list[tuple[str, str]]]:
-    """Load the scenario files that are valid for these inputs; list the others with the reason
-    (e.g. a start before the LA's first forecast year, or no invest_to_save block)."""
+def load_applicable(files: Sequence[str | Path], inputs: Mapping, paths: pd.DataFrame | None = None
+                    ) -> tuple[list[Scenario], list[tuple[str, str]]]:
+    """Load the scenario files that are valid for these inputs (and paths: mitigations start no
+    earlier than :func:`~send_analysis.finance.model.first_mitigation_year`); list the others with
+    the reason (e.g. a start before that year, or no invest_to_save block)."""
+    first = first_mitigation_year(inputs, paths) if paths is not None else inputs["first_forecast_year"]
     ok: list[Scenario] = []
     skipped: list[tuple[str, str]] = []
     for f in files:
         try:
-            s = load_scenario(f, first_fy=inputs["first_forecast_year"])
+            s = load_scenario(f, first_fy=first)
             if any(lv.get("posts_from_inputs") for lv in s.levers) and not inputs.get("invest_to_save"):
                 raise ConfigError(f"file {f}: uses the inputs' invest_to_save posts, which these inputs do not have")
             ok.append(s)
@@ -737,7 +751,8 @@ def comparison_table(results: Sequence[ScenarioResult], scale: float = 1e6) -> p
             "Savings": t["savings"].sum() / scale,
             "Investment": t["investment"].sum() / scale,
             "Net benefit": t["net_benefit"].sum() / scale,
-            "Payback year": r.payback_year() or "not in horizon",
+            "Payback year": (r.payback_year() or "not in horizon") if t["investment"].sum() > 0
+            else "no investment",
             "NPV": r.npv() / scale,
             "Cumulative, unmitigated": t["unmitigated_cumulative"].iloc[-1] / scale,
             "Cumulative, mitigated": t["mitigated_cumulative"].iloc[-1] / scale,
@@ -800,5 +815,5 @@ __all__ = [
     "DEFAULT_DISCOUNT_RATE", "LEVERS", "compare", "comparison_table", "default_scenario_files",
     "first_balanced_year", "load_applicable", "plot_savings", "plot_trajectories", "LEVER_KEYS", "LeverEffect", "Scenario", "ScenarioResult",
     "apply_scenarios", "discount_factors", "evaluate", "load_scenario", "npv",
-    "payback_year", "required_savings", "validate_scenario",
+    "payback_year", "required_savings", "step_down_saving", "validate_scenario",
 ]
