@@ -16,6 +16,7 @@ from send_analysis.data.taxonomy import SETTINGS
 from send_analysis.errors import ConfigError, DataError
 
 ENG, REG = "E92000001", "E12000005"
+NAMES = {"100": "Ayton", "200": "Beeton", "300": "Ceeton", "400": "Deeton"}
 
 
 def tidy(rows: list[tuple], dim: str) -> pd.DataFrame:
@@ -24,7 +25,7 @@ def tidy(rows: list[tuple], dim: str) -> pd.DataFrame:
     for area, year, member, value in rows:
         level = "national" if area == ENG else "regional" if area.startswith("E12") else "la"
         out.append({"level": level, "area_code": area, "la_code": area if level == "la" else None,
-                    "area_name": area, "region_code": REG if level != "national" else None,
+                    "area_name": NAMES.get(area, area), "region_code": REG if level != "national" else None,
                     "year": year, dim: member, "value": float(value), "flag": None})
     return pd.DataFrame(out)
 
@@ -41,8 +42,7 @@ def plans_frame(totals: dict[str, dict[int, float]], mix: dict[str, dict[str, fl
     return tidy(rows, "setting")
 
 
-LOOKUP = pd.DataFrame({"la_code": ["100", "200", "300", "400"],
-                       "la_name": ["Ayton", "Beeton", "Ceeton", "Deeton"],
+LOOKUP = pd.DataFrame({"la_code": list(NAMES), "la_name": list(NAMES.values()),
                        "region_code": [REG] * 4, "region_name": ["West Midlands"] * 4})
 
 
@@ -140,6 +140,16 @@ def test_tribunal_region_is_pooled_when_unpublished() -> None:
     rate = compute_metric("tribunal_appeal_rate", 2021, small_tables())
     assert rate[REG] == pytest.approx(100 * 8 / 200)
     assert rate[ENG] == 3.0
+
+
+def test_tribunal_rows_keyed_by_published_name() -> None:
+    t = small_tables()
+    df = t.get("tribunal_appeals").copy()
+    df.loc[df["area_code"] == "100", ["area_code", "la_code"]] = "200"  # publisher's wrong code
+    df.loc[df["area_name"] == "Beeton", ["area_code", "la_code"]] = "100"
+    t2 = Tables({**{k: t.get(k) for k in ("la_lookup",)}, "tribunal_appeals": df})
+    rate = compute_metric("tribunal_appeal_rate", 2021, t2)
+    assert rate["100"] == 2.0 and rate["200"] == 6.0
 
 
 def test_unknown_metric_is_a_config_error() -> None:

@@ -78,3 +78,26 @@ def test_similar_las_on_context_indicators() -> None:
                                 "log_children"}
     near = similar_las("334", 2021, k=10)
     assert len(near) == 10 and "334" not in near
+
+
+def test_tribunal_rates_agree_with_moj_table(tables: Tables) -> None:
+    """The MoJ 2022 edition and the DfE supporting file (keyed by name) agree for 2014-2022."""
+    import numpy as np
+
+    from send_analysis.data.tribunal_moj import read_send_appeal_rates
+
+    moj = read_send_appeal_rates()
+    eng = moj[(moj["area_code"] == ENG) & (moj["year"] == 2022)].set_index("measure")["value"]
+    assert eng["appeals"] == 12_796 and eng["appealable_decisions"] == 549_887
+    assert eng["appeal_rate_pct"] == pytest.approx(2.327, abs=0.001)
+    assert moj["area_code"].notna().all()
+    for year in range(2015, 2024):  # benchmark year Y uses calendar Y-1 = 2014..2022
+        ours = compute_metric("tribunal_appeal_rate", year, tables)
+        m = moj[(moj["year"] == year - 1) & (moj["measure"] == "appeal_rate_pct")]
+        m = m.dropna(subset=["value"]).set_index("area_code")["value"]
+        both = m.index.intersection(ours.dropna().index)
+        assert len(both) > 140
+        # the DfE file rounds the rate to 0.1 points
+        assert np.allclose(ours[both], m[both], atol=0.051), year
+    sol = compute_metric("tribunal_appeal_rate", 2021, tables)
+    assert sol["334"] == 2.5 and sol["873"] == 1.5  # Cambridgeshire 81 / 5,461 in calendar 2020
