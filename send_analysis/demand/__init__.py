@@ -1,0 +1,35 @@
+"""EHC plan demand forecasts for every LA, with calibrated intervals and rolling-origin backtests.
+
+- :func:`forecast` -> :class:`ForecastResult`: one LA's total, setting groups and age bands
+  (components sum to the total), 80% and 95% intervals calibrated on past errors;
+- :func:`simulate_paths`: predictive draws by setting group (input to the finance model);
+- :func:`run_backtest` -> :class:`BacktestResult`: every model, every LA, origins 2016-2024;
+- :mod:`send_analysis.demand.models`: the candidate models (naive baselines, ETS, ARIMA,
+  pooled shrinkage, pooled regression, prevalence).
+"""
+
+from send_analysis.demand.backtest import BacktestResult, run_backtest
+from send_analysis.demand.forecast import (
+    DEFAULT_MODEL,
+    ForecastResult,
+    age_profile,
+    forecast,
+    growth_drivers,
+    simulate_paths,
+)
+from send_analysis.demand.panel import Panel, build_panel, check_series, default_panel
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "BacktestResult",
+    "ForecastResult",
+    "Panel",
+    "age_profile",
+    "build_panel",
+    "check_series",
+    "default_panel",
+    "forecast",
+    "growth_drivers",
+    "run_backtest",
+    "simulate_paths",
+]

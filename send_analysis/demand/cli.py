@@ -1,0 +1,101 @@
+"""``send-analysis forecast`` and ``send-analysis backtest``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+
+def _round(v: float, nd: int = 1) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), nd)
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    """Print an LA's forecast (table or JSON)."""
+    from send_analysis.demand.forecast import forecast
+
+    res = forecast(args.la, args.horizon, as_of=args.as_of, model=args.model)
+    frame = res.summary_frame()
+    if args.json:
+        out = {
+            "la_code": res.la_code, "la_name": res.la_name, "model": res.model,
+            "as_of": res.origin, "horizon": res.horizon,
+            "history": {int(k): float(v) for k, v in res.history.items()},
+            "forecast": [{k: (int(v) if k == "year" else _round(v, 0) if k != "component" else v)
+                          for k, v in row.items()} for row in frame.to_dict("records")],
+            "setting_groups": [
+                {k: (int(v) if k == "year" else _round(v, 0) if k != "component" else v)
+                 for k, v in row.items()}
+                for row in (res.summary_frame("setting_group").to_dict("records")
+                            if "setting_group" in res.components_history else [])],
+            "notes": res.notes,
+        }
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{res.la_name} ({res.la_code}): EHC plans forecast from January {res.origin}, "
+          f"model {res.model}")
+    print(frame.drop(columns="component").round(0).to_string(index=False))
+    for note in res.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Run the rolling-origin backtest and print its table (or JSON for one origin/horizon)."""
+    from send_analysis.demand.backtest import run_backtest
+    from send_analysis.demand.forecast import DEFAULT_MODEL
+    from send_analysis.demand.panel import default_panel
+
+    panel = default_panel()
+    if args.origin is not None:
+        origins = [args.origin]
+        horizon = args.horizon or min(5, panel.last_year - args.origin)
+    else:
+        origins = list(range(2016, panel.last_year))
+        horizon = args.horizon or 5
+    res = run_backtest(panel, origins=origins, horizons=horizon)
+    las = sorted(panel.continuous) if args.continuous else None
+    if args.origin is not None:
+        table = res.at(args.origin, horizon, las)
+        default = DEFAULT_MODEL if DEFAULT_MODEL in table.index else res.default_model()
+    else:
+        table = res.summary_frame() if las is None else res.at(origins[-1], 1, las)
+        default = res.default_model()
+    if args.json:
+        n_las = int(res.evaluated[res.evaluated["model"] == default]["la_code"].nunique()
+                    if las is None else len(las))
+        print(json.dumps({
+            "origin": args.origin if args.origin is not None else origins,
+            "horizon": horizon,
+            "n_las": n_las,
+            "models": {m: {k: _round(table.at[m, k], 2)
+                           for k in ("mape", "median_ape", "coverage80", "bias")}
+                       for m in table.index},
+            "default_model": default,
+        }, indent=2))
+        return 0
+    print(table.round(2).to_string())
+    print(f"default model: {default}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``forecast`` and ``backtest`` commands."""
+    f = subparsers.add_parser("forecast", help="forecast an LA's EHC plans with intervals")
+    f.add_argument("--la", required=True, help="3-digit DfE LA code, e.g. 334")
+    f.add_argument("--horizon", type=int, default=5, help="years ahead (default 5)")
+    f.add_argument("--as-of", type=int, default=None, dest="as_of",
+                   help="use data up to this January census year only")
+    f.add_argument("--model", default=None, help="model name (default: the backtest's choice)")
+    f.add_argument("--json", action="store_true", help="print JSON")
+    f.set_defaults(func=cmd_forecast)
+
+    b = subparsers.add_parser("backtest", help="rolling-origin backtest over every LA")
+    b.add_argument("--origin", type=int, default=None, help="one origin (January year)")
+    b.add_argument("--horizon", type=int, default=None, help="years ahead (default 5)")
+    b.add_argument("--continuous", action="store_true",
+                   help="score only LAs whose published series needed no boundary apportioning")
+    b.add_argument("--json", action="store_true", help="print JSON")
+    b.set_defaults(func=cmd_backtest)

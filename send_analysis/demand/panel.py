@@ -1,0 +1,237 @@
+"""The data the demand models see: wide LA x year panels built from the tidy tables.
+
+Every model in :mod:`send_analysis.demand.models` reads a :class:`Panel`, never the tidy tables,
+so that unit tests can build a panel from hand-made numbers and the backtest can cut it at any
+origin (:meth:`Panel.as_of`) without leaking later years.
+
+Boundary changes are handled once, here, with
+:func:`send_analysis.data.geography.consistent_series` (``geography="current"``): a predecessor's
+history is apportioned to its successors, so every current LA has a full series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from send_analysis.data.taxonomy import AGE_BANDS, GROUP_OF, SETTING_GROUPS
+from send_analysis.errors import DataError
+
+ENGLAND = "E92000001"
+#: LA codes that had a boundary change (their raw series is not continuous).
+BOUNDARY_CHANGED: frozenset[str] = frozenset(
+    {"835", "836", "837", "838", "839", "928", "940", "941", "909", "942", "943"}
+)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Counts by LA (rows, 3-digit code) and January census year (int columns).
+
+    ``plans`` is the total caseload. Optional parts are ``None`` when the source is missing:
+    ``groups`` (setting group -> LA x year), ``ages`` (age band -> LA x year), ``new_plans``
+    (LA x calendar year issued), ``ceased`` (LA x calendar year), ``population`` (LA x mid-year,
+    ages 0-25). ``national`` is England's published total by census year; ``region`` maps LA to
+    region code; ``continuous`` lists LAs whose published series needed no apportioning.
+    """
+
+    plans: pd.DataFrame
+    national: pd.Series
+    region: pd.Series
+    groups: dict[str, pd.DataFrame] | None = None
+    ages: dict[str, pd.DataFrame] | None = None
+    new_plans: pd.DataFrame | None = None
+    ceased: pd.DataFrame | None = None
+    population: pd.DataFrame | None = None
+    names: pd.Series = field(default_factory=lambda: pd.Series(dtype=str))
+    continuous: frozenset[str] = frozenset()
+
+    @property
+    def last_year(self) -> int:
+        """Latest January census year in the panel."""
+        return int(self.plans.columns.max())
+
+    def as_of(self, year: int) -> Panel:
+        """The panel as it was known at January ``year``.
+
+        Caseload up to January ``year``; events (new, ceased plans) up to calendar ``year - 1``
+        (published with the January ``year`` census); population up to mid-``year - 1``.
+        """
+
+        def cut(df: pd.DataFrame | None, last: int) -> pd.DataFrame | None:
+            return None if df is None else df.loc[:, [c for c in df.columns if c <= last]]
+
+        return replace(
+            self,
+            plans=cut(self.plans, year),
+            national=self.national[self.national.index <= year],
+            groups=None if self.groups is None else {g: cut(d, year) for g, d in self.groups.items()},
+            ages=None if self.ages is None else {a: cut(d, year) for a, d in self.ages.items()},
+            new_plans=cut(self.new_plans, year - 1),
+            ceased=cut(self.ceased, year - 1),
+            population=cut(self.population, year - 1),
+        )
+
+    def series(self, la_code: str) -> pd.Series:
+        """The LA's total caseload by year; raises DataError for an unknown LA."""
+        la_code = str(la_code)
+        if la_code not in self.plans.index:
+            raise DataError(
+                f"LA {la_code!r} has no EHC plan series in the panel",
+                expected=f"one of {len(self.plans)} current 3-digit DfE codes, e.g. '334'",
+            )
+        return self.plans.loc[la_code].dropna()
+
+
+def check_series(y: pd.Series, name: str, min_years: int = 3) -> pd.Series:
+    """Validate a yearly count series before a model sees it; return it sorted as float.
+
+    Raises :class:`DataError` naming ``name`` when the series is shorter than ``min_years``,
+    has gaps between years, or has a value that is missing, zero or negative (the models work on
+    log counts, so a zero is not a count they can use).
+    """
+    y = pd.Series(y, dtype=float).sort_index()
+    if y.isna().any():
+        missing = [int(i) for i in y.index[y.isna()]]
+        raise DataError(f"series {name} has missing values in {missing}",
+                        expected="a count for every January census year")
+    if len(y) < min_years:
+        raise DataError(f"series {name} has {len(y)} year(s)",
+                        expected=f"at least {min_years} consecutive January census years")
+    years = np.asarray(y.index, dtype=int)
+    if (np.diff(years) != 1).any():
+        raise DataError(f"series {name} has gaps between years {years.tolist()}",
+                        expected="consecutive January census years (use consistent_series for "
+                        "boundary changes)")
+    if (y <= 0).any():
+        bad = [int(i) for i in y.index[y <= 0]]
+        raise DataError(f"series {name} has zero or negative counts in {bad}",
+                        expected="positive counts (models work on log counts)")
+    return y
+
+
+def _la_rows(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["level"] == "la"]
+
+
+def _consistent(df: pd.DataFrame) -> pd.DataFrame:
+    from send_analysis.data.geography import consistent_series
+
+    return consistent_series(_la_rows(df), geography="current")
+
+
+def _wide(df: pd.DataFrame) -> pd.DataFrame:
+    wide = df.pivot_table(index="la_code", columns="year", values="value", aggfunc="sum",
+                          min_count=1)
+    wide.columns = wide.columns.astype(int)
+    wide.index = wide.index.astype(str)
+    return wide.sort_index()
+
+
+def _get(tables: Mapping[str, pd.DataFrame] | None, name: str) -> pd.DataFrame | None:
+    if tables is not None:
+        return tables.get(name)
+    from send_analysis.data.tables import load_table
+
+    try:
+        return load_table(name)
+    except (FileNotFoundError, KeyError):
+        return None
+
+
+def _population(tables: Mapping[str, pd.DataFrame] | None) -> pd.DataFrame | None:
+    """Population aged 0-25 (LA x mid-year), from the tables mapping or the population reader."""
+    if tables is not None:
+        df = tables.get("population")
+    else:
+        try:
+            from send_analysis.data.population import population_0_25
+
+            df = population_0_25()
+        except (ImportError, FileNotFoundError, DataError, OSError, ValueError):
+            return None
+    if df is None or df.empty:
+        return None
+    df = df[df["level"] == "la"].copy()
+    df["la_code"] = df["la_code"].astype(str)
+    return _wide(df)
+
+
+def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
+    """Assemble the demand :class:`Panel` from the tidy tables (``docs/tables.md``).
+
+    ``tables`` maps table name -> DataFrame (tests pass hand-made tables, plus an optional
+    ``"population"`` frame with ``level, la_code, year, value``); ``None`` loads the processed
+    tables with ``load_table`` and population with ``send_analysis.data.population``.
+    """
+    by_setting = _get(tables, "plans_by_setting")
+    if by_setting is None:
+        raise DataError("table plans_by_setting is not available",
+                        expected="processed tables; run `send-analysis data build`")
+    total = by_setting[by_setting["setting"] == "total"]
+    raw_wide = _wide(_la_rows(total))
+    continuous = frozenset(raw_wide.index[raw_wide.notna().all(axis=1)]) - BOUNDARY_CHANGED
+    plans = _wide(_consistent(total))
+    plans = plans[plans.notna().any(axis=1)]
+    nat = total[total["level"] == "national"].set_index("year")["value"].astype(float)
+    nat.index = nat.index.astype(int)
+
+    la = _la_rows(by_setting).drop_duplicates("la_code").set_index("la_code")
+    region = la["region_code"].astype(str).reindex(plans.index)
+    names = la["area_name"].astype(str).reindex(plans.index)
+    lookup = _get(tables, "la_lookup")
+    if lookup is not None and region.isna().any():
+        lk = lookup.set_index("la_code")
+        region = region.fillna(lk["region_code"]).astype(str)
+        names = names.fillna(lk["la_name"])
+
+    groups = None
+    settings = by_setting[by_setting["setting"] != "total"]
+    if not settings.empty:
+        settings = settings.assign(group=settings["setting"].map(GROUP_OF))
+        cons = _consistent(settings)
+        cons = cons.assign(group=cons["setting"].map(GROUP_OF))
+        groups = {g: _wide(cons[cons["group"] == g]).reindex(index=plans.index,
+                                                             columns=plans.columns)
+                  for g in SETTING_GROUPS}
+
+    ages = None
+    by_age = _get(tables, "plans_by_age")
+    if by_age is not None:
+        cons = _consistent(by_age[by_age["age_band"] != "total"])
+        ages = {a: _wide(cons[cons["age_band"] == a]).reindex(index=plans.index)
+                for a in AGE_BANDS}
+
+    def flow(name: str, dim: str) -> pd.DataFrame | None:
+        df = _get(tables, name)
+        if df is None:
+            return None
+        return _wide(_consistent(df[df[dim] == "total"])).reindex(plans.index)
+
+    return Panel(
+        plans=plans,
+        national=nat.sort_index(),
+        region=region,
+        groups=groups,
+        ages=ages,
+        new_plans=flow("new_plans", "setting"),
+        ceased=flow("ceased_plans", "reason"),
+        population=(p.reindex(plans.index) if (p := _population(tables)) is not None else None),
+        names=names,
+        continuous=continuous & frozenset(plans.index),
+    )
+
+
+_PANEL_CACHE: dict[str, Panel] = {}
+
+
+def default_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
+    """:func:`build_panel` on the processed tables, cached for the session (or on ``tables``)."""
+    if tables is not None:
+        return build_panel(tables)
+    if "default" not in _PANEL_CACHE:
+        _PANEL_CACHE["default"] = build_panel(None)
+    return _PANEL_CACHE["default"]

@@ -1,0 +1,122 @@
+"""Charts, tables and sentences for the demand page (``notebooks/02_demand_forecast.ipynb``)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from send_analysis import plots
+from send_analysis.data.taxonomy import GROUP_LABELS
+from send_analysis.demand.backtest import BacktestResult
+from send_analysis.demand.forecast import ForecastResult
+from send_analysis.demand.models import model_registry
+
+#: Models cheap enough to backtest inside a notebook (no per-LA statsmodels fits).
+FAST_MODELS = ("last_value", "drift_5y", "compound_5y", "compound_3y", "england_growth_5y",
+               "pooled_shrinkage", "pooled_regression", "prevalence")
+
+
+def fast_models(with_population: bool = True) -> dict[str, object]:
+    """The registry restricted to :data:`FAST_MODELS`."""
+    reg = model_registry(with_population)
+    return {k: v for k, v in reg.items() if k in FAST_MODELS}
+
+
+def fan_chart(res: ForecastResult, ax: plt.Axes | None = None) -> plt.Axes:
+    """History and forecast of the LA's total with 80% and 95% intervals."""
+    ax = ax or plt.subplots()[1]
+    sf = res.summary_frame().set_index("year")
+    ax.plot(res.history.index, res.history.values, color=plots.COLOURS["la"], lw=2,
+            label="Published (January census)")
+    plots.fan(ax, sf.index, sf["lower95"], sf["upper95"], label="95% interval", alpha=0.25)
+    plots.fan(ax, sf.index, sf["lower80"], sf["upper80"], label="80% interval", alpha=0.5)
+    x = [res.history.index[-1], *sf.index]
+    ax.plot(x, [res.history.iloc[-1], *sf["mean"]], color=plots.COLOURS["forecast"], ls="--",
+            lw=2, label=f"Forecast ({res.model})")
+    ax.set_title(f"{res.la_name}: EHC plans, published and forecast from January {res.origin}")
+    ax.set_xlabel("January census year")
+    ax.set_ylabel("EHC plans")
+    plots.thousands(ax)
+    ax.legend(loc="upper left")
+    plots.source_note(ax, "Source: DfE, Education, health and care plans (SEN2); "
+                          "send-analysis demand forecast")
+    return ax
+
+
+def groups_chart(res: ForecastResult, ax: plt.Axes | None = None) -> plt.Axes:
+    """History and forecast (with 80% intervals) of each setting group."""
+    ax = ax or plt.subplots(figsize=(9, 5))[1]
+    hist = res.components_history.get("setting_group")
+    sf = res.summary_frame("setting_group")
+    for i, (g, part) in enumerate(sf.groupby("component", sort=False)):
+        colour = plots.PALETTE[i % len(plots.PALETTE)]
+        if hist is not None and g in hist:
+            ax.plot(hist.index, hist[g], color=colour, lw=1.8, label=GROUP_LABELS.get(g, g))
+            x0, y0 = [hist.index[-1]], [hist[g].iloc[-1]]
+        else:
+            x0, y0 = [], []
+        ax.plot([*x0, *part["year"]], [*y0, *part["mean"]], color=colour, ls="--", lw=1.8)
+        plots.fan(ax, part["year"], part["lower80"], part["upper80"], colour=colour, alpha=0.2)
+    ax.set_title(f"{res.la_name}: EHC plans by setting group (dashed: forecast, band: 80%)")
+    ax.set_xlabel("January census year")
+    ax.set_ylabel("EHC plans")
+    plots.thousands(ax)
+    ax.legend(loc="upper left", fontsize=8, ncol=2)
+    return ax
+
+
+def drivers_chart(drivers: pd.DataFrame, la_name: str, ax: plt.Axes | None = None) -> plt.Axes:
+    """New plans, ceased plans and the net change in caseload, by January census year."""
+    ax = ax or plt.subplots()[1]
+    d = drivers.dropna(subset=["change"])
+    ax.bar(d.index - 0.2, d["new_plans"], width=0.4, color=plots.COLOURS["unmitigated"],
+           label="New plans issued (calendar year before)")
+    ax.bar(d.index + 0.2, -d["ceased"], width=0.4, color=plots.COLOURS["mitigated"],
+           label="Plans ceased (shown negative)")
+    ax.plot(d.index, d["change"], color=plots.COLOURS["england"], marker="o",
+            label="Net change in plans held")
+    ax.axhline(0, color="#999999", lw=0.8)
+    ax.set_title(f"{la_name}: what changed the caseload each year")
+    ax.set_xlabel("January census year")
+    ax.set_ylabel("EHC plans")
+    plots.thousands(ax)
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def comparison_table(bt: BacktestResult, horizon: int) -> pd.DataFrame:
+    """Model comparison at one horizon over every LA and origin: MAPE, median APE, bias,
+    80% coverage and width, rounded for display, best first."""
+    d = bt.by_horizon().xs(horizon, level="h")
+    cols = {"mape": "MAPE %", "median_ape": "median APE %", "bias": "bias %",
+            "coverage80": "80% coverage %", "width80": "80% width %", "n": "forecasts"}
+    return d[list(cols)].rename(columns=cols).sort_values("MAPE %").round(1)
+
+
+def accuracy_sentence(bt: BacktestResult, la_code: str, la_name: str, horizon: int,
+                      model: str) -> str:
+    """Plain words: how far off a forecast like this one was in past years, here and nationally."""
+    ev = bt.evaluated
+    ev = ev[(ev["model"] == model) & (ev["h"] == horizon)]
+    if ev.empty:
+        return (f"No past {horizon}-year forecasts could be checked for this model: the published "
+                "series is too short.")
+    ape = (ev["forecast"] - ev["actual"]).abs() / ev["actual"] * 100
+    mine = ev["la_code"] == la_code
+    origins = sorted(ev.loc[mine, "origin"].unique())
+    nat = float(ape.mean())
+    cov = float(np.mean((ev["actual"] >= ev["lower80"]) & (ev["actual"] <= ev["upper80"])) * 100)
+    parts = []
+    if mine.any():
+        bias = float(((ev.loc[mine, "forecast"] - ev.loc[mine, "actual"])
+                      / ev.loc[mine, "actual"]).mean() * 100)
+        direction = "too low" if bias < 0 else "too high"
+        parts.append(
+            f"In past years a {horizon}-year forecast like this one for {la_name} was off by "
+            f"{ape[mine].mean():.1f}% on average ({len(origins)} forecasts made in January "
+            f"{origins[0]}-{origins[-1]}; on balance {abs(bias):.1f}% {direction}).")
+    parts.append(
+        f"Across all {ev['la_code'].nunique()} LAs the same method was off by {nat:.1f}% on "
+        f"average at {horizon} years, and {cov:.0f}% of outcomes fell inside its 80% interval.")
+    return " ".join(parts)

@@ -1,0 +1,218 @@
+"""Unit tests of the demand models, intervals and reconciliation on hand-made series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from send_analysis.demand import intervals as iv
+from send_analysis.demand.forecast import forecast_shares, reconcile
+from send_analysis.demand.models import (
+    EnglandGrowth,
+    GlobalRegression,
+    PooledShrinkage,
+    SeriesModel,
+    ar1_psi_variance,
+    arima_log,
+    compound_growth,
+    ets_log,
+    features,
+    last_value,
+    linear_drift,
+    shrinkage_weights,
+)
+from send_analysis.demand.panel import Panel, check_series
+from send_analysis.errors import DataError
+
+
+def yearly(values, start=2010):
+    return pd.Series(values, index=range(start, start + len(values)), dtype=float)
+
+
+def synthetic_panel(n_la: int = 40, years=range(2010, 2026), seed: int = 1,
+                    signal: float = 0.0, noise: float = 0.01) -> Panel:
+    """LAs growing at England's rate plus a persistent LA effect; a share of the LA effect
+    (``signal``) shows in the LA's new-plan rate, so a pooled model can learn it."""
+    rng = np.random.default_rng(seed)
+    years = list(years)
+    nat_g = np.where(np.array(years) < 2015, 0.02, 0.09)
+    la_eff = rng.normal(0, 0.03, n_la)
+    start = rng.uniform(500, 5000, n_la)
+    logs = np.log(start)[:, None] + np.cumsum(
+        nat_g[None, :] + la_eff[:, None] + rng.normal(0, noise, (n_la, len(years))), axis=1)
+    codes = [str(300 + i) for i in range(n_la)]
+    plans = pd.DataFrame(np.exp(logs), index=codes, columns=years)
+    new_rate = 0.12 + signal * la_eff + rng.normal(0, 0.002, n_la)
+    new = pd.DataFrame(plans.to_numpy() * new_rate[:, None], index=codes,
+                       columns=[y - 1 for y in years])
+    region = pd.Series([f"E1200000{i % 4}" for i in range(n_la)], index=codes)
+    return Panel(plans=plans, national=plans.sum(), region=region, new_plans=new)
+
+
+# ---- single-series functions ---------------------------------------------------------------
+
+def test_compound_growth_continues_the_k_year_rate():
+    y = yearly([50, 100, 110, 121, 133.1])
+    np.testing.assert_allclose(compound_growth(y, 2, k=3), [146.41, 161.051])
+    # k=4 includes the jump from 50: rate (133.1/50)**(1/4)
+    np.testing.assert_allclose(compound_growth(y, 1, k=4), [133.1 * (133.1 / 50) ** 0.25])
+
+
+def test_linear_drift_and_last_value():
+    y = yearly([10, 12, 14, 16])
+    np.testing.assert_allclose(linear_drift(y, 2, k=3), [18, 20])
+    np.testing.assert_allclose(linear_drift(y, 1, k=10), [18])  # k capped at history
+    np.testing.assert_allclose(last_value(y, 3), [16, 16, 16])
+
+
+@pytest.mark.parametrize("values,start,msg", [
+    ([5, 6], 2010, "2 year"),
+    ([5, 0, 7, 8], 2010, "zero or negative"),
+    ([5, np.nan, 7, 8], 2010, "missing"),
+])
+def test_check_series_names_the_series_and_what_was_expected(values, start, msg):
+    with pytest.raises(DataError, match=msg) as exc:
+        check_series(yearly(values, start), "LA 334 total")
+    assert "LA 334 total" in str(exc.value)
+    assert "expected" in str(exc.value)
+
+
+def test_check_series_rejects_gaps():
+    y = pd.Series([1.0, 2.0, 3.0], index=[2010, 2011, 2013])
+    with pytest.raises(DataError, match="gaps"):
+        check_series(y, "LA 999")
+
+
+def test_ets_and_arima_follow_an_exact_growth_path():
+    y = yearly(1000 * 1.1 ** np.arange(12) * np.exp(np.random.default_rng(0).normal(0, .005, 12)))
+    for res in (ets_log(y, 3), ets_log(y, 3, damped=True), arima_log(y, 3)):
+        assert res.fallback is None
+        expected = y.iloc[-1] * 1.1 ** np.arange(1, 4)
+        np.testing.assert_allclose(res.mean, expected, rtol=0.04)
+        lo, hi = res.nominal[0.8]
+        assert (lo < res.mean).all() and (res.mean < hi).all()
+        lo95, hi95 = res.nominal[0.95]
+        assert (lo95 < lo).all() and (hi95 > hi).all()
+
+
+def test_statsmodels_models_fall_back_on_short_series_without_crashing():
+    y = yearly([100, 120, 140])
+    for res in (ets_log(y, 2), arima_log(y, 2)):
+        assert res.fallback.startswith("compound_growth")
+        np.testing.assert_allclose(res.mean, compound_growth(y, 2))
+
+
+def test_ar1_variance_reduces_to_random_walk_and_grows_with_persistence():
+    np.testing.assert_allclose(ar1_psi_variance(0.0, 2.0, 3), [2, 4, 6])
+    # phi = 0.5: c = 1, 1.5, 1.75 -> cumulative squares 1, 3.25, 6.3125
+    np.testing.assert_allclose(ar1_psi_variance(0.5, 1.0, 3), [1, 3.25, 6.3125])
+
+
+# ---- pooled models ------------------------------------------------------------------------
+
+def test_shrinkage_weight_on_a_constructed_case():
+    est = pd.Series([0.1, 0.2, 0.3, 0.4], index=list("abcd"))
+    var = pd.Series(0.001, index=est.index)
+    w, means, tau2 = shrinkage_weights(est, var, pd.Series("r", index=est.index))
+    # var(est - mean, ddof=1) = 0.05/3; tau2 = 0.016667 - 0.001
+    assert tau2 == pytest.approx(0.05 / 3 - 0.001)
+    assert w["a"] == pytest.approx(tau2 / (tau2 + 0.001))
+    assert means["r"] == pytest.approx(0.25)
+    # noisy estimates -> no between-unit variance left -> full shrinkage
+    w2, _, tau2b = shrinkage_weights(est, pd.Series(0.1, index=est.index),
+                                     pd.Series("r", index=est.index))
+    assert tau2b == 0 and (w2 == 0).all()
+
+
+def test_england_rule_and_pooled_shrinkage_on_panel():
+    panel = synthetic_panel()
+    cut = panel.as_of(2020)
+    eng = EnglandGrowth(5).predict(cut, 2)
+    g = np.log(cut.national[2020] / cut.national[2015]) / 5
+    la = cut.plans.index[0]
+    assert eng.loc[la, 2] == pytest.approx(cut.plans.at[la, 2020] * np.exp(2 * g))
+    pooled = PooledShrinkage(5).growth(cut)
+    own = np.log(cut.plans[2020] / cut.plans[2015]) / 5
+    # shrunk growth lies between the LA's own and England's, for every LA
+    lo = np.minimum(own, g) - 0.03
+    hi = np.maximum(own, g) + 0.03
+    assert ((pooled >= lo) & (pooled <= hi)).all()
+    assert pooled.std() < own.std()
+
+
+def test_global_regression_learns_a_planted_new_plan_signal():
+    panel = synthetic_panel(n_la=60, signal=1.0)
+    cut = panel.as_of(2022)
+    model = GlobalRegression(min_rows=50)
+    fc = model.predict(cut, 3)
+    assert model.coefficients_[3]["new_plan_rate"] > 0
+    act = panel.plans[2025]
+    reg_mape = np.mean(np.abs(fc[3] - act) / act)
+    eng = EnglandGrowth(5).predict(cut, 3)
+    eng_mape = np.mean(np.abs(eng[3] - act) / act)
+    assert reg_mape < 0.8 * eng_mape
+
+
+def test_features_are_deviations_from_england():
+    panel = synthetic_panel()
+    f = features(panel.as_of(2020))
+    # stock-weighted deviations of the new-plan rate average to zero
+    w = panel.plans[2020]
+    assert (f["new_plan_rate"] * w).sum() / w.sum() == pytest.approx(0, abs=1e-12)
+    assert f["prevalence"].isna().all()  # no population in this panel
+
+
+def test_series_model_uses_latest_unbroken_run_of_history():
+    plans = pd.DataFrame([[100, 0, 50, 60, 72]], index=["900"], columns=range(2018, 2023),
+                         dtype=float)
+    panel = Panel(plans=plans, national=plans.sum(), region=pd.Series({"900": "r"}))
+    fc = SeriesModel("c", "compound", 5).predict(panel, 1)
+    assert fc.loc["900", 1] == pytest.approx(72 * (72 / 50) ** 0.5)
+
+
+# ---- intervals -------------------------------------------------------------------------------
+
+def test_coverage_on_known_errors():
+    assert iv.coverage([1, 2, 3, 4], [0, 0, 0, 5], [2, 2, 2, 6]) == 50.0
+    assert iv.coverage([1, np.nan], [0, 0], [2, 2]) == 100.0
+    np.testing.assert_allclose(iv.ape([110, 90], [100, 100]), [10, 10])
+    assert iv.mase_scale(yearly([10, 12, 11, 14])) == pytest.approx(2.0)
+
+
+def test_error_quantiles_use_only_known_origins_and_scale_short_horizons():
+    rng = np.random.default_rng(0)
+    rows = []
+    for origin in range(2010, 2022):
+        for h in (1, 2):
+            e = rng.normal(0, 0.05 * h, 200) + (1.0 if origin >= 2019 else 0.0)
+            rows.append(pd.DataFrame({"origin": origin, "h": h, "log_error": e}))
+    errs = pd.concat(rows)
+    q = iv.error_quantiles(errs, origin=2020, horizon=1, window=5)
+    # origins 2015-2019 for h=1; 2019's shifted errors are one fifth of the sample
+    sel = errs[(errs.h == 1) & errs.origin.between(2015, 2019)].log_error
+    assert q[0.8] == pytest.approx(tuple(np.quantile(sel, [0.1, 0.9])))
+    # horizon 3 has no errors: h=2 quantiles scaled by 3/2
+    q3 = iv.error_quantiles(errs, origin=2020, horizon=3, window=5)
+    sel2 = errs[(errs.h == 2) & errs.origin.between(2014, 2018)].log_error
+    assert q3[0.8][1] == pytest.approx(np.quantile(sel2, 0.9) * 1.5)
+    none = iv.error_quantiles(errs, origin=2010, horizon=1)  # nothing known yet
+    assert np.isnan(none[0.8][0])
+
+
+# ---- reconciliation ------------------------------------------------------------------------
+
+def test_reconcile_sums_to_total_and_shares_follow_trend():
+    total = np.array([[100.0, 200.0]])
+    comps = reconcile(total, np.array([[[1, 1, 2], [3, 1, 0]]]))
+    np.testing.assert_allclose(comps.sum(axis=-1), total)
+    np.testing.assert_allclose(comps[0, 0], [25, 25, 50])
+    counts = pd.DataFrame({"a": [10, 20, 40, 80, 160, 320.0], "b": [100.0] * 6,
+                           "c": [0.0] * 6}, index=range(2015, 2021))
+    shares, sd = forecast_shares(counts, 3)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    assert (shares["c"] == 0).all()
+    assert shares["a"].is_monotonic_increasing
+    s_last = 320 / 420
+    assert shares.loc[1, "a"] > s_last
+    assert sd["b"] >= 0.02
