@@ -50,6 +50,11 @@ def _benchmark(args: argparse.Namespace) -> int:
     groups = parse_groups(args.group)
     neighbours = [c.strip() for c in args.neighbours.split(",")] if args.neighbours else None
     description = "user list"
+    if args.similar:
+        from send_analysis.benchmark.similar import similar_las
+
+        neighbours = similar_las(args.la, args.year, args.similar)
+        description = f"the {args.similar} LAs most similar on FSM, EAL and child population"
     if neighbours is None:
         neighbours, description = default_neighbours(args.la, args.year)
     df = benchmark(args.la, args.year, comparators=groups, neighbours=neighbours, tables=tables)
@@ -91,6 +96,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     b.add_argument("--group", action="append", metavar="NAME=CODES",
                    help="named comparator group, e.g. f40=334,330,332 (repeatable)")
     b.add_argument("--neighbours", help="comma-separated LA codes instead of DfE's neighbours")
+    b.add_argument("--similar", type=int, metavar="K",
+                   help="use the K most similar LAs on public context indicators as neighbours")
     b.add_argument("--processed", help="folder of processed tables (default data/processed)")
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.set_defaults(func=_benchmark)

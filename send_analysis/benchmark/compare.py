@@ -84,7 +84,8 @@ def default_neighbours(la_code: str, year: int) -> tuple[list[str], str]:
     """DfE statistical neighbours current at ``year``; falls back to the other vintage.
 
     Returns (codes, description). Cumberland and Westmorland and Furness have no neighbours in
-    the 2021 model, so they take the 2025 model's list.
+    the 2021 model, so they take the 2025 model's list; an LA in neither model takes the 10 most
+    similar LAs on public context indicators (``similar.similar_las``).
     """
     from send_analysis.data.neighbours import FILES, statistical_neighbours, vintage_for_year
 
@@ -98,8 +99,14 @@ def default_neighbours(la_code: str, year: int) -> tuple[list[str], str]:
             return codes, f"DfE statistical neighbours ({model} model)"
         except DataError as exc:
             last_error = exc
-    assert last_error is not None
-    raise last_error
+    from send_analysis.benchmark.similar import similar_las
+
+    try:
+        return similar_las(la_code, year, 10), ("the 10 LAs most similar on FSM, EAL and child "
+                                                "population (no DfE neighbours for this LA)")
+    except DataError:
+        assert last_error is not None
+        raise last_error from None
 
 
 def benchmark(la_code: str, year: int, comparators: Mapping[str, Sequence[str]] | None = None,
