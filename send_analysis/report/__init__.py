@@ -16,6 +16,7 @@ def notebook_setup(processed_dir: str | None = None) -> None:
     plots.use_style()
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
+    pd.set_option("display.max_colwidth", None)
     pd.set_option("display.float_format", lambda v: f"{v:,.1f}")
 
 
