@@ -61,6 +61,15 @@ class Assumptions:
     delivery: float | np.ndarray = 1.0
 
 
+#: Display names of the usual ``other_expenditure`` lines (S251 high-needs lines).
+OTHER_LINE_LABELS: dict[str, str] = {
+    "sen_support_services": "SEN support services",
+    "hospital_education": "Hospital education",
+    "alternative_provision_services": "Alternative provision services",
+    "therapies": "Therapies and other health-related services",
+    "ap_pru_places_topups": "AP/PRU places and top-ups (beyond plan-driven placements)",
+}
+
 #: The assumptions as given in the inputs (no override).
 AS_GIVEN = Assumptions()
 
@@ -320,7 +329,8 @@ def project_from_state(
         labels[f"placements.{key}"] = state.labels.get(key, key)
     for key, arr in other_lines(inputs, state.fys, n).items():
         expenditure[key] = arr
-        labels[key] = key.split(".", 1)[1].replace("_", " ").capitalize()
+        name = key.split(".", 1)[1]
+        labels[key] = OTHER_LINE_LABELS.get(name, name.replace("_", " ").capitalize())
     for key, arr in (extra_expenditure or {}).items():
         expenditure[key] = np.broadcast_to(arr, (n, len(state.fys))).astype(float)
     labels.update(extra_labels or {})
@@ -482,7 +492,7 @@ def plot_income_expenditure(projection: DSGProjection, ax=None, title: str | Non
     ax.set_xlabel("Financial year")
     ax.set_ylabel("£ a year")
     ax.set_title(title or "High Needs Block expenditure by line against income")
-    ax.legend(loc="upper left", fontsize=7, ncol=2)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return ax
 
 

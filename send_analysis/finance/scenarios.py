@@ -762,21 +762,30 @@ def comparison_table(results: Sequence[ScenarioResult], scale: float = 1e6) -> p
     return pd.DataFrame(rows).set_index("Scenario")
 
 
+def _scenario_colours() -> list[str]:
+    """The pack's palette without the unmitigated/mitigated colours (and the pale yellow)."""
+    from send_analysis.plots import COLOURS, PALETTE
+
+    taken = {COLOURS["unmitigated"], COLOURS["mitigated"], "#F0E442"}
+    return [c for c in PALETTE if c not in taken]
+
+
 def plot_trajectories(results: Sequence[ScenarioResult], ax=None, title: str | None = None):
     """Mean cumulative balance: unmitigated, each scenario, and the combination (if any)."""
     import matplotlib.pyplot as plt
 
-    from send_analysis.plots import COLOURS, PALETTE, pounds_m
+    from send_analysis.plots import COLOURS, pounds_m
 
     if ax is None:
         _, ax = plt.subplots()
     base = results[0].unmitigated
+    palette = _scenario_colours()
     x = [base.opening_fy, *base.fys]
     ax.plot(x, [base.opening_cumulative, *base.cumulative.mean(axis=0)], color=COLOURS["unmitigated"],
             lw=2.5, marker="o", ms=3, label="Unmitigated")
     for i, r in enumerate(results):
         combined = len(results) > 1 and i == len(results) - 1
-        colour = COLOURS["mitigated"] if combined or len(results) == 1 else PALETTE[(i + 5) % len(PALETTE)]
+        colour = COLOURS["mitigated"] if combined or len(results) == 1 else palette[i % len(palette)]
         ax.plot(x, [base.opening_cumulative, *r.mitigated.cumulative.mean(axis=0)], color=colour,
                 lw=2.5 if combined else 1.5, ls="-" if combined or len(results) == 1 else "--",
                 marker="o", ms=3, label=r.name)
@@ -793,15 +802,18 @@ def plot_savings(results: Sequence[ScenarioResult], ax=None, title: str | None =
     """Savings against unmitigated by financial year, one bar group per scenario (mean)."""
     import matplotlib.pyplot as plt
 
-    from send_analysis.plots import PALETTE, pounds_m
+    from send_analysis.plots import COLOURS, pounds_m
 
     if ax is None:
         _, ax = plt.subplots()
     fys = results[0].fys
+    palette = _scenario_colours()
     width = 0.8 / len(results)
     for i, r in enumerate(results):
+        combined = len(results) > 1 and i == len(results) - 1
         xs = np.arange(len(fys)) + (i - (len(results) - 1) / 2) * width
-        ax.bar(xs, r.savings().mean(axis=0), width=width, color=PALETTE[(i + 5) % len(PALETTE)], label=r.name)
+        ax.bar(xs, r.savings().mean(axis=0), width=width, label=r.name,
+               color=COLOURS["mitigated"] if combined else palette[i % len(palette)])
     ax.set_xticks(np.arange(len(fys)), fys)
     pounds_m(ax)
     ax.set_xlabel("Financial year")

@@ -121,6 +121,14 @@ def monte_carlo(
     return demand_only, _projection(inputs, paths, scenarios, sampled, last_fy)
 
 
+def _fmt_value(assumption: str, value: float) -> str:
+    if assumption == "demand_growth":
+        return f"x{value:g}"
+    if assumption == "delivery":
+        return f"{value:.0%}"
+    return f"{value:.1%}"
+
+
 def plot_tornado(table: pd.DataFrame, ax: plt.Axes | None = None, title: str | None = None) -> plt.Axes:
     """Tornado chart of :func:`tornado`'s table (bars from the base to each end)."""
     if ax is None:
@@ -128,12 +136,13 @@ def plot_tornado(table: pd.DataFrame, ax: plt.Axes | None = None, title: str | N
     t = table.iloc[::-1]
     y = np.arange(len(t))
     base = float(t["base"].iloc[0])
-    ax.barh(y, t["balance_low"] - base, left=base, color=COLOURS["unmitigated"], label="low value")
-    ax.barh(y, t["balance_high"] - base, left=base, color=COLOURS["mitigated"], label="high value")
+    ax.barh(y, t["balance_low"] - base, left=base, color=COLOURS["la"], label="low value")
+    ax.barh(y, t["balance_high"] - base, left=base, color=COLOURS["region"], label="high value")
     ax.axvline(base, color=COLOURS["england"], lw=1)
-    ax.set_yticks(y, [f"{lab}\n{lo:g} / {hi:g}" for lab, lo, hi in zip(t["label"], t["low"], t["high"], strict=True)])
+    ax.set_yticks(y, [f"{lab}\n{_fmt_value(a, lo)} / {_fmt_value(a, hi)}"
+                      for a, lab, lo, hi in zip(t["assumption"], t["label"], t["low"], t["high"], strict=True)])
     pounds_m(ax, axis="x")
     ax.set_xlabel("Cumulative DSG balance at the horizon (negative = deficit)")
     ax.set_title(title or "What moves the cumulative balance most")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
     return ax
