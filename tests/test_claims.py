@@ -149,3 +149,12 @@ def test_load_claims_file_errors(tmp_path) -> None:
     pd.testing.assert_series_equal(
         cl.results_frame(cl.check_claims(claims, None, tables()))["computed"],
         pd.Series([150.0], name="computed"))
+
+
+def test_rounding_uncertainty_widens_tolerance() -> None:
+    c = cl.Claim("d", "t", "dsg_cumulative_deficit", "100", (2021,), 9.6, 0.05, "gbp_m")
+    near = cl.Candidate("fy=2020-21", "whole DSG", 9.53, primary=True, uncertainty=0.011)
+    assert cl.judge(c, [near]).verdict == "not reproduced"
+    closer = cl.Candidate("fy=2020-21", "whole DSG", 9.545, primary=True, uncertainty=0.011)
+    r = cl.judge(c, [closer])
+    assert r.verdict == "reproduced" and r.computed == 9.545

@@ -73,6 +73,7 @@ class Candidate:
     definition: str
     value: float
     primary: bool = False
+    uncertainty: float = 0.0  # +/- from rounding in the published inputs, added to the tolerance
 
 
 class NotCheckable(Exception):
@@ -382,7 +383,8 @@ def dsg_cumulative_deficit(claim: Claim, tables: Tables, as_of: int | None) -> l
                          f"{-r['balance_pct']:.2f}% of total DSG £{r['dsg_total'] / 1e6:,.3f}m "
                          f"(whole DSG, S251 line 1.9.3; the 2-dp % leaves +/- "
                          f"£{r['rounding_gbp'] / 1e6:.3f}m)",
-                         -r["balance_gbp"] / 1e6, primary=True))
+                         -r["balance_gbp"] / 1e6, primary=True,
+                         uncertainty=r["rounding_gbp"] / 1e6))
     return out
 
 
@@ -404,7 +406,7 @@ def dsg_in_year_deficit(claim: Claim, tables: Tables, as_of: int | None) -> list
                       f"(£{-now['balance_gbp'] / 1e6:,.3f}m) minus March {claim.years[0] - 1} "
                       f"(£{-before['balance_gbp'] / 1e6:,.3f}m); whole DSG, S251 line 1.9.3 % "
                       f"x total DSG; the 2-dp %s leave +/- £{rounding:.3f}m",
-                      value, primary=True)]
+                      value, primary=True, uncertainty=rounding)]
 
 
 SECTORS = {"indep_nm": "independent and non-maintained", "state": "state-funded",
@@ -543,16 +545,17 @@ CLAIM_METRICS: dict[str, ClaimMetric] = {
 # Verdicts
 
 
-def within(value: float, claim: Claim) -> bool:
-    """True when a computed value reproduces the claim within its tolerance.
+def within(value: float, claim: Claim, uncertainty: float = 0.0) -> bool:
+    """True when a computed value reproduces the claim within its tolerance (plus any rounding
+    uncertainty of the published inputs).
 
     >>> c = Claim("x", "t", "plans_count", "334", (2021,), 68.0, 0.5, "percent")
-    >>> within(67.5, c), within(68.6, c), within(float("nan"), c)
-    (True, False, False)
+    >>> within(67.5, c), within(68.6, c), within(68.6, c, 0.1), within(float("nan"), c)
+    (True, False, True, False)
     """
     if value is None or not math.isfinite(value):
         return False
-    return abs(value - claim.claimed) <= claim.tolerance + 1e-9
+    return abs(value - claim.claimed) <= claim.tolerance + uncertainty + 1e-9
 
 
 def _alternatives(cands: list[Candidate]) -> list[dict[str, Any]]:
@@ -588,7 +591,7 @@ def judge(claim: Claim, cands: list[Candidate], shared_key: str | None = None) -
         note = "" if hit.primary else "reproduced under an alternative definition, shared " \
                                       f"with the other claims of group {claim.group!r}"
         return _result(claim, "reproduced", hit, cands, note)
-    hits = [c for c in cands if within(c.value, claim)]
+    hits = [c for c in cands if within(c.value, claim, c.uncertainty)]
     if hits:
         hit = next((c for c in hits if c.primary), hits[0])
         note = "" if hit.primary else "reproduced under an alternative definition, not the " \
@@ -606,7 +609,8 @@ def _shared_key(group: list[Claim], cands: Mapping[str, list[Candidate]]) -> str
     """The first definition key (primary first) that reproduces every claim of a group."""
     first = cands.get(group[0].id, [])
     for c in first:
-        if all(any(o.key == c.key and within(o.value, g) for o in cands.get(g.id, []))
+        if all(any(o.key == c.key and within(o.value, g, o.uncertainty)
+                   for o in cands.get(g.id, []))
                for g in group):
             return c.key
     return None
