@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -41,6 +43,7 @@ def ncy(date_of_birth: pd.Series | pd.Timestamp, on: pd.Timestamp) -> pd.Series 
     return int(ay - date_of_birth.year - (0 if before else 1) - 4)
 
 
+@lru_cache(maxsize=4096)
 def birth_window(ncy_value: int, academic_year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last date of birth of children in ``ncy_value`` in the academic year starting
     September ``academic_year``."""
@@ -48,6 +51,12 @@ def birth_window(ncy_value: int, academic_year: int) -> tuple[pd.Timestamp, pd.T
     end = pd.Timestamp(year=academic_year - age, month=8, day=31)
     start = pd.Timestamp(year=academic_year - age - 1, month=9, day=1)
     return start, end
+
+
+def birth_academic_year(date_of_birth: pd.Timestamp) -> int:
+    """The academic year (by its starting calendar year) a child was born in; a child's NCY in
+    the academic year starting September ``y`` is ``y - birth_academic_year - 4``."""
+    return date_of_birth.year + int(date_of_birth.month >= 9)
 
 
 def random_dates(rng: np.random.Generator, start: pd.Timestamp, end: pd.Timestamp,

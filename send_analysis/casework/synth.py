@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from send_analysis.casework import national as nat
-from send_analysis.casework.dates import birth_window, census_date, ncy
+from send_analysis.casework.dates import birth_academic_year, birth_window, census_date
 from send_analysis.casework.io import Casework
 from send_analysis.casework.schema import NEEDS, SETTINGS, TABLES
 from send_analysis.errors import DataError
@@ -153,6 +154,11 @@ _NAT_SETTING_SHARE = _NAT_SETTING / _NAT_SETTING.sum()
 _NEED_KEYS = {n: n.upper() for n in NEEDS}
 
 
+def _ncy_at(st: dict, on: pd.Timestamp) -> int:
+    """NCY on a date of a child in the builder (from the stored birth academic year)."""
+    return on.year - int(on.month < 9) - st["bay"] - 4
+
+
 def setting_given_ncy(n: int, tilt: np.ndarray) -> np.ndarray:
     """P(setting | NCY): England's age-by-setting pattern tilted to an LA's setting mix."""
     age = _age_of_ncy(n)
@@ -161,6 +167,7 @@ def setting_given_ncy(n: int, tilt: np.ndarray) -> np.ndarray:
     return p / p.sum()
 
 
+@lru_cache(maxsize=1024)
 def need_given(n: int, setting: str) -> np.ndarray:
     """P(need | NCY, setting) ∝ P(need | age) P(need | setting) / P(need), England 2025."""
     age = _age_of_ncy(n)
@@ -217,6 +224,7 @@ class _Builder:
         self.active: dict[str, dict] = {}       # person_id -> current plan state
         self.used_ids: set[str] = set()
         self.hazard, self.reasons = _cease_hazard()
+        self._setting_cache: dict[tuple, np.ndarray] = {}
 
     def new_id(self, prefix: str = "SYN") -> str:
         while True:
@@ -230,22 +238,30 @@ class _Builder:
         lo, hi = birth_window(n, ay)
         return lo + pd.Timedelta(days=int(self.rng.integers(0, (hi - lo).days + 1)))
 
+    def _choice(self, p: np.ndarray) -> int:
+        """Index drawn with probabilities ``p`` (one uniform, inverse CDF)."""
+        return int(min(np.searchsorted(np.cumsum(p), self.rng.random() * p.sum(), side="right"),
+                       len(p) - 1))
+
     def draw_setting(self, n: int, tilt: np.ndarray, exclude: str | None = None) -> str:
-        p = setting_given_ncy(n, tilt)
+        key = (n, tilt.tobytes())
+        p = self._setting_cache.get(key)
+        if p is None:
+            p = self._setting_cache[key] = setting_given_ncy(n, tilt)
         if exclude is not None:
             p = p * (np.array(SETTINGS) != exclude)
             if p.sum() == 0:
                 return exclude
             p = p / p.sum()
-        return SETTINGS[int(self.rng.choice(len(SETTINGS), p=p))]
+        return SETTINGS[self._choice(p)]
 
     def draw_need(self, n: int, setting: str) -> str:
-        return NEEDS[int(self.rng.choice(len(NEEDS), p=need_given(n, setting)))]
+        return NEEDS[self._choice(need_given(n, setting))]
 
     def start_plan(self, pid: str, dob: pd.Timestamp, start: pd.Timestamp, setting: str,
                    need: str, origin: str) -> None:
         self.people.append({"person_id": pid, "date_of_birth": dob})
-        self.active[pid] = {"dob": dob, "setting": setting, "need": need, "spell": start,
+        self.active[pid] = {"dob": dob, "bay": birth_academic_year(dob), "setting": setting, "need": need, "spell": start,
                             "plan_start": start, "origin": origin}
 
     def move(self, pid: str, setting: str, on: pd.Timestamp) -> None:
@@ -404,8 +420,8 @@ def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
         nxt = census_date(y + 1)
         ay_start = pd.Timestamp(year=y, month=9, day=1)
         for pid, st in list(b.active.items()):
-            n_old = ncy(st["dob"], window_lo)
-            n_new = ncy(st["dob"], nxt)
+            n_old = _ncy_at(st, window_lo)
+            n_new = _ncy_at(st, nxt)
             valid_now = SETTING_NCY_RANGE[st["setting"]][0] <= n_new <= SETTING_NCY_RANGE[st["setting"]][1]
             if st["plan_start"] <= window_lo and (n_old, n_new) in PHASE_TRANSFERS:
                 month, day = PHASE_TRANSFERS[(n_old, n_new)]
@@ -427,7 +443,7 @@ def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
         # 4. ceasing (and transfers in) so the next census matches its target
         target = targets.total_plans.get(y + 1, len(b.active))
         ids = list(b.active)
-        ncys = np.array([ncy(b.active[p]["dob"], nxt) for p in ids])
+        ncys = np.array([_ncy_at(b.active[p], nxt) for p in ids], dtype=int)
         forced = ncys > NCY_MAX
         for p in np.array(ids)[forced]:
             b.cease(p, pd.Timestamp(year=y, month=8, day=31), "max_age")
@@ -460,18 +476,7 @@ def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
     b_plans = b.plans + [{"person_id": p, "start_date": st["plan_start"], "end_date": None,
                           "cease_reason": None, "origin": st["origin"]}
                          for p, st in b.active.items()]
-    reviews = []
-    for pl in b_plans:
-        stop = pl["end_date"] if pl["end_date"] is not None else end
-        due = pl["start_date"] + pd.DateOffset(years=1)
-        while due < stop and due <= end:
-            if due >= c0:
-                held = None
-                if rng.random() < targets.review_held_share:
-                    h = due + pd.Timedelta(days=int(rng.normal(-7, 21)))
-                    held = h if h <= end else None
-                reviews.append({"person_id": pl["person_id"], "due_date": due, "held_date": held})
-            due = due + pd.DateOffset(years=1)
+    reviews = _reviews(pd.DataFrame(b_plans), c0, end, targets.review_held_share, rng)
     placements = b.placements + [{"person_id": p, "start_date": st["spell"], "end_date": None,
                                   "setting": st["setting"], "need": st["need"]}
                                  for p, st in b.active.items()]
@@ -480,7 +485,7 @@ def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
         "requests": pd.DataFrame(b.requests),
         "plans": pd.DataFrame(b_plans),
         "placements": pd.DataFrame(placements),
-        "reviews": pd.DataFrame(reviews, columns=["person_id", "due_date", "held_date"]),
+        "reviews": reviews,
         "phase_transfers": pd.DataFrame(b.transfers, columns=[
             "person_id", "transfer_year", "from_ncy", "to_ncy", "deadline", "named_date"]),
     }
@@ -488,6 +493,34 @@ def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
     tables = {name: validate(name, frames[name]) for name in TABLES}
     return Casework(**tables, source=f"synthetic, calibrated to LA {targets.la_code} "
                                      f"({targets.la_name}), seed {seed}")
+
+
+def _reviews(plans: pd.DataFrame, first: pd.Timestamp, end: pd.Timestamp, held_share: float,
+             rng: np.random.Generator) -> pd.DataFrame:
+    """Annual reviews due each 12 months after a plan starts, while it is open, from ``first`` to
+    ``end``; held with probability ``held_share`` about a week before the due date (sd 3 weeks),
+    and only if that is no later than ``end``."""
+    start = pd.to_datetime(plans["start_date"])
+    stop = pd.to_datetime(plans["end_date"]).fillna(end)
+    frames = []
+    k = 1
+    while True:
+        due = start + pd.DateOffset(years=k)
+        ok = (due < stop) & (due <= end)
+        if not ok.any():
+            break
+        keep = ok & (due >= first)
+        frames.append(pd.DataFrame({"person_id": plans.loc[keep, "person_id"].to_numpy(),
+                                    "due_date": due[keep].to_numpy()}))
+        k += 1
+    out = (pd.concat(frames, ignore_index=True) if frames
+           else pd.DataFrame({"person_id": pd.Series(dtype=str),
+                              "due_date": pd.Series(dtype="datetime64[ns]")}))
+    out = out.sort_values(["due_date", "person_id"], kind="stable").reset_index(drop=True)
+    held = rng.random(len(out)) < held_share
+    when = out["due_date"] + pd.to_timedelta(np.round(rng.normal(-7, 21, len(out))), unit="D")
+    out["held_date"] = when.where(held & (when <= end))
+    return out
 
 
 def _rake(b: _Builder, shares: Mapping[str, float], census: pd.Timestamp,
@@ -508,7 +541,7 @@ def _rake(b: _Builder, shares: Mapping[str, float], census: pd.Timestamp,
         for pid in pool:
             if surplus[s] <= 0:
                 break
-            n = ncy(b.active[pid]["dob"], census)
+            n = _ncy_at(b.active[pid], census)
             open_to = [d for d in SETTINGS if deficit[d] > 0
                        and SETTING_NCY_RANGE[d][0] <= n <= SETTING_NCY_RANGE[d][1]]
             if not open_to:

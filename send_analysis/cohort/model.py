@@ -288,7 +288,7 @@ def _categorical(rng: np.random.Generator, cum: np.ndarray, row: np.ndarray) -> 
 
 def _step(rng: np.random.Generator, model: CohortModel, counts: np.ndarray, pl: np.ndarray,
           pm: np.ndarray, jr: np.ndarray, j_cum: np.ndarray, dest_w: np.ndarray | None,
-          pop: np.ndarray) -> tuple[np.ndarray, ...]:
+          pop: np.ndarray, dest_cum: np.ndarray) -> tuple[np.ndarray, ...]:
     """One January-to-January step for a chunk of simulations, on occupied states only.
 
     Returns the new counts [sim, state], the arrivals (movers in and joiners) [sim, state] and
@@ -308,18 +308,17 @@ def _step(rng: np.random.Generator, model: CohortModel, counts: np.ndarray, pl: 
     arrivals = np.zeros(size)
     m = movers > 0
     if m.any():
-        # destination shares: a Dirichlet draw for each occupied state with movers this year
-        alpha = model.dest_alpha[v[m]]
-        g = rng.standard_gamma(alpha)
-        underflow = g.sum(axis=1) == 0          # every shape tiny: fall back to the mean
-        g[underflow] = alpha[underflow]
-        if dest_w is not None:
-            g = g * dest_w[v[m]]
-        cum = np.cumsum(_normalise(g), axis=1)
-        cum[:, -1] = 1.0
-        row = np.repeat(np.arange(len(alpha)), movers[m])
+        # each mover's destination setting: one categorical draw at the posterior mean shares
+        if dest_w is None:
+            cum, row = dest_cum, np.repeat(v[m], movers[m])
+        else:
+            w = _normalise(model.dest_alpha[v[m]] * dest_w[v[m]])
+            cum = np.cumsum(w, axis=1)
+            cum[:, -1] = np.where(cum[:, -1] > 0, 1.0, 0.0)
+            row = np.repeat(np.arange(int(m.sum())), movers[m])
         k = _categorical(rng, cum, row)
-        arrivals += np.bincount(sim[m][row] * n_v + model.move_next[v[m][row], k],
+        who = np.repeat(sim[m] * n_v, movers[m])
+        arrivals += np.bincount(who + model.move_next[np.repeat(v[m], movers[m]), k],
                                 minlength=size)
     joiners = rng.binomial(np.round(pop).astype(np.int64)[None, :], jr)
     if joiners.any():
@@ -341,9 +340,9 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
     """Simulate futures of the model; see :class:`CohortModel` and :class:`Scenario`.
 
     Leaving and moving probabilities, joiner rates and joiner mixes are drawn once per simulation
-    from their posteriors (parameter uncertainty); destination shares are drawn from their
-    Dirichlet posterior each year for each state with movers (``docs/decisions/0062-*``); counts
-    are drawn each year (process uncertainty). Same seed, same inputs: same results.
+    from their posteriors (parameter uncertainty); movers' destinations use the posterior mean
+    of their Dirichlet (``docs/decisions/0062-cohort-counts-simulation.md``); counts are drawn
+    each year (process uncertainty). Same seed, same inputs: same results.
     ``keep_states`` keeps the per-state counts [sim, year, state] in ``results.state_counts``.
     """
     if years < 1 or simulations < 1:
@@ -369,6 +368,8 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
     must_move = ~stay_ok & can_move
 
     dest_mean = _normalise(model.dest_alpha)
+    dest_cum = np.cumsum(dest_mean, axis=1)
+    dest_cum[:, -1] = np.where(dest_cum[:, -1] > 0, 1.0, 0.0)
     for start in range(0, simulations, chunk):
         c = min(chunk, simulations - start)
         rng = np.random.default_rng(streams[start // chunk])
@@ -386,7 +387,7 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
             pl = np.where(must_leave, 1.0, pl)
             pm = np.where(must_move, 1.0, np.where(can_move, pm, 0.0))
             new, arrivals, n_join, n_leave, n_move = _step(
-                rng, model, counts, pl, pm, jr, j_mix, dest_w, pop[t])
+                rng, model, counts, pl, pm, jr, j_mix, dest_w, pop[t], dest_cum)
             new = scenario.redirect(year, model, new, arrivals, rng)
             counts = new
             chunk_counts[:, t + 1] = counts
