@@ -214,3 +214,66 @@ def test_lait_sen_unit_costs():
     assert lait.loc[("334", "2021-22"), "weekly_cost"] == 135
     assert lait.loc[("334", "2016-17"), "weekly_cost"] == 115
     assert "970" not in lait.index.get_level_values("la_code")  # England row excluded
+
+
+# ------------------------------------------------------------------ bad input (small files)
+
+
+@pytest.fixture()
+def tiny_raw(tmp_path, monkeypatch):
+    """An empty raw-data folder; the readers' session caches are cleared before and after."""
+    caches = [public._read_ods, public._dsg_totals_cached, public._dsg_balances_cached]
+    for c in caches:
+        c.cache_clear()
+    monkeypatch.setenv("SEND_DATA_RAW", str(tmp_path))
+    yield tmp_path
+    for c in caches:
+        c.cache_clear()
+
+
+def _write_ods(path, sheets: dict[str, list[list[object]]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="odf") as xw:
+        for name, rows in sheets.items():
+            pd.DataFrame(rows).to_excel(xw, sheet_name=name, header=False, index=False)
+
+
+def test_hnb_inconsistent_deductions_name_sheet_and_row(tiny_raw):
+    _write_ods(tiny_raw / "dsg_allocations" / "tiny.ods", {
+        "Allocations_summary": [["", "", "High needs block (£s)", "High needs block allocation (£s)"],
+                                ["334", "Solihull", 100, 90]],
+        "High_needs_block": [["", "", "Total high needs block before deductions (£s)"],
+                             ["334", "Solihull", 100]],
+        "High_needs_deductions": [["", "", "Total deduction to high needs block (£s)"],
+                                  ["334", "Solihull", 5]],
+    })
+    with pytest.raises(DataError) as err:
+        public._hnb_one_year("2020-21", "dsg_allocations/tiny.ods")
+    text = str(err.value)
+    assert "dsg_allocations/tiny.ods" in text and "Allocations_summary" in text
+    assert "row 2" in text and "LA 334" in text
+
+
+def test_hnb_missing_sheet_is_named(tiny_raw):
+    _write_ods(tiny_raw / "dsg_allocations" / "tiny.ods", {"Information": [["x"]]})
+    with pytest.raises(DataError, match="no sheet 'Allocations_summary'"):
+        public._hnb_one_year("2020-21", "dsg_allocations/tiny.ods")
+
+
+def test_balances_unknown_name_names_file_and_row(tiny_raw):
+    (tiny_raw / "dsg_allocations").mkdir()
+    (tiny_raw / "dsg_balances").mkdir()
+    with pd.ExcelWriter(tiny_raw / public.DSG_TOTALS_FILE) as xw:
+        pd.DataFrame([["la_code", "la_name", "Total DSG allocation (£s)", "time_period"],
+                      ["334", "Solihull", 230036804, "202122"]]).to_excel(
+            xw, sheet_name="dsg_budget_2022_03_17", header=False, index=False)
+    pd.DataFrame({
+        "time_period": [202122, 202122], "geographic_level": ["Local authority"] * 2,
+        "region_name": ["West Midlands"] * 2, "la_name": ["Solihull", "Atlantis"],
+        "deficit": [5.74, 1.0], "DSG cumulative balance as a % of the total income": [-5.74, -1.0],
+        "financial_year": ["2021-22"] * 2,
+    }).to_excel(tiny_raw / public.DSG_BALANCES_FILE, sheet_name="Sheet 1", index=False)
+    with pytest.raises(DataError) as err:
+        public.read_dsg_balances()
+    text = str(err.value)
+    assert public.DSG_BALANCES_FILE in text and "row 3" in text and "Atlantis" in text
