@@ -224,3 +224,31 @@ def test_nearest_neighbours_standardised() -> None:
     assert d.index.tolist() == ["d", "a", "c"]
     with pytest.raises(DataError, match="'zz'"):
         nearest(df, "zz")
+
+
+def test_strip_panel_highlights_the_la() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    from send_analysis.benchmark import plots as bplots
+    from send_analysis.plots import COLOURS
+
+    t = small_tables()
+    nat = compare.national_table(2021, metrics=["plans", "growth_since_2014"], tables=t)
+    fig = bplots.strip_panel(nat, ["growth_since_2014"], "300", neighbours=["100"],
+                             england={"growth_since_2014": 80.0})
+    ax = fig.axes[0]
+    colours = [mcolors.to_hex(c.get_facecolor()[0]) for c in ax.collections if c.get_offsets().size]
+    sizes = [len(c.get_offsets()) for c in ax.collections if c.get_offsets().size]
+    assert dict(zip(colours, sizes, strict=True)) == {COLOURS["other"].lower(): 2,
+                                         COLOURS["neighbours"].lower(): 1,
+                                         COLOURS["la"].lower(): 1}
+    la_dot = [c for c in ax.collections if mcolors.to_hex(c.get_facecolor()[0]) ==
+              COLOURS["la"].lower()][0]
+    assert la_dot.get_offsets()[0][0] == pytest.approx(100.0)  # 300: 50 -> 100 plans
+    assert [t.get_text() for t in ax.texts] == ["100.0%"]
+    assert ax.get_ylabel() == METRICS["growth_since_2014"].label
+    plt.close(fig)
