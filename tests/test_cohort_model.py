@@ -246,6 +246,10 @@ def test_backtest_compares_with_what_happened(valid):
     assert (total["actual"] == tot.loc[[2023, 2024]].to_numpy()).all()
     assert total["covered"].all()
     assert (total["pct_error"].abs() < 10).all()
+    from send_analysis.cohort.validation import default_origin
+    assert default_origin(t) == 2022
+    assert default_origin(t, holdout=1) == 2023
+    assert default_origin(t[t["calendar-year"] == 2023]) is None
     with pytest.raises(DataError, match="origin 2024"):
         backtest(t, pop, valid, read_costs(COSTS, valid), origin=2024)
 
@@ -271,3 +275,5 @@ def test_change_in_words():
     assert change_in_words(1_234_000, digits=1) == "rises by £1.2m"
     assert change_in_words(1_000) == "does not change"
     assert change_in_words(12, unit="plans", scale=1, digits=0) == "rises by 12 plans"
+    from send_analysis.cohort.pipeline import money_m
+    assert money_m(-2_064_000) == "\u2212£2.06m" and money_m(1_830_000, 1) == "£1.8m"

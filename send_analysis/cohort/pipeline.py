@@ -137,6 +137,13 @@ def history_totals(transitions: pd.DataFrame) -> pd.Series:
     return s.sort_index().rename("plans")
 
 
+def money_m(amount: float, digits: int = 2) -> str:
+    """Pounds as '£1.23m' or '−£1.23m' (a true minus sign before the pound sign)."""
+    value = round(amount / 1e6, digits)
+    sign = "\u2212" if value < 0 else ""
+    return f"{sign}£{abs(value):,.{digits}f}m"
+
+
 def change_in_words(amount: float, unit: str = "£m", scale: float = 1e6, digits: int = 2) -> str:
     """'rises by £0.45m' / 'falls by £0.45m' / 'does not change' for a signed amount."""
     value = round(amount / scale, digits)
@@ -153,5 +160,5 @@ def settings_order() -> list[str]:
 
 
 __all__ = ["CohortInputs", "LACasework", "casework_for_la", "change_in_words", "costs_for_la",
-           "history_totals",
+           "history_totals", "money_m",
            "inputs_for_la", "settings_order"]

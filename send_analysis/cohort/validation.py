@@ -38,6 +38,16 @@ def observed_counts(transitions: pd.DataFrame, valid: ValidStates,
     return pd.concat([tot, by], ignore_index=True)[["calendar-year", dimension, "count"]]
 
 
+def default_origin(transitions: pd.DataFrame, holdout: int = 2) -> int | None:
+    """The census to backtest from: ``holdout`` censuses before the last, but late enough to
+    leave at least one transition year to fit; ``None`` when the table is too short (fewer than
+    two transition years)."""
+    years = sorted(int(y) for y in transitions["calendar-year"].unique())
+    last_census = years[-1] + 1
+    origin = max(years[0] + 1, last_census - holdout)
+    return origin if origin < last_census else None
+
+
 def backtest(transitions: pd.DataFrame, population: pd.DataFrame, valid: ValidStates,
              costs: pd.DataFrame, origin: int, *, simulations: int = 500, seed: int = 0,
              dimension: str = "setting-group", prior_strength: float = 5.0) -> pd.DataFrame:
