@@ -224,3 +224,12 @@ def test_data_summary_cli_json(capsys):
     assert main(["data", "summary", "--la", "334", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["plans"]["2021"] == 1743 and doc["plans"]["2025"] == 2503
+
+
+@pytest.mark.realdata
+def test_tribunal_codes_follow_names_not_the_misprinted_codes():
+    ta = load_table("tribunal_appeals")
+    la = ta[(ta["level"] == "la")].drop_duplicates("la_code").set_index("la_code")["area_name"]
+    assert la["873"] == "Cambridgeshire" and la["823"] == "Central Bedfordshire"
+    assert la["892"] == "Nottingham" and la["891"] == "Nottinghamshire"
+    assert la["928"] == "Northamptonshire"

@@ -142,6 +142,24 @@ def code_for_name(name: str, lookup: pd.DataFrame | None = None) -> str:
                     expected="an English LA name as DfE publishes it")
 
 
+def rekey_by_name(df: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    """Give LA rows the code their *name* has in the lookup, where the printed code disagrees.
+
+    The tribunal supporting file of the 2025 release prints Cambridgeshire and Central
+    Bedfordshire with their codes swapped (823/873) and Nottingham, Nottinghamshire and
+    Northamptonshire rotated (891/892/928); names and values are right. Names are matched with
+    :func:`code_for_name`; an unknown name raises :class:`DataError`.
+    """
+    out = df.copy()
+    la = out["level"] == "la"
+    codes = out.loc[la, "area_name"].map(lambda n: code_for_name(n, lookup))
+    out.loc[la, "la_code"] = codes
+    out.loc[la, "area_code"] = codes
+    names = lookup.set_index("la_code")["la_name"]
+    out.loc[la, "area_name"] = codes.map(names)
+    return out
+
+
 def consistent_series(df: pd.DataFrame, geography: str = "current",
                       changes: list[BoundaryChange] | None = None) -> pd.DataFrame:
     """Re-express LA rows of a tidy table on one consistent set of LAs across boundary changes.

@@ -246,10 +246,11 @@ def build_frames(raw: Path | None = None, progress: bool = False,
     out["annual_reviews"] = _finish(
         rd.read_2025_measures(z25, "data/annual_reviews.csv", "All annual reviews",
                               {c: c for c in rd.REVIEWS_2025}, "measure"), "annual_reviews")
-    out["tribunal_appeals"] = _finish(rd.read_2025_tribunals(z25), "tribunal_appeals")
-    from send_analysis.data.geography import derive_la_lookup, validate_la_codes
+    from send_analysis.data.geography import derive_la_lookup, rekey_by_name, validate_la_codes
 
     lookup = derive_la_lookup(out["plans_by_setting"])
+    out["tribunal_appeals"] = _finish(rekey_by_name(rd.read_2025_tribunals(z25), lookup),
+                                      "tribunal_appeals")
     for name, df in out.items():
         validate_la_codes(df, name, lookup)
     out["la_lookup"] = lookup
