@@ -142,16 +142,6 @@ def test_tribunal_region_is_pooled_when_unpublished() -> None:
     assert rate[ENG] == 3.0
 
 
-def test_tribunal_rows_keyed_by_published_name() -> None:
-    t = small_tables()
-    df = t.get("tribunal_appeals").copy()
-    df.loc[df["area_code"] == "100", ["area_code", "la_code"]] = "200"  # publisher's wrong code
-    df.loc[df["area_name"] == "Beeton", ["area_code", "la_code"]] = "100"
-    t2 = Tables({**{k: t.get(k) for k in ("la_lookup",)}, "tribunal_appeals": df})
-    rate = compute_metric("tribunal_appeal_rate", 2021, t2)
-    assert rate["100"] == 2.0 and rate["200"] == 6.0
-
-
 def test_unknown_metric_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="no_such_metric"):
         compute_metric("no_such_metric", 2021, small_tables())

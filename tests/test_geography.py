@@ -103,3 +103,18 @@ def test_unknown_la_code_in_a_table_is_named():
     with pytest.raises(DataError, match=r"file new_plans, column 'la_code', row 1: unknown LA code '999'"):
         validate_la_codes(df, "new_plans")
     validate_la_codes(df.iloc[:1], "new_plans")  # a known code passes
+
+
+def test_rekey_by_name_fixes_misprinted_codes():
+    from send_analysis.data.geography import rekey_by_name
+
+    lookup = pd.DataFrame({"la_code": ["100", "200"], "la_name": ["Aton", "Beeton"]})
+    df = pd.DataFrame({"level": ["la", "la", "national"], "area_code": ["200", "100", "E92000001"],
+                       "la_code": ["200", "100", None], "area_name": ["Aton", "Beeton4", "England"],
+                       "value": [2.0, 6.0, 8.0]})
+    out = rekey_by_name(df, lookup)
+    assert list(out["la_code"][:2]) == ["100", "200"] and list(out["area_code"]) == ["100", "200", "E92000001"]
+    assert list(out["area_name"]) == ["Aton", "Beeton", "England"]
+    bad = df.assign(area_name=["Aton", "Nowhere", "England"])
+    with pytest.raises(DataError, match="unknown LA name 'Nowhere'"):
+        rekey_by_name(bad, lookup)

@@ -230,44 +230,15 @@ def pct_20wk(which: str) -> Callable[[Tables, int], pd.Series]:
     return compute
 
 
-def rekey_by_name(df: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
-    """LA rows re-keyed by the code their published *name* has in the LA lookup.
-
-    The DfE supporting file behind ``tribunal_appeals`` prints wrong 3-digit codes for five LAs
-    (Cambridgeshire 823 / Central Bedfordshire 873 swapped; Nottingham 891, Nottinghamshire 928,
-    Northamptonshire 892), while its names and values agree with the MoJ table
-    (``data/tribunal_moj.py``). Keying by name is right whether or not the codes are fixed
-    upstream (decision 0058).
-    """
-    from send_analysis.data.geography import code_for_name
-
-    out = df.copy()
-    la = out["level"] == "la"
-    names = out.loc[la, "area_name"].drop_duplicates()
-    by_name = {n: code_for_name(n, lookup) for n in names}
-    out.loc[la, "area_code"] = out.loc[la, "area_name"].map(by_name)
-    out.loc[la, "la_code"] = out.loc[la, "area_code"]
-    return out
-
-
-def _tribunal_table(tables: Tables) -> pd.DataFrame:
-    key = "tribunal_appeals_by_name"
-    if key not in tables._frames:
-        df = tables.get("tribunal_appeals")
-        if tables.has("la_lookup") and "area_name" in df.columns:
-            df = rekey_by_name(df, tables.get("la_lookup"))
-        tables._frames[key] = df
-    return tables._frames[key]
-
-
 def tribunal_appeal_rate(tables: Tables, year: int) -> pd.Series:
     """SEND Tribunal appeals as % of appealable decisions, calendar Y-1.
 
-    LA rows are keyed by the LA's published name (:func:`rekey_by_name`). The published table
-    has LA and England rows only; a region's rate is pooled from its LAs (sum of appeals / sum
+    The build keys LA rows by the LA's published name, since the source file misprints five
+    codes (``geography.rekey_by_name``, decision 0058). The published table has LA and England
+    rows only; a region's rate is pooled from its LAs (sum of appeals / sum
     of decisions, LAs with both published).
     """
-    view = Tables({"tribunal_appeals": _tribunal_table(tables)})
+    view = Tables({"tribunal_appeals": tables.get("tribunal_appeals")})
     rate = values(view, "tribunal_appeals", "measure", "appeal_rate_pct", year - 1)
     if any(str(c).startswith("E12") for c in rate.index):
         return rate
