@@ -19,7 +19,7 @@ from send_analysis.cohort.io import read_costs, read_population, read_transition
 from send_analysis.cohort.model import CohortModel, fit
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "cohort"
-SIMS, YEARS, LOOP_SIMS = 1000, 10, 20
+SIMS, YEARS, LOOP_SIMS = 1000, 10, 50
 
 
 def per_child_loop(model: CohortModel, years: int, simulations: int, seed: int) -> np.ndarray:

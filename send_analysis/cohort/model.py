@@ -33,7 +33,7 @@ from send_analysis.cohort.io import (
     cost_matrix,
     population_matrix,
 )
-from send_analysis.cohort.results import CohortResults, aggregate, group_matrices
+from send_analysis.cohort.results import CohortResults, group_codes
 from send_analysis.cohort.scenarios import Scenario
 from send_analysis.errors import DataError
 
@@ -277,11 +277,15 @@ def _beta(rng: np.random.Generator, a: np.ndarray, b: np.ndarray, size: int) -> 
     return np.divide(ga, tot, out=(a / np.maximum(a + b, 1e-300)) * np.ones_like(ga), where=tot > 0)
 
 
-def _categorical(rng: np.random.Generator, cum: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """Category drawn for each entry of ``row`` from cumulative probabilities ``cum`` [..., K]
-    (rows flattened): one uniform per draw, searched in the rows laid end to end."""
+def _laid_end_to_end(cum: np.ndarray) -> np.ndarray:
+    """Cumulative probabilities [..., K] as one increasing array: row r spans (r, r + 1]."""
     k = cum.shape[-1]
-    flat = (cum.reshape(-1, k) + np.arange(cum.size // k)[:, None]).ravel()
+    return (cum.reshape(-1, k) + np.arange(cum.size // k)[:, None]).ravel()
+
+
+def _categorical(rng: np.random.Generator, flat: np.ndarray, k: int, row: np.ndarray) -> np.ndarray:
+    """Category drawn for each entry of ``row`` (a row of K cumulative probabilities laid end to
+    end in ``flat``, see :func:`_laid_end_to_end`): one uniform per draw, inverse CDF."""
     idx = np.searchsorted(flat, row + rng.random(len(row)), side="right")
     return np.minimum(idx - row * k, k - 1)
 
@@ -309,14 +313,15 @@ def _step(rng: np.random.Generator, model: CohortModel, counts: np.ndarray, pl: 
     m = movers > 0
     if m.any():
         # each mover's destination setting: one categorical draw at the posterior mean shares
+        n_s = model.dest_alpha.shape[1]
         if dest_w is None:
-            cum, row = dest_cum, np.repeat(v[m], movers[m])
+            flat_cum, row = dest_cum, np.repeat(v[m], movers[m])
         else:
             w = _normalise(model.dest_alpha[v[m]] * dest_w[v[m]])
             cum = np.cumsum(w, axis=1)
             cum[:, -1] = np.where(cum[:, -1] > 0, 1.0, 0.0)
-            row = np.repeat(np.arange(int(m.sum())), movers[m])
-        k = _categorical(rng, cum, row)
+            flat_cum, row = _laid_end_to_end(cum), np.repeat(np.arange(int(m.sum())), movers[m])
+        k = _categorical(rng, flat_cum, n_s, row)
         who = np.repeat(sim[m] * n_v, movers[m])
         arrivals += np.bincount(who + model.move_next[np.repeat(v[m], movers[m]), k],
                                 minlength=size)
@@ -325,13 +330,30 @@ def _step(rng: np.random.Generator, model: CohortModel, counts: np.ndarray, pl: 
         # each joiner's (need, setting): one categorical draw per joiner by inverse CDF
         n_a = joiners.shape[1]
         row = np.repeat(np.arange(c * n_a), joiners.ravel())
-        k = _categorical(rng, j_cum, row)
+        k = _categorical(rng, j_cum, model.joiner_alpha.shape[1], row)
         si, ai = np.divmod(row, n_a)
         arrivals += np.bincount(si * n_v + model.joiner_index[ai, k], minlength=size)
     new = (new + arrivals).astype(np.int64).reshape(c, n_v)
     return (new, arrivals.astype(np.int64).reshape(c, n_v), joiners.sum(axis=1),
             np.bincount(sim, weights=leavers, minlength=c).astype(np.int64),
             np.bincount(sim, weights=movers, minlength=c).astype(np.int64))
+
+
+def _record(model: CohortModel, counts: np.ndarray, t: int, codes: dict, groups: dict,
+            states: np.ndarray | None) -> None:
+    """Add one year's counts and costs per group (from occupied cells only) into ``groups``."""
+    c, n_v = counts.shape
+    flat = np.flatnonzero(counts)
+    sim, v = np.divmod(flat, n_v)
+    n = counts.ravel()[flat].astype(float)
+    spend = n * model.cost[v]
+    for dim, (labels, code) in codes.items():
+        g = len(labels)
+        key = sim * g + code[v]
+        groups[dim][0][:, t] = np.bincount(key, weights=n, minlength=c * g).reshape(c, g)
+        groups[dim][1][:, t] = np.bincount(key, weights=spend, minlength=c * g).reshape(c, g)
+    if states is not None:
+        states[:, t] = counts
 
 
 def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int | None = None,
@@ -358,8 +380,8 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
     st_s = _codes(model.states["setting"], valid.settings)
     n_v = model.n_states
     scenario.check(valid)
-    matrices = group_matrices(model)
-    parts: dict[str, list] = {dim: [] for dim in matrices}
+    codes = group_codes(model)
+    parts: dict[str, list] = {dim: [] for dim in codes}
     kept: list[np.ndarray] = []
     flows = np.zeros((simulations, years, 3), dtype=np.int64)   # joiners, leavers, movers
     stay_ok = model.stay_next >= 0
@@ -370,6 +392,7 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
     dest_mean = _normalise(model.dest_alpha)
     dest_cum = np.cumsum(dest_mean, axis=1)
     dest_cum[:, -1] = np.where(dest_cum[:, -1] > 0, 1.0, 0.0)
+    dest_cum = _laid_end_to_end(dest_cum)
     for start in range(0, simulations, chunk):
         c = min(chunk, simulations - start)
         rng = np.random.default_rng(streams[start // chunk])
@@ -378,9 +401,12 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
         j_rate = _beta(rng, model.joiner_a, model.joiner_b, c)
         j_mix = np.cumsum(_dirichlet(rng, model.joiner_alpha, c), axis=-1)
         j_mix[..., -1] = np.where(j_mix[..., -1] > 0, 1.0, 0.0)
+        j_mix = _laid_end_to_end(j_mix)
         counts = np.broadcast_to(model.initial, (c, n_v)).astype(np.int64)
-        chunk_counts = np.zeros((c, years + 1, n_v), dtype=np.int32)
-        chunk_counts[:, 0] = counts
+        chunk_counts = np.zeros((c, years + 1, n_v), dtype=np.int32) if keep_states else None
+        chunk_groups = {dim: (np.zeros((c, years + 1, len(lab))), np.zeros((c, years + 1, len(lab))))
+                        for dim, (lab, _) in codes.items()}
+        _record(model, counts, 0, codes, chunk_groups, chunk_counts)
         for t, year in enumerate(cal):
             pl, pm, jr, dest_w = scenario.adjust(year, valid, st_s, p_leave, p_move, j_rate,
                                                  dest_mean)
@@ -390,13 +416,13 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
                 rng, model, counts, pl, pm, jr, j_mix, dest_w, pop[t], dest_cum)
             new = scenario.redirect(year, model, new, arrivals, rng)
             counts = new
-            chunk_counts[:, t + 1] = counts
+            _record(model, counts, t + 1, codes, chunk_groups, chunk_counts)
             flows[start:start + c, t] = np.stack([n_join, n_leave, n_move], axis=1)
-        for dim, (_, matrix) in matrices.items():
-            parts[dim].append(aggregate(model, chunk_counts, matrix))
+        for dim in codes:
+            parts[dim].append(chunk_groups[dim])
         if keep_states:
             kept.append(chunk_counts)
-    groups = {dim: (matrices[dim][0], np.concatenate([p[0] for p in parts[dim]]),
-                    np.concatenate([p[1] for p in parts[dim]])) for dim in matrices}
+    groups = {dim: (codes[dim][0], np.concatenate([p[0] for p in parts[dim]]),
+                    np.concatenate([p[1] for p in parts[dim]])) for dim in codes}
     return CohortResults.from_groups([model.start_year, *cal], groups, flows, scenario,
                                      np.concatenate(kept) if keep_states else None)

@@ -53,6 +53,22 @@ def group_matrices(model: CohortModel) -> dict[str, tuple[list, np.ndarray]]:
     return out
 
 
+def group_codes(model: CohortModel) -> dict[str, tuple[list, np.ndarray]]:
+    """For each dimension: its labels and each state's group index."""
+    st = model.states
+    labels_all = {
+        "academic-year": st["academic-year"].to_numpy(),
+        "need": st["need"].to_numpy(),
+        "setting": st["setting"].to_numpy(),
+        "setting-group": st["setting"].map(model.valid.setting_group).to_numpy(),
+    }
+    out = {}
+    for dim, labels in labels_all.items():
+        uniq, code = np.unique(labels, return_inverse=True)
+        out[dim] = ([v.item() if hasattr(v, "item") else v for v in uniq], code.astype(np.int64))
+    return out
+
+
 def aggregate(model: CohortModel, counts: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Counts and costs [sim, year, group] from state counts [sim, year, state]."""
     both = (counts.reshape(-1, counts.shape[-1]).astype(float) @ matrix).reshape(
