@@ -33,26 +33,6 @@ def describe(samples: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def group_matrices(model: CohortModel) -> dict[str, tuple[list, np.ndarray]]:
-    """For each dimension: its labels and a matrix [state, 2 x group]: 0/1 membership, then
-    membership times the state's cost (so one product gives counts and costs)."""
-    st = model.states
-    labels_all = {
-        "academic-year": st["academic-year"].to_numpy(),
-        "need": st["need"].to_numpy(),
-        "setting": st["setting"].to_numpy(),
-        "setting-group": st["setting"].map(model.valid.setting_group).to_numpy(),
-    }
-    out = {}
-    for dim, labels in labels_all.items():
-        uniq, code = np.unique(labels, return_inverse=True)
-        onehot = np.zeros((len(labels), len(uniq)))
-        onehot[np.arange(len(labels)), code] = 1.0
-        onehot = np.hstack([onehot, onehot * model.cost[:, None]])
-        out[dim] = ([v.item() if hasattr(v, "item") else v for v in uniq], onehot)
-    return out
-
-
 def group_codes(model: CohortModel) -> dict[str, tuple[list, np.ndarray]]:
     """For each dimension: its labels and each state's group index."""
     st = model.states
@@ -69,14 +49,6 @@ def group_codes(model: CohortModel) -> dict[str, tuple[list, np.ndarray]]:
     return out
 
 
-def aggregate(model: CohortModel, counts: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and costs [sim, year, group] from state counts [sim, year, state]."""
-    both = (counts.reshape(-1, counts.shape[-1]).astype(float) @ matrix).reshape(
-        *counts.shape[:-1], matrix.shape[1])
-    g = matrix.shape[1] // 2
-    return both[..., :g], both[..., g:]
-
-
 @dataclass
 class CohortResults:
     """Simulated futures: counts and costs per simulation, calendar year and group."""
@@ -88,16 +60,6 @@ class CohortResults:
     flows: np.ndarray                      # [sim, step, (joiners, leavers, movers)]
     scenario_name: str = "baseline"
     state_counts: np.ndarray | None = None  # [sim, year, state]
-
-    @classmethod
-    def from_counts(cls, model: CohortModel, years: list[int], counts: np.ndarray,
-                    flows: np.ndarray, scenario: Scenario | None = None,
-                    keep_states: bool = False) -> CohortResults:
-        """Aggregate per-state simulated counts [sim, year, state] into totals and groups."""
-        groups = {dim: (labels, *aggregate(model, counts, onehot))
-                  for dim, (labels, onehot) in group_matrices(model).items()}
-        return cls.from_groups(years, groups, flows, scenario,
-                               counts if keep_states else None)
 
     @classmethod
     def from_groups(cls, years: list[int], groups: dict, flows: np.ndarray,
