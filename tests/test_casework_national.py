@@ -58,4 +58,12 @@ def test_cli_synth_like_solihull(tmp_path):
     cw = read_casework(tmp_path)
     t = targets_from_tables("334", 9999)
     last = t.census_years[-1]
-    assert len(census_states(cw, last)) == t.total_plans[last]
+    st = census_states(cw, last)
+    assert len(st) == t.total_plans[last]
+    share = st["setting"].value_counts(normalize=True)
+    for setting, target in t.setting_shares[last].items():
+        assert abs(share.get(setting, 0.0) - target) < 0.02, setting
+    from send_analysis.casework.performance import timeliness
+    tl = timeliness(cw).set_index("year")
+    for year in (last - 2, last - 1):     # ~300 plans a year: binomial sd about 3 points
+        assert abs(tl.loc[year, "pct_20wk_incl_exc"] - t.pct_20wk[year]) < 10
