@@ -203,3 +203,21 @@ def test_mitigations_cannot_act_on_years_with_actual_placements():
     ok, skipped = sc.load_applicable(sorted((REPO / "scenarios").glob("*.yaml")), hand_inputs(), paths)
     assert {s.name for s in ok} >= {"Early help (10% fewer new plans)", "Inclusion in mainstream (+5 points)"}
     assert any("solihull_invest_to_save" in f and "invest_to_save" in why for f, why in skipped)
+
+
+def test_inclusion_target_moves_nobody_before_its_start():
+    """Mainstream grows faster than the rest, so its share before the start is below the start
+    level: no child may be moved in those years."""
+    census = {**CENSUS_RISING}
+    s = scenario({"type": "inclusion_target", "target_increase": 0.2, "start": "2023-24", "reach_by": "2023-24"})
+    r = sc.evaluate(hand_inputs(), hand_paths(census=census), [s])
+    assert r.effects[0].moved[0][:2] == pytest.approx([0, 0])
+    assert r.effects[0].moved[0][2] > 0
+    assert r.table()["savings"].tolist()[:2] == pytest.approx([0, 0])
+
+
+CENSUS_RISING = {
+    "mainstream": {2021: 100, 2022: 200, 2023: 300, 2024: 400},
+    "special_state": {2021: 100, 2022: 100, 2023: 100, 2024: 100},
+    "special_indep_nm": {2021: 50, 2022: 50, 2023: 50, 2024: 50},
+}

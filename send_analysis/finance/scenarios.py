@@ -420,6 +420,7 @@ def lever_inclusion_target(state, lever, inputs, delivery, assumptions, tag) -> 
         base + float(lever["target_increase"]), 0.0, 1.0)
     target_share = base + (goal - base) * progress
     needed = np.clip(target_share * total - state.placements["mainstream"], 0.0, None) * delivery
+    needed = np.where(progress > 0, needed, 0.0)  # nothing moves before the start year
     pool = sum(state.placements[g] for g in from_groups)
     moved = np.zeros_like(total)
     for g in from_groups:
