@@ -15,6 +15,7 @@ from send_analysis.casework.performance import (
     open_over_20_weeks,
     phase_transfers_named,
     reviews_overdue,
+    statutory_summary,
     suppress,
     timeliness,
 )
@@ -134,3 +135,31 @@ def test_suppression_hides_small_counts():
     assert out["pct"].tolist() == [0.0, "c", 100.0]
     out10 = suppress(df, ["n"], threshold=13)
     assert out10["n"].tolist() == [0, "c", "c"]
+
+
+def test_statutory_summary_suppresses(cw):
+    s = statutory_summary(cw, D("2021-03-01"))
+    assert s["timeliness_year"] == 2020
+    assert s["plans_issued"] == "c" and s["within_20_weeks"] == "c"   # 4 and 2: below 5
+    assert s["pct_within_20_weeks"] == "c"
+    assert s["requests"] == 9 and s["assessed"] == 6
+    assert s["open_over_20_weeks"] == "c"
+    s1 = statutory_summary(cw, D("2021-03-01"), threshold=1)
+    assert (s1["plans_issued"], s1["within_20_weeks"], s1["pct_within_20_weeks"]) == (4, 2, 50.0)
+    assert s1["open_over_20_weeks"] == 2 and s1["phase_transfers"] == 3
+    assert s1["named_by_deadline"] == 1
+
+
+def test_cli_performance(cw, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from send_analysis.casework.io import write_casework
+    write_casework(cw, tmp_path)
+    r = subprocess.run([sys.executable, "-m", "send_analysis.cli", "casework", "performance",
+                        "--casework", str(tmp_path), "--at", "2021-03-01", "--threshold", "1",
+                        "--json"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["as_at"] == "2021-03-01" and doc["open_over_20_weeks"] == 2

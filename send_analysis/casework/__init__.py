@@ -7,7 +7,7 @@
 - :mod:`.performance`: 20-week timeliness, open assessments, annual reviews, backlog clearance,
   phase transfers, the request funnel, small-count suppression;
 - :mod:`.national`: England's shapes used by the generator;
-- :mod:`.cli`: ``send-analysis casework synth``.
+- :mod:`.cli`: ``send-analysis casework synth`` and ``send-analysis casework performance``.
 """
 
 from send_analysis.casework.io import Casework, read_casework, write_casework

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from send_analysis.casework.io import write_casework
+from send_analysis.casework.io import read_casework, write_casework
+from send_analysis.casework.performance import statutory_summary
 from send_analysis.casework.synth import synth, targets_from_tables
 
 
@@ -25,6 +27,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="latest January census year to use (default: the latest published)")
     s.add_argument("--history", type=int, default=6, help="census years to generate")
     s.set_defaults(func=run_synth)
+    q = sub.add_parser(
+        "performance", help="statutory performance measures from a casework folder",
+        description="20-week timeliness, assessments open beyond 20 weeks, overdue annual "
+                    "reviews, phase transfers named by the deadline and the request funnel, with "
+                    "counts below --threshold suppressed (shown as c).")
+    q.add_argument("--casework", required=True, type=Path, help="casework folder (one CSV per table)")
+    q.add_argument("--at", default=None, help="date of the measures (YYYY-MM-DD; default: the "
+                                              "casework's last date)")
+    q.add_argument("--threshold", type=int, default=5, help="suppress counts from 1 to this - 1")
+    q.add_argument("--json", action="store_true", help="print JSON instead of text")
+    q.set_defaults(func=run_performance)
 
 
 def run_synth(args: argparse.Namespace) -> int:
@@ -35,4 +48,14 @@ def run_synth(args: argparse.Namespace) -> int:
     print(f"wrote {len(paths)} tables for a synthetic LA like {targets.la_code} "
           f"({targets.la_name}), census years {targets.census_years[0]}-"
           f"{targets.census_years[-1]}, to {args.out}")
+    return 0
+
+
+def run_performance(args: argparse.Namespace) -> int:
+    summary = statutory_summary(read_casework(args.casework), args.at, args.threshold)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        for key, value in summary.items():
+            print(f"{key.replace('_', ' ')}: {value}")
     return 0

@@ -7,7 +7,8 @@
 - :func:`backlog_clearance`: months for a team to clear a review backlog;
 - :func:`phase_transfers_named`: placements named by the statutory deadline (15 February);
 - :func:`funnel`: requests -> assessments -> plans;
-- :func:`suppress`: hide small counts in outputs for reviewers.
+- :func:`suppress`: hide small counts in outputs for reviewers;
+- :func:`statutory_summary`: the headline measures on a date, small counts suppressed.
 
 Every measure is a pure function of a :class:`~send_analysis.casework.io.Casework`.
 """
@@ -186,3 +187,40 @@ def suppress(df: pd.DataFrame, counts: list[str], threshold: int = 5,
             out[c] = out[c].astype(object)
             out.loc[small, c] = SUPPRESSED
     return out
+
+
+def statutory_summary(casework: Casework, at: pd.Timestamp | None = None,
+                      threshold: int = 5) -> dict:
+    """Headline measures on a date (default: the casework's last date), small counts suppressed.
+
+    Timeliness and the funnel are for the last full calendar year before ``at``; phase transfers
+    for the latest transfer year up to ``at``'s year.
+    """
+    at = pd.Timestamp(at) if at is not None else casework.end_date
+    year = at.year - 1
+
+    def count(n: int) -> int | str:
+        return SUPPRESSED if 0 < n < threshold else int(n)
+
+    t = timeliness(casework, [year]).iloc[0]
+    pt = phase_transfers_named(casework)
+    pt = pt[pt["transfer_year"] <= at.year]
+    latest_pt = pt[pt["transfer_year"] == pt["transfer_year"].max()] if len(pt) else pt
+    f = funnel(casework, [year]).iloc[0]
+    small_t = 0 < t["within_20wk_incl_exc"] < threshold
+    return {
+        "as_at": at.date().isoformat(),
+        "timeliness_year": int(year),
+        "plans_issued": count(t["issued_incl_exc"]),
+        "within_20_weeks": count(t["within_20wk_incl_exc"]),
+        "pct_within_20_weeks": (SUPPRESSED if small_t else
+                                None if pd.isna(t["pct_20wk_incl_exc"]) else round(float(t["pct_20wk_incl_exc"]), 1)),
+        "open_over_20_weeks": count(open_over_20_weeks(casework, at)),
+        "reviews_overdue": count(len(reviews_overdue(casework, at))),
+        "phase_transfer_year": int(latest_pt["transfer_year"].iloc[0]) if len(latest_pt) else None,
+        "phase_transfers": count(int(latest_pt["transfers"].sum())),
+        "named_by_deadline": count(int(latest_pt["named_by_deadline"].sum())),
+        "requests": count(f["requests"]),
+        "assessed": count(f["assessed"]),
+        "plans_from_requests": count(f["plan_issued"]),
+    }
