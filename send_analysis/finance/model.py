@@ -420,6 +420,11 @@ def horizon_for(inputs: Mapping, as_of: int, ahead: int = 3, minimum: int = 5) -
 # ------------------------------------------------------------------------- tables and charts
 
 
+def money_m(value: float, decimals: int = 1) -> str:
+    """£ as "£12.3m", deficits as "-£12.3m" (the sign before the pound sign)."""
+    return f"{'-' if value < 0 else ''}£{abs(value) / 1e6:,.{decimals}f}m"
+
+
 def positions_table(projection: DSGProjection, scale: float = 1e6) -> pd.DataFrame:
     """End-of-year positions by financial year (rows), in £m by default: income, expenditure,
     in-year balance, cumulative balance (mean) and its 10th and 90th percentiles."""
@@ -497,7 +502,7 @@ def plot_income_expenditure(projection: DSGProjection, ax=None, title: str | Non
 
 
 __all__ = [
-    "AS_GIVEN", "Assumptions", "DSGProjection", "actual_groups", "first_mitigation_year", "horizon_for", "lines_table", "placement_paths",
+    "AS_GIVEN", "Assumptions", "DSGProjection", "actual_groups", "money_m", "first_mitigation_year", "horizon_for", "lines_table", "placement_paths",
     "plot_fan", "plot_income_expenditure", "positions_table", "PlacementState", "QUANTILES", "baseline_state",
     "check_paths", "forecast_years", "income_lines", "other_lines", "placements_by_fy",
     "prepend_actuals", "project_dsg", "project_from_state", "with_assumption_inputs",
