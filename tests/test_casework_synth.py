@@ -50,6 +50,16 @@ def test_totals_and_new_plans_match_targets(cw):
         assert len(issued) == TARGETS.new_plans[y]
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_totals_exact_for_other_seeds(seed):
+    small = CalibrationTargets(
+        la_code="998", la_name="Smallshire", total_plans={2022: 150, 2023: 170, 2024: 160},
+        setting_shares={y: SHARES for y in (2022, 2023, 2024)},
+        new_plans={2022: 40, 2023: 30, 2024: 35}, pct_20wk={2022: 50.0, 2023: 50.0, 2024: 50.0})
+    cw = synth(small, seed=seed)
+    assert [len(open_at(cw, y)) for y in (2022, 2023, 2024)] == [150, 170, 160]
+
+
 def test_setting_mix_close_to_target(cw):
     from send_analysis.cohort.transitions import census_states
     st = census_states(cw, 2024)

@@ -437,8 +437,9 @@ def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
             elif not valid_now and n_new <= NCY_MAX:
                 b.move(pid, b.draw_setting(n_new, tilt), ay_start)
             elif rng.random() < targets.background_move_rate and n_new <= NCY_MAX:
+                lo = max(window_lo, st["spell"] + pd.Timedelta(days=1))
                 b.move(pid, b.draw_setting(n_new, tilt, exclude=st["setting"]),
-                       b.random_date(max(window_lo, st["spell"] + pd.Timedelta(days=1)), nxt))
+                       b.random_date(lo, nxt) if lo < nxt else nxt)
 
         # 4. ceasing (and transfers in) so the next census matches its target
         target = targets.total_plans.get(y + 1, len(b.active))
@@ -457,7 +458,7 @@ def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
                 pid, n = rest[i], int(np.clip(rest_ncy[i], NCY_MIN, NCY_MAX))
                 reason = _CEASE_REASON_KEYS[int(rng.choice(len(_CEASE_REASON_KEYS), p=b.reasons[n]))]
                 lo = max(window_lo, b.active[pid]["spell"] + pd.Timedelta(days=1))
-                b.cease(pid, b.random_date(lo, nxt) if lo < nxt else lo, reason)
+                b.cease(pid, b.random_date(lo, nxt) if lo < nxt else nxt, reason)
         elif need < 0:
             for _ in range(-need):
                 s = SETTINGS[int(rng.choice(len(SETTINGS), p=p_set))]
@@ -548,6 +549,6 @@ def _rake(b: _Builder, shares: Mapping[str, float], census: pd.Timestamp,
                 continue
             d = open_to[int(rng.integers(len(open_to)))]
             lo = max(window_lo, b.active[pid]["spell"] + pd.Timedelta(days=1))
-            b.move(pid, d, b.random_date(lo, census) if lo < census else lo)
+            b.move(pid, d, b.random_date(lo, census) if lo < census else census)
             surplus[s] -= 1
             deficit[d] -= 1
