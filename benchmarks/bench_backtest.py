@@ -12,6 +12,7 @@ the wall time of the backtest (target: under 2 minutes on 2 cores). Not a timed 
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 
 import pandas as pd
@@ -36,7 +37,11 @@ def main() -> None:
     chosen = res.default_model()
     print(f"panel: {len(panel.plans)} LAs, January {panel.plans.columns.min()}-{panel.last_year}; "
           f"{len(panel.continuous)} with a continuous published series")
-    print(f"timing: panel build {t1 - t0:.1f}s, backtest {t2 - t1:.1f}s on {args.jobs} process(es)")
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = cpu.ru_utime + cpu.ru_stime + time.process_time()
+    print(f"timing: panel build {t1 - t0:.1f}s, backtest {t2 - t1:.1f}s wall on {args.jobs} "
+          f"process(es), {cpu_s:.0f}s CPU in total; load average now "
+          f"{', '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
     print("\n== all origins 2016-2024, horizons 1-5, all LAs ==")
     print(res.summary_frame().round(2).to_string())
     print(f"\nbacktest's choice (lowest MAPE averaged over horizons): {chosen}; "

@@ -180,24 +180,29 @@ def test_coverage_on_known_errors():
     assert iv.mase_scale(yearly([10, 12, 11, 14])) == pytest.approx(2.0)
 
 
-def test_error_quantiles_use_only_known_origins_and_scale_short_horizons():
+def test_calibration_splits_national_and_la_errors_using_only_known_origins():
     rng = np.random.default_rng(0)
     rows = []
     for origin in range(2010, 2022):
         for h in (1, 2):
-            e = rng.normal(0, 0.05 * h, 200) + (1.0 if origin >= 2019 else 0.0)
+            shift = 0.1 if origin % 2 else -0.1  # the national miss of this origin
+            e = rng.normal(0, 0.05 * h, 400) + shift + (5.0 if origin >= 2020 else 0.0)
             rows.append(pd.DataFrame({"origin": origin, "h": h, "log_error": e}))
     errs = pd.concat(rows)
-    q = iv.error_quantiles(errs, origin=2020, horizon=1, window=5)
-    # origins 2015-2019 for h=1; 2019's shifted errors are one fifth of the sample
-    sel = errs[(errs.h == 1) & errs.origin.between(2015, 2019)].log_error
-    assert q[0.8] == pytest.approx(tuple(np.quantile(sel, [0.1, 0.9])))
-    # horizon 3 has no errors: h=2 quantiles scaled by 3/2
-    q3 = iv.error_quantiles(errs, origin=2020, horizon=3, window=5)
-    sel2 = errs[(errs.h == 2) & errs.origin.between(2014, 2018)].log_error
-    assert q3[0.8][1] == pytest.approx(np.quantile(sel2, 0.9) * 1.5)
-    none = iv.error_quantiles(errs, origin=2010, horizon=1)  # nothing known yet
-    assert np.isnan(none[0.8][0])
+    cal = iv.calibrate(errs, origin=2020, horizon=1, window=5)
+    # origins 2015-2019 only (2020's huge errors are not known yet): medians +-0.1
+    assert cal.sd_national == pytest.approx(0.1, abs=0.01)
+    assert cal.n == 2000 and cal.scale == 1
+    assert np.interp(0.9, iv.GRID, cal.idio) == pytest.approx(0.05 * 1.2816, rel=0.1)
+    lo, hi = cal.bounds(0.8)
+    expected = np.sqrt((0.05 * 1.2816) ** 2 + (1.2816 * 0.1) ** 2)
+    assert hi == pytest.approx(expected, rel=0.1) and lo == pytest.approx(-expected, rel=0.1)
+    assert iv.error_quantiles(errs, 2020, 1)[0.8] == pytest.approx((lo, hi))
+    # horizon 3 has no errors: the h=2 calibration stands in, scaled by 3/2
+    cal3 = iv.calibrate(errs, origin=2020, horizon=3, window=5)
+    assert cal3.scale == 1.5
+    assert iv.calibrate(errs, origin=2010, horizon=1) is None  # nothing known yet
+    assert np.isnan(iv.error_quantiles(errs, 2010, 1)[0.8][0])
 
 
 # ---- reconciliation ------------------------------------------------------------------------

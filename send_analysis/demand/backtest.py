@@ -74,6 +74,7 @@ class BacktestResult:
         a = g["actual"].to_numpy(float)
         f = g["forecast"].to_numpy(float)
         pe = (f - a) / a * 100
+        width = ((g["upper80"] - g["lower80"]) / g["forecast"] * 100).dropna()
         return pd.Series({
             "n": len(g),
             "mape": float(np.mean(np.abs(pe))),
@@ -82,7 +83,7 @@ class BacktestResult:
             "bias": float(np.mean(pe)),
             "coverage80": iv.coverage(a, g["lower80"], g["upper80"]),
             "coverage95": iv.coverage(a, g["lower95"], g["upper95"]),
-            "width80": float(np.nanmean((g["upper80"] - g["lower80"]) / g["forecast"] * 100)),
+            "width80": float(width.mean()) if len(width) else float("nan"),
         })
 
     def _group(self, keys: list[str], data: pd.DataFrame | None = None) -> pd.DataFrame:

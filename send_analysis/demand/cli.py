@@ -55,7 +55,12 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     else:
         origins = list(range(2016, panel.last_year))
         horizon = args.horizon or 5
-    res = run_backtest(panel, origins=origins, horizons=horizon)
+    models = None
+    if args.fast:
+        from send_analysis.demand.report import fast_models
+
+        models = fast_models(panel.population is not None)
+    res = run_backtest(panel, models=models, origins=origins, horizons=horizon)
     las = sorted(panel.continuous) if args.continuous else None
     if args.origin is not None:
         table = res.at(args.origin, horizon, las)
@@ -97,5 +102,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     b.add_argument("--horizon", type=int, default=None, help="years ahead (default 5)")
     b.add_argument("--continuous", action="store_true",
                    help="score only LAs whose published series needed no boundary apportioning")
+    b.add_argument("--fast", action="store_true",
+                   help="skip the per-LA statsmodels models (ETS, ARIMA), which take most of the time")
     b.add_argument("--json", action="store_true", help="print JSON")
     b.set_defaults(func=cmd_backtest)

@@ -175,12 +175,12 @@ class ForecastResult:
         return out
 
 
-def _draw_total(point: np.ndarray, qf: list[np.ndarray], u: np.ndarray) -> np.ndarray:
-    """Draws (n x horizon): point x exp(Q_h(u)), one uniform per draw for every horizon."""
-    grid = np.arange(1, len(qf[0]) + 1) / (len(qf[0]) + 1)
+def _draw_total(point: np.ndarray, cals: list, u: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Draws (n x horizon): point x exp(error_h), with one idiosyncratic uniform ``u`` and one
+    national normal ``z`` per draw shared by every horizon (a path that starts high stays high)."""
     out = np.empty((len(u), len(point)))
-    for j, (p, q) in enumerate(zip(point, qf, strict=True)):
-        out[:, j] = p * np.exp(np.interp(u, grid, q))
+    for j, (p, cal) in enumerate(zip(point, cals, strict=True)):
+        out[:, j] = p if cal is None else p * np.exp(cal.draw(u, z))
     return out
 
 
@@ -226,20 +226,20 @@ def forecast(la_code: str, horizon: int = 5, as_of: int | None = None, model: st
     point = m.predict(cut, horizon).loc[la_code].to_numpy(float)
     errs = calibration_errors(cut, name, horizon, cache_key=id(panel))
     years = list(range(origin + 1, origin + horizon + 1))
-    bounds = {}
-    qf = []
-    for h in range(1, horizon + 1):
-        q = iv.error_quantiles(errs, origin, h, window=WINDOW)
-        qf.append(iv.quantile_function(errs, origin, h, window=WINDOW))
+    bounds: dict[str, list[float]] = {}
+    cals = [iv.calibrate(errs, origin, h, window=WINDOW) for h in range(1, horizon + 1)]
+    if any(c is None for c in cals):
+        notes.append("too few past forecasts to calibrate some intervals; they are missing and "
+                     "those years' draws equal the point forecast")
+    for h, cal in enumerate(cals, start=1):
         for lv, tag in ((0.8, "80"), (0.95, "95")):
-            bounds.setdefault(f"lower{tag}", []).append(point[h - 1] * np.exp(q[lv][0]))
-            bounds.setdefault(f"upper{tag}", []).append(point[h - 1] * np.exp(q[lv][1]))
-    if any(np.isnan(q).all() for q in qf):
-        notes.append("too few past forecasts to calibrate some intervals; they are missing")
-        qf = [np.nan_to_num(q) for q in qf]
+            lo, hi = cal.bounds(lv) if cal is not None else (np.nan, np.nan)
+            bounds.setdefault(f"lower{tag}", []).append(point[h - 1] * np.exp(lo))
+            bounds.setdefault(f"upper{tag}", []).append(point[h - 1] * np.exp(hi))
     rng = np.random.default_rng(seed)
     u = rng.uniform(size=n_draws)
-    total = _draw_total(point, qf, u)
+    z = rng.standard_normal(size=n_draws)
+    total = _draw_total(point, cals, u, z)
     frames = [pd.DataFrame({"year": np.repeat([years], n_draws, axis=0).ravel(),
                             "component_type": "total", "component": "total",
                             "draw": np.repeat(np.arange(n_draws), horizon),

@@ -356,7 +356,7 @@ class PooledShrinkage:
 
 @dataclass
 class Prevalence:
-    """Plans per head of population aged 0-25: England's prevalence growth applied to the LA's
+    """Plans per child (population aged 0-17): England's growth in that rate applied to the LA's
     rate, times the LA's population projected on its own ``k``-year trend.
 
     Needs ``panel.population``; LAs without population figures get England's total growth.
@@ -364,13 +364,13 @@ class Prevalence:
 
     k: int = 5
     name: str = "prevalence"
-    description: str = "England's growth in plans per head x the LA's projected 0-25 population"
+    description: str = "England's growth in plans per child x the LA's projected 0-17 population"
 
     def predict(self, panel: Panel, horizon: int, las: Sequence[str] | None = None
                 ) -> pd.DataFrame:
         """Point forecasts (counts)."""
         if panel.population is None or panel.population.shape[1] < 2:
-            raise DataError("population aged 0-25 is not available",
+            raise DataError("population aged 0-17 is not available",
                             expected="ONS mid-year estimates via send_analysis.data.population")
         last = panel.last_year
         pop = panel.population
@@ -424,8 +424,8 @@ def compute_features(panel: Panel, k: int = 5) -> pd.DataFrame:
     - ``own_growth``: the LA's mean yearly log growth over ``k`` years minus England's;
     - ``region_growth``: the LA's region's (sum of its LAs) minus England's;
     - ``new_plan_rate``: new plans issued in the last calendar year / caseload, minus England's;
-    - ``prevalence``: log(plans / population 0-25) minus England's;
-    - ``population_growth``: mean yearly log growth of the 0-25 population over 3 years minus
+    - ``prevalence``: log(plans / population 0-17) minus England's;
+    - ``population_growth``: mean yearly log growth of the 0-17 population over 3 years minus
       England's.
 
     Columns are NaN where the source is missing (no new plans table, no population).

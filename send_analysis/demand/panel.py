@@ -34,7 +34,7 @@ class Panel:
     ``plans`` is the total caseload. Optional parts are ``None`` when the source is missing:
     ``groups`` (setting group -> LA x year), ``ages`` (age band -> LA x year), ``new_plans``
     (LA x calendar year issued), ``ceased`` (LA x calendar year), ``population`` (LA x mid-year,
-    ages 0-25). ``national`` is England's published total by census year; ``region`` maps LA to
+    children aged 0-17). ``national`` is England's published total by census year; ``region`` maps LA to
     region code; ``continuous`` lists LAs whose published series needed no apportioning.
     """
 
@@ -113,6 +113,24 @@ def check_series(y: pd.Series, name: str, min_years: int = 3) -> pd.Series:
     return y
 
 
+#: A year's new (or ceased) plans above this share of the plans held the next January are
+#: treated as a publishing error and set to NaN (the real ratio is 0.05-0.35).
+MAX_FLOW_RATIO = 0.6
+
+
+def implausible_flows_to_nan(flows: pd.DataFrame, plans: pd.DataFrame,
+                             max_ratio: float = MAX_FLOW_RATIO) -> pd.DataFrame:
+    """Blank flows (calendar year t) larger than ``max_ratio`` x the caseload at January t+1.
+
+    The 2025 release's ``newplans.csv`` repeats the Yorkshire and the Humber regional total
+    (6,078) in every one of its LAs' ``new_ehc_plans`` for calendar 2022; this rule catches that
+    and any error like it without naming LAs.
+    """
+    nxt = plans.reindex(index=flows.index, columns=[c + 1 for c in flows.columns])
+    nxt.columns = flows.columns
+    return flows.mask(flows > max_ratio * nxt)
+
+
 def _la_rows(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["level"] == "la"]
 
@@ -143,14 +161,19 @@ def _get(tables: Mapping[str, pd.DataFrame] | None, name: str) -> pd.DataFrame |
 
 
 def _population(tables: Mapping[str, pd.DataFrame] | None) -> pd.DataFrame | None:
-    """Population aged 0-25 (LA x mid-year), from the tables mapping or the population reader."""
+    """Children aged 0-17 (LA x mid-year), from the tables mapping or the population reader.
+
+    The 0-17 count is published for every LA and year (mid-2012 to mid-2024); the 0-25 count is
+    estimated for most years from it (decision 0051), so the models use 0-17
+    (``docs/decisions/0034-population-denominator.md``).
+    """
     if tables is not None:
         df = tables.get("population")
     else:
         try:
-            from send_analysis.data.population import population_0_25
+            from send_analysis.data.population import read_population_0_17
 
-            df = population_0_25()
+            df = read_population_0_17()
         except (ImportError, FileNotFoundError, DataError, OSError, ValueError):
             return None
     if df is None or df.empty:
@@ -165,7 +188,7 @@ def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
 
     ``tables`` maps table name -> DataFrame (tests pass hand-made tables, plus an optional
     ``"population"`` frame with ``level, la_code, year, value``); ``None`` loads the processed
-    tables with ``load_table`` and population with ``send_analysis.data.population``.
+    tables with ``load_table`` and the 0-17 population with ``send_analysis.data.population``.
     """
     by_setting = _get(tables, "plans_by_setting")
     if by_setting is None:
@@ -209,7 +232,8 @@ def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
         df = _get(tables, name)
         if df is None:
             return None
-        return _wide(_consistent(df[df[dim] == "total"])).reindex(plans.index)
+        return implausible_flows_to_nan(
+            _wide(_consistent(df[df[dim] == "total"])).reindex(plans.index), plans)
 
     return Panel(
         plans=plans,
