@@ -60,7 +60,7 @@ def test_council_funded_costs_are_investment_but_not_dsg():
     assert t["investment"].tolist() == pytest.approx([100_000, 0, 0])
     assert t["dsg_in_year_improvement"].tolist() == pytest.approx([0, 66_000, 0])
     assert r.npv() == pytest.approx(-34_000)
-    assert r.payback_year() is None
+    assert r.payback_year() is None and r.payback_text() == "not within the horizon"
 
 
 def test_new_special_school_fills_by_academic_year():
@@ -85,6 +85,8 @@ def test_isp_step_down_share_of_growth_capped():
     r = sc.evaluate(hand_inputs(), hand_paths(), [s])
     assert r.effects[0].moved[0] == pytest.approx([0, 6, 10])
     assert r.mitigated.placements["special_state"][0] == pytest.approx([107, 125, 141])
+    assert r.payback_year() is None and r.payback_text() == "no investment"  # nothing to pay back
+    assert r.to_dict()["payback"] == "no investment"
 
 
 def test_inclusion_target_reaches_the_mainstream_share():

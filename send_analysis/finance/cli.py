@@ -131,7 +131,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         return 0
     print(f"LA {inputs['la_code']} ({where}); £, negative = deficit")
     for r in results:
-        print(f"\n{r.name}: payback {r.payback_year() or 'not within the horizon'}, "
+        print(f"\n{r.name}: payback {r.payback_text()}, "
               f"NPV £{r.npv():,.0f} at {r.discount_rate:.1%}")
         print(r.table()[["savings", "investment", "net_benefit", "unmitigated_cumulative",
                          "mitigated_cumulative"]].round(0).to_string())

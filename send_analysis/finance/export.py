@@ -153,7 +153,7 @@ def _mitigation_sheet(ws, results: Sequence[ScenarioResult]) -> None:
     row += 2
     for r in results:
         ws.cell(row=row, column=1, value=r.name).font = BOLD
-        ws.cell(row=row, column=3, value=f"payback: {r.payback_year() or 'not within the horizon'}; "
+        ws.cell(row=row, column=3, value=f"payback: {r.payback_text()}; "
                                          f"NPV at {r.discount_rate:.1%}: £{r.npv():,.0f}")
         row = _header(ws, row + 1, "", r.fys, last=None)
         t = r.table()

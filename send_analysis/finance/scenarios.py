@@ -538,9 +538,23 @@ class ScenarioResult:
         """Mitigated minus unmitigated in-year DSG balance (positive = better)."""
         return self.mitigated.in_year - self.unmitigated.in_year
 
+    @property
+    def has_investment(self) -> bool:
+        """True when the scenario costs anything (payback is meaningless otherwise)."""
+        return bool(self.investment().mean(axis=0).sum() > 0)
+
     def payback_year(self) -> str | None:
-        """First year in which the cumulative mean net benefit is 0 or more (None: not in horizon)."""
+        """First year from which the cumulative mean net benefit stays at 0 or more (None: not
+        within the horizon, or no investment to pay back: see :attr:`has_investment`)."""
+        if not self.has_investment:
+            return None
         return payback_year(self.fys, self.net_benefit().mean(axis=0))
+
+    def payback_text(self) -> str:
+        """The payback year, "not within the horizon" or "no investment"."""
+        if not self.has_investment:
+            return "no investment"
+        return self.payback_year() or "not within the horizon"
 
     def npv(self) -> float:
         """NPV of the mean net benefit, the first year undiscounted."""
@@ -579,6 +593,7 @@ class ScenarioResult:
             "scenario_files": [s.file for s in self.scenarios],
             "discount_rate": self.discount_rate,
             "payback_year": self.payback_year(),
+            "payback": self.payback_text(),
             "investment_total": round(float(t["investment"].sum())),
             "savings_total": round(float(t["savings"].sum())),
             "npv": round(self.npv()),
@@ -752,8 +767,7 @@ def comparison_table(results: Sequence[ScenarioResult], scale: float = 1e6) -> p
             "Savings": t["savings"].sum() / scale,
             "Investment": t["investment"].sum() / scale,
             "Net benefit": t["net_benefit"].sum() / scale,
-            "Payback year": (r.payback_year() or "not in horizon") if t["investment"].sum() > 0
-            else "no investment",
+            "Payback year": r.payback_text(),
             "NPV": r.npv() / scale,
             "Cumulative, unmitigated": t["unmitigated_cumulative"].iloc[-1] / scale,
             "Cumulative, mitigated": t["mitigated_cumulative"].iloc[-1] / scale,
