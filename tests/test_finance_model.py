@@ -170,3 +170,28 @@ def test_prepend_actuals_adds_the_census_year_to_every_draw():
     p = model.project_dsg(hand_inputs(), full)
     assert p.summary_frame()["cumulative_mean"].iloc[-1] == pytest.approx(-5_430_700)
     assert np.allclose(p.cumulative[0], p.cumulative[1])
+
+
+def _split_table(tmp_path, rows):
+    """A tiny plans_by_setting table in a processed folder: (year, setting, value)."""
+    frame = pd.DataFrame(rows, columns=["year", "setting", "value"]).assign(la_code="999")
+    frame.to_parquet(tmp_path / "plans_by_setting.parquet")
+    return str(tmp_path)
+
+
+def test_a_year_without_a_setting_split_is_apportioned_by_the_nearest_mix(tmp_path):
+    processed = _split_table(tmp_path, [
+        (2024, "total", 100.0), (2024, "mainstream", 60.0), (2024, "special_independent", 10.0),
+        (2024, "special_la_maintained", 20.0), (2024, "not_recorded", 10.0),
+        # January 2025: the publisher suppressed every setting; all 200 plans are "not recorded"
+        (2025, "total", 200.0), (2025, "mainstream", np.nan), (2025, "not_recorded", 200.0),
+    ])
+    assert model.usable_split_years("999", processed) == [2024]
+    got = model.actual_groups("999", 2025, processed).set_index("setting_group")["plans"]
+    assert got["mainstream"] == pytest.approx(120.0)
+    assert got["special_state"] == pytest.approx(40.0)
+    assert got["special_indep_nm"] == pytest.approx(20.0)
+    assert got["other"] == pytest.approx(20.0)  # 2024's not-recorded share, carried
+    assert got.sum() == pytest.approx(200.0)
+    as_given = model.actual_groups("999", 2024, processed).set_index("setting_group")["plans"]
+    assert as_given["mainstream"] == 60.0 and as_given["other"] == 10.0

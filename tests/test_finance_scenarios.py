@@ -223,3 +223,15 @@ CENSUS_RISING = {
     "special_state": {2021: 100, 2022: 100, 2023: 100, 2024: 100},
     "special_indep_nm": {2021: 50, 2022: 50, 2023: 50, 2024: 50},
 }
+
+
+def test_rebinding_keeps_relative_years_relative():
+    """A file read against the inputs' first forecast year, then evaluated on paths whose first
+    forecast placements come a year later: "+1" moves with them."""
+    s = sc.validate_scenario({"name": "rel", "levers": [{"type": "isp_step_down", "share": 0.5, "start": "+1"}]},
+                             first_fy="2021-22")
+    assert s.levers[0]["start"] == "2022-23"
+    paths = hand_paths()
+    paths.attrs["as_of"] = 2022
+    r = sc.evaluate(hand_inputs(), paths, [s])
+    assert r.scenarios[0].levers[0]["start"] == "2023-24"

@@ -385,22 +385,61 @@ def prepend_actuals(paths: pd.DataFrame, actual: pd.DataFrame, year: int,
     return pd.concat([*rows, paths] if len(paths) else rows, ignore_index=True)
 
 
+#: A census year whose "not recorded" placements exceed this share of the total has no usable
+#: split by setting (the publisher suppressed the settings, e.g. Cambridgeshire in January 2025).
+MAX_NOT_RECORDED_SHARE: float = 0.5
+
+
+def _la_split(la_code: str, processed: str | None = None) -> pd.DataFrame:
+    """The LA's plans by setting group (columns) and census year (rows), with ``total``."""
+    from send_analysis.data.tables import load_table
+
+    table = load_table("plans_by_setting", processed)
+    rows = table[table["la_code"] == str(la_code)]
+    if rows.empty:
+        raise DataError(f"no plans_by_setting rows for LA {la_code}", file="plans_by_setting",
+                        column="la_code")
+    total = rows[rows["setting"] == "total"].groupby("year")["value"].sum(min_count=1)
+    parts = rows[rows["setting"] != "total"]
+    groups = (parts.assign(setting_group=parts["setting"].map(GROUP_OF))
+              .pivot_table(index="year", columns="setting_group", values="value", aggfunc="sum")
+              .reindex(columns=list(SETTING_GROUPS)).fillna(0.0))
+    groups["total"] = total
+    groups["not_recorded"] = (parts[parts["setting"] == "not_recorded"].groupby("year")["value"].sum()
+                              .reindex(groups.index).fillna(0.0))
+    return groups
+
+
+def usable_split_years(la_code: str, processed: str | None = None) -> list[int]:
+    """Census years whose placements are split by setting (``not_recorded`` at most
+    :data:`MAX_NOT_RECORDED_SHARE` of the total)."""
+    g = _la_split(la_code, processed)
+    ok = g["total"].notna() & (g["not_recorded"] <= MAX_NOT_RECORDED_SHARE * g["total"])
+    return [int(y) for y in g.index[ok]]
+
+
 def actual_groups(la_code: str, year: int, processed: str | None = None) -> pd.DataFrame:
     """Actual January ``year`` plans by setting group for an LA, from the ``plans_by_setting`` table.
 
     Returns ``setting_group``, ``plans``; suppressed settings count as 0 (the table's
-    ``not_recorded`` residual keeps the groups summing to the total).
+    ``not_recorded`` residual, in ``other``, keeps the groups summing to the total). When the year
+    has no usable split by setting (:func:`usable_split_years`), its total is apportioned by the
+    mix of the nearest year that has one (the earlier one on a tie).
     """
-    from send_analysis.data.tables import load_table
-
-    table = load_table("plans_by_setting", processed)
-    rows = table[(table["la_code"] == str(la_code)) & (table["year"] == int(year))
-                 & (table["setting"] != "total")]
-    if rows.empty:
+    g = _la_split(la_code, processed)
+    if int(year) not in g.index or pd.isna(g.loc[int(year), "total"]):
         raise DataError(f"no plans_by_setting rows for LA {la_code} at January {year}",
                         file="plans_by_setting", column="year")
-    groups = rows.assign(setting_group=rows["setting"].map(GROUP_OF)).groupby("setting_group")["value"].sum()
-    return pd.DataFrame({"setting_group": groups.index, "plans": groups.to_numpy(dtype=float)})
+    usable = usable_split_years(la_code, processed)
+    row = g.loc[int(year), list(SETTING_GROUPS)].astype(float)
+    if int(year) not in usable:
+        if not usable:
+            raise DataError(f"LA {la_code} has no census year with placements split by setting",
+                            file="plans_by_setting", column="setting")
+        donor = min(usable, key=lambda y: (abs(y - int(year)), y))
+        mix = g.loc[donor, list(SETTING_GROUPS)].astype(float)
+        row = mix / mix.sum() * float(g.loc[int(year), "total"])
+    return pd.DataFrame({"setting_group": list(SETTING_GROUPS), "plans": row.to_numpy(dtype=float)})
 
 
 def first_mitigation_year(inputs: Mapping, paths: pd.DataFrame) -> str:
@@ -502,7 +541,7 @@ def plot_income_expenditure(projection: DSGProjection, ax=None, title: str | Non
 
 
 __all__ = [
-    "AS_GIVEN", "Assumptions", "DSGProjection", "actual_groups", "money_m", "first_mitigation_year", "horizon_for", "lines_table", "placement_paths",
+    "AS_GIVEN", "Assumptions", "DSGProjection", "MAX_NOT_RECORDED_SHARE", "actual_groups", "usable_split_years", "money_m", "first_mitigation_year", "horizon_for", "lines_table", "placement_paths",
     "plot_fan", "plot_income_expenditure", "positions_table", "PlacementState", "QUANTILES", "baseline_state",
     "check_paths", "forecast_years", "income_lines", "other_lines", "placements_by_fy",
     "prepend_actuals", "project_dsg", "project_from_state", "with_assumption_inputs",
@@ -515,15 +554,15 @@ def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed
     years from the first forecast year (census years ``Y0`` .. ``Y0 + horizon``, ``Y0`` = the
     January of the first forecast year).
 
-    ``as_of`` is the last census year treated as known (default: the latest in the
-    ``plans_by_setting`` table for the LA, but not before ``Y0``). Known years come from the
+    ``as_of`` is the latest census year to use (default: all); the last year treated as known is
+    the latest year up to it whose placements are split by setting (:func:`usable_split_years`),
+    and not before ``Y0``. Known years come from the
     table, the same in every draw; later years from ``send_analysis.demand.simulate_paths``
     forecast from ``as_of``. So a forecast made with data to January 2025 uses the actual 2023-25
     counts for financial years 2022-23 to 2024-25, while ``as_of=2021`` re-creates what was known
     in 2021. The frame's ``attrs["as_of"]`` records the last known census year: mitigations can
     act only from the financial year it starts (:func:`first_mitigation_year`).
     """
-    from send_analysis.data.tables import load_table
 
     try:
         from send_analysis.demand import simulate_paths
@@ -533,13 +572,11 @@ def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed
     la = str(inputs["la_code"])
     y0 = fy_start(inputs["first_forecast_year"])
     last = y0 + int(horizon)
-    if as_of is None:
-        table = load_table("plans_by_setting", processed)
-        years = table.loc[(table["la_code"] == la) & table["value"].notna(), "year"]
-        if years.empty:
-            raise DataError(f"no plans_by_setting rows for LA {la}", file="plans_by_setting")
-        as_of = int(years.max())
-    as_of = max(int(as_of), y0)
+    usable = [y for y in usable_split_years(la, processed) if as_of is None or y <= int(as_of)]
+    if not usable:
+        raise DataError(f"LA {la} has no census year{'' if as_of is None else f' to {as_of}'} with "
+                        "placements split by setting", file="plans_by_setting", column="setting")
+    as_of = max(max(usable), y0)
     known = list(range(y0, min(as_of, last) + 1))
     forecast = pd.DataFrame(columns=list(PATH_COLUMNS))
     if last > as_of:

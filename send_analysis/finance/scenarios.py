@@ -101,10 +101,12 @@ class Scenario:
     source: str = ""
     discount_rate: float | None = None
     file: str = "<scenario>"
+    #: The levers as written (relative years unresolved), for binding to another first year.
+    raw_levers: tuple[dict, ...] = ()
 
     def to_dict(self) -> dict:
-        """The scenario as a mapping in the file's format."""
-        d: dict = {"name": self.name, "levers": [dict(lv) for lv in self.levers]}
+        """The scenario as a mapping in the file's format (levers as written)."""
+        d: dict = {"name": self.name, "levers": [dict(lv) for lv in (self.raw_levers or self.levers)]}
         if self.description:
             d["description"] = self.description
         if self.source:
@@ -288,7 +290,7 @@ def validate_scenario(d: Mapping, source: str = "<scenario>", first_fy: str | No
         resolved.append(dict(lever))
     p.raise_if_any()
     return Scenario(
-        name=d["name"], levers=tuple(resolved),
+        name=d["name"], levers=tuple(resolved), raw_levers=tuple(dict(lv) for lv in levers),
         description=str(d.get("description", "")), source=str(d.get("source", "")),
         discount_rate=d.get("discount_rate"), file=source,
     )
