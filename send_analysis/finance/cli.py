@@ -35,7 +35,8 @@ def _projection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--draws", type=int, default=1000, help="simulated placement paths (default 1000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--as-of", type=int, default=None,
-                   help="last January census year treated as known (default: the latest in the data)")
+                   help="latest January census year to use (default: all; the forecast starts from the latest "
+                        "year up to it with placements split by setting)")
     p.add_argument("--discount-rate", type=float, default=None,
                    help="for NPVs (default: the scenario's, else 3.5%%)")
 
