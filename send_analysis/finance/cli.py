@@ -182,8 +182,9 @@ def _text(doc: dict) -> str:
     for funding, by_year in doc["totals"].items():
         lines.append(f"  {funding:8s} " + "  ".join(f"{y}: {v:,.0f}" for y, v in by_year.items()))
     r = doc["reserve"]
+    stated = "none" if r["reserve_stated"] is None else f"£{r['reserve_stated']:,.0f}"
     lines.append(f"  reserve request: computed £{r['reserve_computed']:,.0f} over {', '.join(r['reserve_years'])}"
-                 f"; stated {r['reserve_stated']}; matches: {r['reserve_matches']}")
+                 f"; stated {stated}; matches: {r['reserve_matches']}")
     if "ongoing_year" in r:
         lines.append(f"  on-going from {r['ongoing_year']}: computed £{r['ongoing_computed']:,.0f}; "
                      f"stated £{r['ongoing_stated']:,.0f}; matches: {r['ongoing_matches']}")
@@ -191,7 +192,7 @@ def _text(doc: dict) -> str:
         if row["matches_funding"] is None:
             lines.append(f"  printed row {row['printed_label']!r} holds no computed sum")
         else:
-            lines.append(f"  printed row {row['printed_label']!r} holds the {row['matches_funding']}-funded sums"
+            lines.append(f"  printed row {row['printed_label']!r} holds the {row['matches_funding'].upper() if row['matches_funding'] == 'dsg' else row['matches_funding']}-funded sums"
                          f" (label agrees: {row['label_agrees']})")
     for fy, be in (doc.get("break_even") or {}).items():
         lines.append(f"  {fy}: DSG cost £{be['dsg_cost']:,.0f}; break-even {be['break_even_net']} independent "
