@@ -40,7 +40,10 @@ def test_backtest_origin_2021_pooled_beats_naive_baselines(panel):
     at = res.at(2021, 2)
     assert at.loc["pooled_regression", "mape"] < at.loc["compound_5y", "mape"]
     assert at.loc["pooled_regression", "mape"] < at.loc["last_value", "mape"] / 2
-    assert 60 <= at.loc["pooled_regression", "coverage80"] <= 95
+    # recent origins are over-covered (decision 0032): intervals still carry the 2015-2017 misses
+    cov80, cov95 = at.loc["pooled_regression", ["coverage80", "coverage95"]]
+    assert 80 <= cov80 <= cov95
+    assert 10 < at.loc["pooled_regression", "width80"] < 60
     assert at.loc["pooled_regression", "n"] == len(panel.plans)
 
 

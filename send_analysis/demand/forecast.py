@@ -308,6 +308,7 @@ def growth_drivers(la_code: str, tables: Mapping[str, pd.DataFrame] | None = Non
     explained by new minus ceased: moves between LAs, data revisions), ``new_rate`` and
     ``ceased_rate`` (per 100 plans held the January before). NaN where a flow is not published.
     """
+    la_code = str(la_code)
     panel = panel or default_panel(tables)
     y = panel.series(la_code)
     out = pd.DataFrame({"plans": y})

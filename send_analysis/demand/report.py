@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from send_analysis import plots
 from send_analysis.data.taxonomy import GROUP_LABELS
@@ -36,6 +37,7 @@ def fan_chart(res: ForecastResult, ax: plt.Axes | None = None) -> plt.Axes:
             lw=2, label=f"Forecast ({res.model})")
     ax.set_title(f"{res.la_name}: EHC plans, published and forecast from January {res.origin}")
     ax.set_xlabel("January census year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("EHC plans")
     plots.thousands(ax)
     ax.legend(loc="upper left")
@@ -60,6 +62,7 @@ def groups_chart(res: ForecastResult, ax: plt.Axes | None = None) -> plt.Axes:
         plots.fan(ax, part["year"], part["lower80"], part["upper80"], colour=colour, alpha=0.2)
     ax.set_title(f"{res.la_name}: EHC plans by setting group (dashed: forecast, band: 80%)")
     ax.set_xlabel("January census year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("EHC plans")
     plots.thousands(ax)
     ax.legend(loc="upper left", fontsize=8, ncol=2)
@@ -79,6 +82,7 @@ def drivers_chart(drivers: pd.DataFrame, la_name: str, ax: plt.Axes | None = Non
     ax.axhline(0, color="#999999", lw=0.8)
     ax.set_title(f"{la_name}: what changed the caseload each year")
     ax.set_xlabel("January census year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("EHC plans")
     plots.thousands(ax)
     ax.legend(loc="upper left", fontsize=8)
@@ -103,7 +107,7 @@ def accuracy_sentence(bt: BacktestResult, la_code: str, la_name: str, horizon: i
         return (f"No past {horizon}-year forecasts could be checked for this model: the published "
                 "series is too short.")
     ape = (ev["forecast"] - ev["actual"]).abs() / ev["actual"] * 100
-    mine = ev["la_code"] == la_code
+    mine = ev["la_code"] == str(la_code)
     origins = sorted(ev.loc[mine, "origin"].unique())
     nat = float(ape.mean())
     cov = float(np.mean((ev["actual"] >= ev["lower80"]) & (ev["actual"] <= ev["upper80"])) * 100)
