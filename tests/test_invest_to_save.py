@@ -111,3 +111,13 @@ def test_block_validation_names_the_key():
     bad = {"posts": [{"name": "x", "funding": "schools", "costs": {"2021-22": 1}}]}
     with pytest.raises(ConfigError, match=r"invest_to_save\.posts\[0\]\.funding"):
         its.check_block(bad, source="x.yaml")
+
+
+def test_break_even_sentence_and_a_step_down_that_saves_nothing():
+    be = its.break_even(APPENDIX_1, UNIT_COSTS)
+    text = its.describe_break_even(be)
+    assert text.startswith("In 2024-25, £100,000 of DSG-funded posts") and "**3.23**" in text and "(4 whole" in text
+    dear_state = {**UNIT_COSTS, "by_setting_group": {"special_indep_nm": 40_000, "special_state": 45_000}}
+    be = its.break_even(APPENDIX_1, dear_state)
+    assert math.isinf(be.loc["2024-25", "break_even_net"]) and be.loc["2024-25", "break_even_net_whole"] is None
+    assert "saves nothing" in its.describe_break_even(be) and "**2.50**" in its.describe_break_even(be)

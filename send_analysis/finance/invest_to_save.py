@@ -228,3 +228,23 @@ def plot_break_even(table: pd.DataFrame, ax=None, title: str | None = None):
     ax.set_title(title or "Placements the DSG-funded posts must avoid to pay for themselves")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize=8)
     return ax
+
+
+def describe_break_even(table: pd.DataFrame) -> str:
+    """One sentence on the last year of :func:`break_even`'s table, for a page's narrative."""
+    fy = table.index[-1]
+    row = table.iloc[-1]
+    text = f"In {fy}, £{row['dsg_cost']:,.0f} of DSG-funded posts pays for itself if it keeps "
+    if math.isfinite(row["break_even_net"]):
+        text += (f"**{row['break_even_net']:.2f}** children a year out of independent special schools who "
+                 f"then take a state special place ({int(row['break_even_net_whole'])} whole placements), or ")
+    else:
+        text += ("children out of independent special schools only if they need no other specialist place: "
+                 "at these unit costs a state special place costs as much as an independent one, so a "
+                 "step-down saves nothing; it needs ")
+    if math.isfinite(row["break_even_gross"]):
+        text += (f"**{row['break_even_gross']:.2f}** placements avoided outright "
+                 f"({int(row['break_even_gross_whole'])}).")
+    else:
+        text += "placements avoided outright, but the independent unit cost is zero, so none pays for it."
+    return text
