@@ -485,7 +485,12 @@ LEVERS = {
 
 
 def lever_costs(lever: Mapping, inputs: Mapping, fys: list[str]) -> dict[str, np.ndarray]:
-    """A lever's costs by funding source on ``fys`` (cash, as given; not inflated)."""
+    """A lever's costs by funding source on ``fys`` (cash, as given; not inflated).
+
+    ``costs`` continue after their last year only with ``ongoing: true``; posts taken from the
+    inputs' ``invest_to_save`` block always continue at their last year's cost (a post whose
+    funding ends shows 0 in its last year), since the block describes on-going posts.
+    """
     ongoing = bool(lever.get("ongoing", False))
     out: dict[str, np.ndarray] = {}
     if "costs" in lever:
