@@ -93,7 +93,7 @@ def la_files(tmp_path, monkeypatch):
 
 def test_scenario_command_json(la_files, capsys):
     f, s = la_files
-    assert main(["scenario", "--la", "999", "--inputs", str(f), "--scenario", str(s), "--json"]) == 0
+    assert main(["scenario", "--la", "999", "--inputs", str(f), "--scenario", str(s), "--horizon", "3", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["unmitigated"][-1]["cumulative"] == -5_430_700
     (res,) = doc["scenarios"]
@@ -105,7 +105,8 @@ def test_scenario_command_json(la_files, capsys):
 def test_dsg_plan_command_writes_the_workbook(la_files, tmp_path, capsys):
     f, s = la_files
     out = tmp_path / "out" / "plan.xlsx"
-    assert main(["dsg-plan", "--la", "999", "--inputs", str(f), "--scenario", str(s), "--xlsx", str(out)]) == 0
+    assert main(["dsg-plan", "--la", "999", "--inputs", str(f), "--scenario", str(s), "--horizon", "3",
+                 "--xlsx", str(out)]) == 0
     assert "wrote" in capsys.readouterr().out
     assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
 

@@ -31,7 +31,9 @@ def _common(p: argparse.ArgumentParser, la_required: bool = True) -> None:
 
 
 def _projection_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--horizon", type=int, default=5, help="financial years to forecast (default 5)")
+    p.add_argument("--horizon", type=int, default=None,
+                   help="financial years to project from the first forecast year (default: at least 5, "
+                        "and 3 census years beyond the last known one)")
     p.add_argument("--draws", type=int, default=1000, help="simulated placement paths (default 1000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--as-of", type=int, default=None,
@@ -74,13 +76,24 @@ def _load(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace):
-    from send_analysis.finance.model import first_mitigation_year, placement_paths, project_dsg
+    from send_analysis.finance.model import (
+        first_mitigation_year,
+        horizon_for,
+        placement_paths,
+        project_dsg,
+        usable_split_years,
+    )
     from send_analysis.finance.scenarios import bind, evaluate
 
     inputs, where, scenarios = _load(args)
-    if args.horizon < 1 or args.draws < 1:
+    horizon = args.horizon
+    if horizon is None:
+        known = usable_split_years(str(inputs["la_code"]))
+        known = [y for y in known if args.as_of is None or y <= args.as_of] or known
+        horizon = horizon_for(inputs, max(known))
+    if horizon < 1 or args.draws < 1:
         raise ConfigError("--horizon and --draws must be at least 1")
-    paths = placement_paths(inputs, horizon=args.horizon, n_draws=args.draws, seed=args.seed,
+    paths = placement_paths(inputs, horizon=horizon, n_draws=args.draws, seed=args.seed,
                             as_of=args.as_of)
     first = first_mitigation_year(inputs, paths)
     scenarios = [bind(s, first) for s in scenarios]  # no lever may act on actual placements
