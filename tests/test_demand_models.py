@@ -10,6 +10,7 @@ from send_analysis.demand import intervals as iv
 from send_analysis.demand.forecast import forecast_shares, reconcile
 from send_analysis.demand.models import (
     EnglandGrowth,
+    Ensemble,
     GlobalRegression,
     PooledShrinkage,
     SeriesModel,
@@ -221,3 +222,12 @@ def test_reconcile_sums_to_total_and_shares_follow_trend():
     s_last = 320 / 420
     assert shares.loc[1, "a"] > s_last
     assert sd["b"] >= 0.02
+
+
+def test_ensemble_is_the_weighted_geometric_mean():
+    panel = synthetic_panel()
+    cut = panel.as_of(2020)
+    a, b = EnglandGrowth(5), SeriesModel("c", "compound", 3)
+    ens = Ensemble([a, b], weights=[3, 1]).predict(cut, 2)
+    fa, fb = a.predict(cut, 2), b.predict(cut, 2)
+    np.testing.assert_allclose(ens.to_numpy(), (fa**0.75 * fb**0.25).to_numpy())
