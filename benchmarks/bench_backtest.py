@@ -55,6 +55,12 @@ def main() -> None:
     piv = bo.pivot_table(index=["origin", "h", "target_year", "pandemic"], columns="model",
                          values=["mape", "coverage80"])
     print(piv.round(1).to_string())
+    by_la = res.by_la(DEFAULT_MODEL).xs(3, level="h")
+    by_la.insert(0, "la_name", panel.names.reindex(by_la.index))
+    print(f"\n== {DEFAULT_MODEL} by LA at h=3 (origins 2016-2022): 10 largest MAPE; "
+          f"median LA MAPE {by_la['mape'].median():.2f}% ==")
+    print(by_la.sort_values("mape").tail(10)[["la_name", "n", "mape", "bias", "coverage80"]]
+          .round(1).to_string())
     cont = sorted(panel.continuous)
     print(f"\n== headline: January 2022 -> January 2025 (h=3), {len(cont)} continuous LAs ==")
     head = res.at(2022, 3, cont)

@@ -69,3 +69,17 @@ def test_cli_forecast_json(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["as_of"] == 2023 and [r["year"] for r in out["forecast"]] == [2024, 2025]
     assert main(["forecast", "--la", "999", "--horizon", "2"]) == 2
+
+
+def test_cli_backtest_json_fast(capsys):
+    from send_analysis.cli import main
+
+    assert main(["backtest", "--origin", "2023", "--horizon", "1", "--fast", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["origin"] == 2023 and out["horizon"] == 1 and out["n_las"] == 153
+    assert out["default_model"] == "pooled_regression"
+    m = out["models"]
+    assert set(m["pooled_regression"]) == {"mape", "median_ape", "coverage80", "bias"}
+    # one year ahead from January 2023: the naive flat forecast is off by about a year's growth
+    assert 5 < m["last_value"]["mape"] < 15
+    assert m["pooled_regression"]["mape"] < m["last_value"]["mape"]

@@ -44,7 +44,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     """Run the rolling-origin backtest and print its table (or JSON for one origin/horizon)."""
-    from send_analysis.demand.backtest import run_backtest
+    from send_analysis.demand.backtest import BacktestResult, run_backtest
     from send_analysis.demand.forecast import DEFAULT_MODEL
     from send_analysis.demand.panel import default_panel
 
@@ -62,15 +62,17 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         models = fast_models(panel.population is not None)
     res = run_backtest(panel, models=models, origins=origins, horizons=horizon)
     las = sorted(panel.continuous) if args.continuous else None
+    if las is not None:
+        res = BacktestResult(res.forecasts[res.forecasts["la_code"].isin(las)], res.origins,
+                             res.horizons)
     if args.origin is not None:
-        table = res.at(args.origin, horizon, las)
+        table = res.at(args.origin, horizon)
         default = DEFAULT_MODEL if DEFAULT_MODEL in table.index else res.default_model()
     else:
-        table = res.summary_frame() if las is None else res.at(origins[-1], 1, las)
+        table = res.summary_frame()
         default = res.default_model()
     if args.json:
-        n_las = int(res.evaluated[res.evaluated["model"] == default]["la_code"].nunique()
-                    if las is None else len(las))
+        n_las = int(res.evaluated[res.evaluated["model"] == default]["la_code"].nunique())
         print(json.dumps({
             "origin": args.origin if args.origin is not None else origins,
             "horizon": horizon,
