@@ -225,25 +225,25 @@ def sum_leaves(long: pd.DataFrame, dim: str) -> pd.DataFrame:
     return out[keys[:-1] + ["value", "flag", "release", "complete"]]
 
 
-def _january(time_period: pd.Series, label: str) -> pd.Series:
-    """January census year from a 2025-release academic-year ``time_period`` like ``202425``."""
+def _time_period(time_period: pd.Series, label: str, digits: int, example: str) -> pd.Series:
     tp = time_period.str.strip()
-    ok = tp.str.fullmatch(r"\d{6}")
+    ok = tp.str.fullmatch(rf"\d{{{digits}}}")
     if not ok.all():
         idx = (~ok).idxmax()
         raise DataError(f"time_period {tp[idx]!r}", file=label, column="time_period",
-                        row=_line(idx), expected="an academic year like 202425")
+                        row=_line(idx), expected=example)
+    return tp
+
+
+def _january(time_period: pd.Series, label: str) -> pd.Series:
+    """January census year from a 2025-release academic-year ``time_period`` like ``202425``."""
+    tp = _time_period(time_period, label, 6, "an academic year like 202425")
     return tp.str[:4].astype(int) + 1
 
 
 def _calendar(time_period: pd.Series, label: str) -> pd.Series:
-    tp = time_period.str.strip()
-    ok = tp.str.fullmatch(r"\d{4}")
-    if not ok.all():
-        idx = (~ok).idxmax()
-        raise DataError(f"time_period {tp[idx]!r}", file=label, column="time_period",
-                        row=_line(idx), expected="a calendar year like 2024")
-    return tp.astype(int)
+    """Calendar year from a ``time_period`` like ``2024``."""
+    return _time_period(time_period, label, 4, "a calendar year like 2024").astype(int)
 
 
 # --------------------------------------------------------------------------------------------
