@@ -20,27 +20,15 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
+from send_analysis.data import taxonomy as tx
+
 NEEDS: tuple[str, ...] = ("ASD", "SEMH", "SLCN", "MLD", "SLD", "PMLD", "SpLD", "HI", "VI", "MSI",
                           "PD", "OTH")
 
-#: Setting taxonomy of docs/tables.md (the ``send_analysis.data.taxonomy`` settings).
-SETTINGS: tuple[str, ...] = (
-    "mainstream", "mainstream_rp_unit", "special_la_maintained", "special_academy_free",
-    "special_independent", "special_non_maintained", "ap_pru", "fe_sixth_form",
-    "specialist_post16", "early_years", "educated_elsewhere", "neet", "other", "not_recorded",
-)
-
-#: Setting groups of docs/tables.md.
-SETTING_GROUPS: dict[str, tuple[str, ...]] = {
-    "mainstream": ("mainstream",),
-    "resourced_unit": ("mainstream_rp_unit",),
-    "special_state": ("special_la_maintained", "special_academy_free"),
-    "special_indep_nm": ("special_independent", "special_non_maintained"),
-    "ap_pru": ("ap_pru",),
-    "post16": ("fe_sixth_form", "specialist_post16"),
-    "other": ("early_years", "educated_elsewhere", "neet", "other", "not_recorded"),
-}
-GROUP_OF: dict[str, str] = {s: g for g, ss in SETTING_GROUPS.items() for s in ss}
+#: Setting taxonomy and groups of docs/tables.md, from the one definition in the data layer.
+SETTINGS: tuple[str, ...] = tuple(tx.SETTINGS)
+SETTING_GROUPS: dict[str, tuple[str, ...]] = {g: tuple(m) for g, m in tx.SETTING_GROUPS.items()}
+GROUP_OF: dict[str, str] = dict(tx.GROUP_OF)
 
 CEASE_REASONS: tuple[str, ...] = ("max_age", "needs_met", "he", "employ", "transfer", "no_engage",
                                   "moved_outside_eng", "deceased", "other", "not_recorded")
