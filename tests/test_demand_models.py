@@ -215,7 +215,9 @@ def test_reconcile_sums_to_total_and_shares_follow_trend():
     np.testing.assert_allclose(comps[0, 0], [25, 25, 50])
     counts = pd.DataFrame({"a": [10, 20, 40, 80, 160, 320.0], "b": [100.0] * 6,
                            "c": [0.0] * 6}, index=range(2015, 2021))
-    shares, sd = forecast_shares(counts, 3)
+    flat, _ = forecast_shares(counts, 3)  # default: shares held at the last year's
+    np.testing.assert_allclose(flat.loc[3].to_numpy(), [320 / 420, 100 / 420, 0])
+    shares, sd = forecast_shares(counts, 3, damping=0.8)
     np.testing.assert_allclose(shares.sum(axis=1), 1.0)
     assert (shares["c"] == 0).all()
     assert shares["a"].is_monotonic_increasing

@@ -6,8 +6,8 @@ sum to it, predictive paths for the finance model, and the flows that drive the 
 - :func:`growth_drivers` -> new plans, ceased plans and the rest of the change, by year.
 
 The default model and its interval rule were chosen by the all-LA backtest
-(``docs/decisions/0031-default-model.md``, ``0032-calibrated-intervals.md``); components are
-reconciled top-down with forecast shares (``0033-reconciliation.md``).
+(``docs/decisions/0031-default-model-pooled-regression.md``, ``0032-calibrated-intervals.md``); components are
+reconciled top-down with forecast shares (``0033-components-top-down-shares.md``).
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from send_analysis.errors import DataError
 DEFAULT_MODEL = "pooled_regression"
 #: Origins of past errors used to calibrate intervals (most recent ``WINDOW`` with known outcome).
 WINDOW = 5
-#: Damping of the trend in log shares of components (0: shares held at the last year).
-SHARE_DAMPING = 0.8
+#: Damping of the trend in log shares of components (0: shares held at the last year). The share
+#: backtest chose 0 (decision 0033): every trend tried made the components worse.
+SHARE_DAMPING = 0.0
 #: Years of history used for the share trend and share volatility.
 SHARE_YEARS = 6
 #: Floor on the yearly volatility of a log share (keeps tiny, steady components from being exact).
