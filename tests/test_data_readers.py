@@ -233,3 +233,25 @@ def test_tribunal_codes_follow_names_not_the_misprinted_codes():
     assert la["873"] == "Cambridgeshire" and la["823"] == "Central Bedfordshire"
     assert la["892"] == "Nottingham" and la["891"] == "Nottinghamshire"
     assert la["928"] == "Northamptonshire"
+
+
+def test_regional_copies_are_rejected_not_used():
+    from send_analysis.data.tables import reject_regional_copies
+
+    rows = []
+    for code, level, v in [("E12000003", "regional", 60.0), ("370", "la", 60.0),
+                           ("371", "la", 60.0), ("372", "la", 7.0)]:
+        rows.append({"level": level, "area_code": code, "region_code": "E12000003", "year": 2022,
+                     "setting": "total", "value": v, "flag": None})
+    out = reject_regional_copies(pd.DataFrame(rows), "setting").set_index("area_code")
+    assert out.loc["370", "flag"] == "rejected" and np.isnan(out.loc["371", "value"])
+    assert out.loc["372", "value"] == 7 and out.loc["E12000003", "value"] == 60
+
+
+@pytest.mark.realdata
+def test_yorkshire_new_plans_2022_publication_error_is_flagged():
+    nw = load_table("new_plans")
+    sheffield = nw[(nw["la_code"] == "373") & (nw["year"] == 2022)].set_index("setting")
+    assert np.isnan(sheffield.loc["total", "value"]) and sheffield.loc["total", "flag"] == "rejected"
+    assert sheffield.loc["mainstream", "value"] == 672
+    assert (nw["flag"] == "rejected").sum() == 15 + 15  # the total and its not_recorded residual

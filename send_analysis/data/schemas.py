@@ -7,7 +7,7 @@ import pandera.pandas as pa
 from send_analysis.data import taxonomy as tx
 
 LEVELS = ["national", "regional", "la"]
-FLAGS = ["x", "z", "c", "low", "u", "..", ":", "blank"]
+FLAGS = ["x", "z", "c", "low", "u", "..", ":", "blank", "rejected"]
 
 
 def _common(dim: str | None, allowed: list[str] | None, year_range: tuple[int, int]) -> dict:

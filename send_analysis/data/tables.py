@@ -113,6 +113,26 @@ def combine(old: pd.DataFrame, new: pd.DataFrame, dim: str) -> pd.DataFrame:
     return out
 
 
+def reject_regional_copies(df: pd.DataFrame, dim: str) -> pd.DataFrame:
+    """Blank LA figures that are copies of their region's figure (a publication error).
+
+    The 2025 release's ``newplans.csv`` gives the Yorkshire and the Humber total for 2022 (6,078)
+    as each of its 15 LAs' new plans, while their settings are their own. Rule: where two or more
+    LAs of a region carry exactly the region's (positive) figure for the same year and dimension
+    value, those LA figures are set missing with flag ``rejected`` (decision 0003).
+    """
+    keys = ["region_code", "year", dim]
+    reg = df[df["level"] == "regional"][keys + ["value"]].rename(columns={"value": "_region"})
+    la = df[df["level"] == "la"].reset_index().merge(reg, on=keys, how="inner")
+    same = la[(la["value"] == la["_region"]) & (la["value"] > 0)]
+    copies = same.groupby(keys)["index"].transform("size") >= 2
+    idx = same.loc[copies, "index"]
+    out = df.copy()
+    out.loc[idx, "value"] = np.nan
+    out.loc[idx, "flag"] = "rejected"
+    return out
+
+
 def add_not_recorded_residual(df: pd.DataFrame) -> pd.DataFrame:
     """Make settings sum to the total: plans the breakdown does not place go to ``not_recorded``.
 
@@ -129,7 +149,7 @@ def add_not_recorded_residual(df: pd.DataFrame) -> pd.DataFrame:
     rows = totals.copy()
     rows["setting"] = "not_recorded"
     rows["value"] = published.fillna(0) + residual
-    rows["flag"] = np.where(rows["value"].isna(), "x", None)
+    rows["flag"] = np.where(rows["value"].isna(), rows["flag"].fillna("x"), None)
     rows = rows.reset_index()[df.columns]
     rest = df[df["setting"] != "not_recorded"]
     return pd.concat([rest, rows], ignore_index=True)
@@ -239,7 +259,7 @@ def build_frames(raw: Path | None = None, progress: bool = False,
             both = check_agreement(old, new, name, dim, COMPARABLE[name])
             if checks is not None:
                 checks[name] = both
-        df = combine(old, new, dim)
+        df = reject_regional_copies(combine(old, new, dim), dim)
         if dim == "setting":
             df = add_not_recorded_residual(df)
         out[name] = _finish(df, name)

@@ -122,9 +122,9 @@ def implausible_flows_to_nan(flows: pd.DataFrame, plans: pd.DataFrame,
                              max_ratio: float = MAX_FLOW_RATIO) -> pd.DataFrame:
     """Blank flows (calendar year t) larger than ``max_ratio`` x the caseload at January t+1.
 
-    The 2025 release's ``newplans.csv`` repeats the Yorkshire and the Humber regional total
-    (6,078) in every one of its LAs' ``new_ehc_plans`` for calendar 2022; this rule catches that
-    and any error like it without naming LAs.
+    A second line of defence: the known case (the 2025 release repeating the Yorkshire and the
+    Humber total of 6,078 as each LA's 2022 new plans) is already rejected by the build
+    (``tables.reject_regional_copies``); this rule catches any other implausible flow.
     """
     nxt = plans.reindex(index=flows.index, columns=[c + 1 for c in flows.columns])
     nxt.columns = flows.columns
