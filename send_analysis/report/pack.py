@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,8 +90,12 @@ def _atomic_write(text: str, dest: Path) -> None:
 
 def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 2025,
                inputs_file: str | None = None, casework_dir: str | None = None,
-               notebooks: list[Path] | None = None, processed: str | None = None) -> PackResult:
-    """Run every page for one LA into ``<out_root>/<la_code>/`` with an ``index.html``."""
+               notebooks: list[Path] | None = None, processed: str | None = None,
+               page_workers: int = 2) -> PackResult:
+    """Run every page for one LA into ``<out_root>/<la_code>/`` with an ``index.html``.
+
+    Pages are independent, so ``page_workers`` of them run at once (each in its own kernel).
+    """
     from send_analysis.data.tables import load_manifest
     from send_analysis.overview import area, headline
 
@@ -105,14 +109,22 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
     out_dir = out_root / la_code
     params = page_params(la_code, as_of_year, processed, inputs_file, casework_dir)
     result = PackResult(la_code, a.la_name, str(out_dir))
+    def run(item: tuple[Path, str]) -> tuple[str, str | None, str | None]:
+        nb_path, fname = item
+        try:
+            executed = execute(nb_path, params, Path(tmp))
+        except PageError as exc:
+            return fname, None, str(exc)
+        return fname, render.render_html(executed, pages, fname,
+                                         render.footer_html(manifest, params)), None
+
     with tempfile.TemporaryDirectory(prefix=f"pack-{la_code}-") as tmp:
-        for nb_path, (fname, _) in zip(notebooks, pages, strict=True):
-            try:
-                executed = execute(nb_path, params, Path(tmp))
-                page = render.render_html(executed, pages, fname,
-                                          render.footer_html(manifest, params))
-            except PageError as exc:
-                result.failures.append(str(exc))
+        items = [(nb, fname) for nb, (fname, _) in zip(notebooks, pages, strict=True)]
+        with ThreadPoolExecutor(max_workers=max(1, page_workers)) as pool:
+            outcomes = list(pool.map(run, items))
+        for fname, page, error in outcomes:
+            if error is not None:
+                result.failures.append(error)
                 continue
             _atomic_write(page, out_dir / fname)
             result.pages.append(fname)
@@ -176,7 +188,7 @@ def build_all(la_codes: list[str], out_root: Path | None = None, workers: int = 
               progress: bool = True, **kwargs) -> list[PackResult]:
     """Packs for many LAs in worker processes; a failing LA is reported, the others finish."""
     out_root = Path(out_root) if out_root is not None else reports_dir()
-    kwargs = {**kwargs, "out_root": out_root}
+    kwargs = {**kwargs, "out_root": out_root, "page_workers": 1}
     results: list[PackResult] = []
     bar = None
     if progress:
