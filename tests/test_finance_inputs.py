@@ -126,3 +126,17 @@ def test_resolve_inputs_validates_the_merged_result(tmp_path, fake_defaults):
     f = _write(tmp_path, {"unit_costs": {"by_setting_group": {"mainstrem": 1}}})
     with pytest.raises(ConfigError, match=r"mainstrem"):
         resolve_inputs("999", f)
+
+
+def test_inputs_table_shows_money_and_rates_as_a_reviewer_reads_them():
+    from send_analysis.finance.inputs import display_value, inputs_table
+
+    assert display_value("income.growth_rate", 0.1106) == "11.1%"
+    assert display_value("opening_balance.cumulative", -13204112.55) == "-£13,204,113"
+    assert display_value("high_cost_tail.placements", 4) == "4"
+    assert display_value("first_forecast_year", "2022-23") == "2022-23"
+    t = inputs_table({"unit_costs": {"inflation": 0.064, "by_setting_group": {"mainstream": 6442.93}},
+                      "sources": {"unit_costs": "S251"}}).set_index("key")
+    assert t.loc["unit_costs.inflation", "value"] == "6.4%"
+    assert t.loc["unit_costs.by_setting_group.mainstream", "value"] == "£6,443"
+    assert t.loc["unit_costs.by_setting_group.mainstream", "source"] == "S251"

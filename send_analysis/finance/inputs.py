@@ -476,6 +476,20 @@ def inputs_table(inputs: Mapping, prefixes: tuple[str, ...] = ()) -> pd.DataFram
         parts = key.split(".")
         src = next((sources[".".join(parts[:i])] for i in range(len(parts), 0, -1)
                     if ".".join(parts[:i]) in sources), "inputs file")
-        rows.append({"key": key, "value": value if isinstance(value, int | float | str) else repr(value),
-                     "source": src})
+        rows.append({"key": key, "value": display_value(key, value), "source": src})
     return pd.DataFrame(rows, columns=["key", "value", "source"])
+
+
+_RATE_WORDS = ("growth", "inflation", "rate", "share")
+
+
+def display_value(key: str, value: object) -> str:
+    """An input as a reviewer reads it: rates as %, money as £ with separators, counts plain."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value if isinstance(value, str) else repr(value)
+    leaf = key.rsplit(".", 1)[-1]
+    if any(w in leaf for w in _RATE_WORDS) or any(w in key for w in ("growth_rate", "inflation")):
+        return f"{100 * value:.1f}%"
+    if "placements" in leaf or "places" in leaf:
+        return f"{value:,.0f}"
+    return f"-£{abs(value):,.0f}" if value < 0 else f"£{value:,.0f}"
