@@ -21,6 +21,8 @@ from send_analysis.demand.models import (
     features,
     last_value,
     linear_drift,
+    national_growth,
+    national_growth_blend,
     shrinkage_weights,
 )
 from send_analysis.demand.panel import Panel, check_series
@@ -233,3 +235,29 @@ def test_ensemble_is_the_weighted_geometric_mean():
     ens = Ensemble([a, b], weights=[3, 1]).predict(cut, 2)
     fa, fb = a.predict(cut, 2), b.predict(cut, 2)
     np.testing.assert_allclose(ens.to_numpy(), (fa**0.75 * fb**0.25).to_numpy())
+
+
+def test_national_growth_blend_averages_one_and_five_year_log_growth():
+    # England grows 2% a year, then 10% in the last year: the blend is the mean of the two rates
+    nat = pd.Series(100 * np.exp(np.r_[0, np.cumsum([0.02] * 4 + [0.10])]), index=range(2015, 2021))
+    p = Panel(plans=pd.DataFrame(), national=nat, region=pd.Series(dtype=str))
+    g5 = (4 * 0.02 + 0.10) / 5
+    assert national_growth(p, 5) == pytest.approx(g5)
+    assert national_growth_blend(p, (1, 5)) == pytest.approx((0.10 + g5) / 2)
+    assert national_growth_blend(p, (5,)) == pytest.approx(g5)
+    assert national_growth_blend(p) == pytest.approx(((2 * 0.02 + 0.10) / 3 + g5) / 2)  # (3, 5)
+
+
+def test_pooled_regression_uses_the_blended_national_growth():
+    # same LA deviations, only England's part differs: the ratio of the two forecasts is
+    # exp(h * (blend - 5-year growth)) for every LA and horizon
+    panel = synthetic_panel(n_la=60, signal=1.0)
+    cut = panel.as_of(2017)  # two years after England's growth jumps from 2% to 9%
+    new = GlobalRegression(min_rows=50).predict(cut, 3)
+    old = GlobalRegression(min_rows=50, national_k=(5,)).predict(cut, 3)
+    gap = national_growth_blend(cut, (3, 5)) - national_growth(cut, 5)
+    assert gap > 0.01
+    np.testing.assert_allclose(new / old, np.exp(gap * np.arange(1, 4))[None, :].repeat(60, 0))
+    # after a change of pace the blend tracks England's new rate sooner
+    act = panel.plans[2020]
+    assert np.mean(np.abs(new[3] - act) / act) < 0.8 * np.mean(np.abs(old[3] - act) / act)

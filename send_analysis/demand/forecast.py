@@ -6,7 +6,8 @@ sum to it, predictive paths for the finance model, and the flows that drive the 
 - :func:`growth_drivers` -> new plans, ceased plans and the rest of the change, by year.
 
 The default model and its interval rule were chosen by the all-LA backtest
-(``docs/decisions/0031-default-model-pooled-regression.md``, ``0032-calibrated-intervals.md``); components are
+(``docs/decisions/0031-default-model-pooled-regression.md``, ``0032-calibrated-intervals.md``,
+``0036-national-growth-blend.md``); components are
 reconciled top-down with forecast shares (``0033-components-top-down-shares.md``).
 """
 
