@@ -85,3 +85,15 @@ def fan(ax: plt.Axes, x: Sequence, lower: Sequence, upper: Sequence, label: str 
     """Shade a prediction interval."""
     ax.fill_between(x, lower, upper, color=colour or COLOURS["interval"], alpha=alpha, lw=0,
                     label=label)
+
+
+def balance_axes(ax: plt.Axes, ylabel: str, title: str,
+                 xlabel: str = "Financial year (31 March balance)") -> plt.Axes:
+    """Finish a chart of DSG balances: zero line, £m axis, labels, title and legend."""
+    ax.axhline(0, color="#666666", lw=0.8)
+    pounds_m(ax)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="lower left", fontsize=8)
+    return ax

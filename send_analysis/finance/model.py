@@ -492,7 +492,7 @@ def plot_fan(projections: DSGProjection | list[DSGProjection], ax=None, title: s
     projection (the first unmitigated-coloured, the next mitigated-coloured by default)."""
     import matplotlib.pyplot as plt
 
-    from send_analysis.plots import COLOURS, fan, pounds_m
+    from send_analysis.plots import COLOURS, balance_axes, fan
 
     if isinstance(projections, DSGProjection):
         projections = [projections]
@@ -506,13 +506,7 @@ def plot_fan(projections: DSGProjection | list[DSGProjection], ax=None, title: s
         fan(ax, x, lo, hi, colour=colour, alpha=0.2, label=f"{p.label}: 10th-90th percentile")
         ax.plot(x, [p.opening_cumulative, *p.cumulative.mean(axis=0)], color=colour, marker="o", ms=3,
                 label=f"{p.label}: mean")
-    ax.axhline(0, color="#666666", lw=0.8)
-    pounds_m(ax)
-    ax.set_xlabel("Financial year (31 March balance)")
-    ax.set_ylabel("Cumulative DSG balance (negative = deficit)")
-    ax.set_title(title or "Cumulative High Needs Block balance")
-    ax.legend(loc="lower left", fontsize=8)
-    return ax
+    return balance_axes(ax, "Cumulative DSG balance (negative = deficit)", title or "Cumulative High Needs Block balance")
 
 
 def plot_income_expenditure(projection: DSGProjection, ax=None, title: str | None = None):

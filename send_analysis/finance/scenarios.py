@@ -796,7 +796,7 @@ def plot_trajectories(results: Sequence[ScenarioResult], ax=None, title: str | N
     """Mean cumulative balance: unmitigated, each scenario, and the combination (if any)."""
     import matplotlib.pyplot as plt
 
-    from send_analysis.plots import COLOURS, pounds_m
+    from send_analysis.plots import COLOURS, balance_axes
 
     if ax is None:
         _, ax = plt.subplots()
@@ -811,13 +811,7 @@ def plot_trajectories(results: Sequence[ScenarioResult], ax=None, title: str | N
         ax.plot(x, [base.opening_cumulative, *r.mitigated.cumulative.mean(axis=0)], color=colour,
                 lw=2.5 if combined else 1.5, ls="-" if combined or len(results) == 1 else "--",
                 marker="o", ms=3, label=r.name)
-    ax.axhline(0, color="#666666", lw=0.8)
-    pounds_m(ax)
-    ax.set_xlabel("Financial year (31 March balance)")
-    ax.set_ylabel("Cumulative DSG balance (mean)")
-    ax.set_title(title or "Cumulative balance with and without mitigations")
-    ax.legend(loc="lower left", fontsize=8)
-    return ax
+    return balance_axes(ax, "Cumulative DSG balance (mean)", title or "Cumulative balance with and without mitigations")
 
 
 def plot_savings(results: Sequence[ScenarioResult], ax=None, title: str | None = None):
