@@ -277,3 +277,18 @@ def test_change_in_words():
     assert change_in_words(12, unit="plans", scale=1, digits=0) == "rises by 12 plans"
     from send_analysis.cohort.pipeline import money_m
     assert money_m(-2_064_000) == "\u2212£2.06m" and money_m(1_830_000, 1) == "£1.8m"
+
+
+@pytest.mark.realdata
+def test_cohort_costs_match_the_finance_pages_unit_costs():
+    from send_analysis.cohort.io import read_valid_states
+    from send_analysis.cohort.pipeline import costs_for_la
+    from send_analysis.cohort.transitions import valid_states_table
+    from send_analysis.finance.defaults import default_inputs
+
+    costs, note = costs_for_la("334", read_valid_states(valid_states_table()))
+    by_group = default_inputs("334")["unit_costs"]["by_setting_group"]
+    got = costs.groupby("setting")["cost"].first()
+    assert got["special_independent"] == pytest.approx(by_group["special_indep_nm"])
+    assert got["mainstream"] == pytest.approx(by_group["mainstream"])
+    assert "finance pages" in note

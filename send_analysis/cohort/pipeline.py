@@ -78,24 +78,17 @@ def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | No
 
 
 def costs_for_la(la_code: str, valid: ValidStates) -> tuple[pd.DataFrame, str]:
-    """Annual cost per (need, setting): the finance layer's unit cost of the setting's group.
-
-    Uses :func:`send_analysis.finance.defaults.unit_cost_table` (2021-22 outturn / placements,
-    docs/decisions/0042); a group the LA's figures cannot give takes the England median.
+    """Annual cost per (need, setting): the unit cost of the setting's group that the finance
+    pages use for this LA (:func:`send_analysis.finance.defaults.default_inputs`, decision 0042),
+    so the cohort page and the DSG page cost a placement the same way.
     """
-    from send_analysis.finance.defaults import unit_cost_table
+    from send_analysis.finance.defaults import default_inputs
 
-    table = unit_cost_table()
-    groups = [g for g in table.columns if g != "region"]
-    medians = table[groups].astype(float).median()
-    if str(la_code) in table.index:
-        row = table.loc[str(la_code), groups].astype(float)
-        note = f"unit costs per setting group from LA {la_code}'s 2021-22 high needs outturn"
-    else:
-        row = medians
-        note = "England median unit costs per setting group (LA not in the 2021-22 outturn)"
-    row = row.fillna(medians)
-    rows = [(n, s, float(row[GROUP_OF[s]])) for s in valid.settings for n in NEEDS
+    uc = default_inputs(str(la_code))["unit_costs"]
+    by_group = uc["by_setting_group"]
+    note = (f"unit costs per setting group at {uc['price_year']} prices, as on the finance pages "
+            f"(public defaults for LA {la_code})")
+    rows = [(n, s, float(by_group[GROUP_OF[s]])) for s in valid.settings for n in NEEDS
             if n in valid.setting_needs[s]]
     return pd.DataFrame(rows, columns=["need", "setting", "cost"]), note
 
