@@ -131,3 +131,14 @@ def test_fetch_all_only_prefix_from_mirror(tmp_path):
     with pytest.raises(ChecksumError):
         fetch_all(dest_dir=tmp_path / "raw", mirror=mirror, download=False, only=["la_codes/regions"])
     assert not (tmp_path / "raw" / src.id).exists()
+
+
+def test_atomic_path_keeps_the_old_file_when_the_write_fails(tmp_path):
+    from send_analysis.atomic import atomic_path, write_text
+
+    dest = write_text("good", tmp_path / "out" / "page.html")
+    with pytest.raises(RuntimeError), atomic_path(dest) as tmp:
+        tmp.write_text("half-written")
+        raise RuntimeError("render failed")
+    assert dest.read_text() == "good"
+    assert [p.name for p in dest.parent.iterdir()] == ["page.html"]

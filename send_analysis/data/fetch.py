@@ -7,14 +7,13 @@ unverified file. A file already staged with the right checksum is left alone.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from send_analysis.atomic import atomic_path
 from send_analysis.data.sources import Source, load_registry, sha256_file
 from send_analysis.errors import ChecksumError
 from send_analysis.paths import default_mirror, raw_dir
@@ -27,23 +26,14 @@ class FetchResult:
     how: str  # "present", "mirror" or "download"
 
 
-def _verify_and_move(tmp: Path, dest: Path, source: Source, origin: str) -> None:
+def _verify(tmp: Path, source: Source, origin: str) -> None:
     actual = sha256_file(tmp)
     if actual != source.sha256:
-        tmp.unlink(missing_ok=True)
         raise ChecksumError(
             f"checksum mismatch for {source.id} fetched from {origin}: got sha256 {actual}",
             file=str(origin),
             expected=f"sha256 {source.sha256} as in the source registry",
         )
-    os.replace(tmp, dest)
-
-
-def _tmp_beside(dest: Path) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    os.close(fd)
-    return Path(name)
 
 
 def fetch_one(
@@ -60,24 +50,18 @@ def fetch_one(
         return FetchResult(source.id, dest, "present")
     if mirror is not None and (Path(mirror) / source.id).exists():
         origin = Path(mirror) / source.id
-        tmp = _tmp_beside(dest)
-        try:
+        with atomic_path(dest) as tmp:
             shutil.copyfile(origin, tmp)
-            _verify_and_move(tmp, dest, source, str(origin))
-        finally:
-            tmp.unlink(missing_ok=True)
+            _verify(tmp, source, str(origin))
         return FetchResult(source.id, dest, "mirror")
     if not download:
         raise FileNotFoundError(
             f"{source.id} is not in the mirror {mirror} and downloads are off"
         )
-    tmp = _tmp_beside(dest)
-    try:
+    with atomic_path(dest) as tmp:
         with urllib.request.urlopen(source.url, timeout=timeout) as resp, open(tmp, "wb") as out:
             shutil.copyfileobj(resp, out)
-        _verify_and_move(tmp, dest, source, source.url)
-    finally:
-        tmp.unlink(missing_ok=True)
+        _verify(tmp, source, source.url)
     return FetchResult(source.id, dest, "download")
 
 

@@ -9,8 +9,6 @@ through a temporary name and an atomic rename, so a failed build never leaves a 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -20,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from send_analysis import __version__
+from send_analysis.atomic import atomic_path, write_text
 from send_analysis.data import readers as rd
 from send_analysis.data import taxonomy as tx
 from send_analysis.data.schemas import SCHEMAS
@@ -313,26 +312,14 @@ def build_tables(raw: Path | None = None, out_dir: Path | None = None,
             "source": [s["id"] for s in sources] if name != "tribunal_appeals" else [rd.RELEASE_2025],
         }
     manifest["build_seconds"] = round(time.perf_counter() - started, 2)
-    _atomic_text(json.dumps(manifest, indent=2), out_dir / "manifest.json")
+    write_text(json.dumps(manifest, indent=2), out_dir / "manifest.json")
     load_table.cache_clear()
     return manifest
 
 
 def _atomic_parquet(df: pd.DataFrame, dest: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    os.close(fd)
-    try:
+    with atomic_path(dest) as tmp:
         df.to_parquet(tmp, index=False)
-        os.replace(tmp, dest)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _atomic_text(text: str, dest: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, dest)
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,8 +20,6 @@ complete, so a failed run never leaves a half-written file or replaces a good on
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from send_analysis.atomic import atomic_path
 from send_analysis.finance.inputs import flatten
 from send_analysis.finance.model import DSGProjection
 from send_analysis.finance.scenarios import ScenarioResult
@@ -233,17 +232,9 @@ def build_workbook(inputs: Mapping, unmitigated: DSGProjection, results: Sequenc
 
 def write_atomic(wb: Workbook, path: str | Path) -> Path:
     """Save ``wb`` to ``path`` through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def write_dsg_plan(path: str | Path, inputs: Mapping, unmitigated: DSGProjection,

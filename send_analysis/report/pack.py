@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 
+from send_analysis.atomic import write_text
 from send_analysis.errors import SendAnalysisError
 from send_analysis.paths import processed_dir, project_root, reports_dir
 from send_analysis.report import render
@@ -79,15 +79,6 @@ def execute(nb_path: Path, params: dict, workdir: Path, timeout: int = 600) -> n
     return nbformat.read(out, as_version=4)
 
 
-def _atomic_write(text: str, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, dest)
-
-
 def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 2025,
                inputs_file: str | None = None, casework_dir: str | None = None,
                notebooks: list[Path] | None = None, processed: str | None = None,
@@ -126,13 +117,13 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
             if error is not None:
                 result.failures.append(error)
                 continue
-            _atomic_write(page, out_dir / fname)
+            write_text(page, out_dir / fname)
             result.pages.append(fname)
     h = headline(la_code, as_of_year)
     result.latest_year, result.latest_plans = h.latest_year, h.latest_plans
-    _atomic_write(index_html(result, notebooks, pages, manifest, params), out_dir / "index.html")
+    write_text(index_html(result, notebooks, pages, manifest, params), out_dir / "index.html")
     result.seconds = round(time.perf_counter() - started, 1)
-    _atomic_write(json.dumps(asdict(result), indent=2), out_dir / "pack.json")
+    write_text(json.dumps(asdict(result), indent=2), out_dir / "pack.json")
     return result
 
 
@@ -204,7 +195,7 @@ def build_all(la_codes: list[str], out_root: Path | None = None, workers: int = 
     if bar is not None:
         bar.close()
     results.sort(key=lambda r: r.la_code)
-    _atomic_write(national_index_html(results), out_root / "index.html")
+    write_text(national_index_html(results), out_root / "index.html")
     return results
 
 
