@@ -276,7 +276,8 @@ def test_change_in_words():
     assert change_in_words(1_000) == "does not change"
     assert change_in_words(12, unit="plans", scale=1, digits=0) == "rises by 12 plans"
     from send_analysis.cohort.pipeline import money_m
-    assert money_m(-2_064_000) == "\u2212£2.06m" and money_m(1_830_000, 1) == "£1.8m"
+    assert money_m(-2_064_000, 2) == "\u2212£2.06m" and money_m(1_830_000) == "£1.8m"
+    assert money_m(-4_000) == "£0.0m"  # rounds before the sign: no "−£0.0m"
 
 
 @pytest.mark.realdata

@@ -28,6 +28,7 @@ from send_analysis.cohort.transitions import (
     valid_states_table,
 )
 from send_analysis.errors import DataError
+from send_analysis.report import money_m  # noqa: F401  (used by the cohort page)
 
 #: Settings of the cohort and statutory pages (not parameters of papermill; see notebooks).
 PAGE_HORIZON = 5          # January censuses projected
@@ -128,13 +129,6 @@ def history_totals(transitions: pd.DataFrame) -> pd.Series:
     s = t.groupby(t["calendar-year"] + 1)["count"].sum()
     s.loc[int(transitions["calendar-year"].min())] = first["count"].sum()
     return s.sort_index().rename("plans")
-
-
-def money_m(amount: float, digits: int = 2) -> str:
-    """Pounds as '£1.23m' or '−£1.23m' (a true minus sign before the pound sign)."""
-    value = round(amount / 1e6, digits)
-    sign = "\u2212" if value < 0 else ""
-    return f"{sign}£{abs(value):,.{digits}f}m"
 
 
 def change_in_words(amount: float, unit: str = "£m", scale: float = 1e6, digits: int = 2) -> str:

@@ -34,6 +34,7 @@ from send_analysis.data.taxonomy import GROUP_LABELS, GROUP_OF
 from send_analysis.errors import ConfigError, DataError
 from send_analysis.finance.inputs import SETTING_GROUPS
 from send_analysis.finance.years import census_to_financial_years, fy_label, fy_start
+from send_analysis.report import money_m  # noqa: F401  (used by the finance pages)
 
 #: Quantiles reported in summaries (10th, 50th, 90th percentiles).
 QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
@@ -457,11 +458,6 @@ def horizon_for(inputs: Mapping, as_of: int, ahead: int = 3, minimum: int = 5) -
 
 
 # ------------------------------------------------------------------------- tables and charts
-
-
-def money_m(value: float, decimals: int = 1) -> str:
-    """£ as "£12.3m", deficits as "-£12.3m" (the sign before the pound sign)."""
-    return f"{'-' if value < 0 else ''}£{abs(value) / 1e6:,.{decimals}f}m"
 
 
 def positions_table(projection: DSGProjection, scale: float = 1e6) -> pd.DataFrame:

@@ -32,6 +32,13 @@ def fmt_pct(v: float, decimals: int = 1, signed: bool = False) -> str:
     return f"{v:+.{decimals}f}%" if signed else f"{v:.{decimals}f}%"
 
 
+def money_m(amount: float, digits: int = 1) -> str:
+    """Pounds as '£1.2m' or '−£1.2m' (rounded first, a true minus sign before the pound sign)."""
+    value = round(amount / 1e6, digits)
+    sign = "\u2212" if value < 0 else ""
+    return f"{sign}£{abs(value):,.{digits}f}m"
+
+
 def compare_word(a: float, b: float, higher: str = "higher", lower: str = "lower",
                  same: str = "the same as", tolerance: float = 0.05) -> str:
     """'higher'/'lower'/'the same as' for a sentence comparing a with b (relative tolerance)."""
