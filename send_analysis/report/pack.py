@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -225,10 +224,3 @@ table {{ border-collapse: collapse; width: 100%; }} td, th {{ border-bottom: 1px
 <table><thead><tr><th>Code</th><th>LA</th><th>Region</th><th>Plans (latest January)</th><th>Status</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table></body></html>
 """
-
-
-def clear_failed_tmp(folder: Path) -> None:
-    """Remove stray temporary files left by an interrupted run (never published pages)."""
-    for p in folder.rglob(".*.part"):
-        p.unlink(missing_ok=True)
-    shutil.rmtree(folder / ".tmp", ignore_errors=True)
