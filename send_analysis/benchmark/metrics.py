@@ -25,6 +25,7 @@ import pandas as pd
 
 from send_analysis.benchmark.ranking import Polarity
 from send_analysis.data.taxonomy import SETTING_GROUPS
+from send_analysis.errors import DataError
 
 ENGLAND = "E92000001"
 
@@ -156,7 +157,7 @@ def growth_since(base_year: int) -> Callable[[Tables, int], pd.Series]:
         if missing:
             try:
                 cur = _plans_current_geography(tables, base_year)
-            except Exception:  # geography helpers unavailable: leave NaN
+            except (KeyError, DataError):  # no LA lookup or history to apportion: leave NaN
                 cur = pd.Series(dtype=float)
             fill = cur.reindex(missing).dropna()
             base = pd.concat([base.drop(fill.index, errors="ignore"), fill])

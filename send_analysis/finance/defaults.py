@@ -209,7 +209,7 @@ def _plans_by_setting() -> pd.DataFrame:
 
     try:
         return load_table("plans_by_setting")
-    except Exception as exc:  # the tidy tables are built by `send-analysis data build`
+    except FileNotFoundError as exc:  # the tidy tables are built by `send-analysis data build`
         raise DataError(f"the tidy table plans_by_setting is needed: {exc}",
                         file="plans_by_setting",
                         expected="run `send-analysis data build` first") from exc
@@ -635,7 +635,7 @@ def compare_report_with_public(la_code: str = "334",
             from send_analysis.data.tables import load_table
 
             plans = load_table("plans_by_setting")
-        except Exception:  # tidy tables not built: leave the row out
+        except FileNotFoundError:  # tidy tables not built: leave the row out
             plans = None
         if plans is not None:
             tot = plans[plans["setting"] == "total"]
