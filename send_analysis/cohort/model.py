@@ -42,6 +42,20 @@ from send_analysis.errors import DataError
 UNIFORM_FLOOR = 0.02
 
 
+def _pooled_beta(events: np.ndarray, exposure: np.ndarray, st_a: np.ndarray, n_a: int,
+                 k: float) -> tuple[np.ndarray, np.ndarray]:
+    """Beta(a, b) per state for an event rate, with its prior pooled overall -> academic year.
+
+    The overall rate is shrunk into each academic year's rate (:func:`_shrink_rate`), which is the
+    prior mean for every state of that year, with strength ``k`` pseudo-observations.
+    """
+    overall = events.sum() / max(exposure.sum(), 1.0)
+    by_ay = _shrink_rate(np.bincount(st_a, weights=events, minlength=n_a),
+                         np.bincount(st_a, weights=exposure, minlength=n_a), overall, k)
+    prior = by_ay[st_a]
+    return events + k * prior, (exposure - events) + k * (1 - prior)
+
+
 def _shrink_rate(events: np.ndarray, trials: np.ndarray, prior: np.ndarray | float,
                  strength: float) -> np.ndarray:
     """Posterior mean of a rate under a Beta prior with mean ``prior`` and ``strength`` pseudo-trials."""
@@ -196,24 +210,12 @@ def fit(transitions: pd.DataFrame, population: pd.DataFrame, valid: ValidStates,
     forced_leave = ~can_stay & ~can_move
 
     # leaving: overall -> academic year -> cell
-    p_all = leave.sum() / max(total.sum(), 1.0)
-    ay_leave = np.bincount(st_a, weights=leave, minlength=n_a)
-    ay_total = np.bincount(st_a, weights=total, minlength=n_a)
-    p_ay = _shrink_rate(ay_leave, ay_total, p_all, k)
-    prior_leave = p_ay[st_a]
-    leave_a = leave + k * prior_leave
-    leave_b = (total - leave) + k * (1 - prior_leave)
+    leave_a, leave_b = _pooled_beta(leave, total, st_a, n_a, k)
     leave_a = np.where(forced_leave, 1.0, leave_a)
     leave_b = np.where(forced_leave, 0.0, leave_b)
 
     # moving (given staying in SEND): overall -> academic year -> cell
-    m_all = move_cnt.sum() / max(stay_cnt.sum(), 1.0)
-    ay_move = np.bincount(st_a, weights=move_cnt, minlength=n_a)
-    ay_stay = np.bincount(st_a, weights=stay_cnt, minlength=n_a)
-    m_ay = _shrink_rate(ay_move, ay_stay, m_all, k)
-    prior_move = m_ay[st_a]
-    move_a = move_cnt + k * prior_move
-    move_b = (stay_cnt - move_cnt) + k * (1 - prior_move)
+    move_a, move_b = _pooled_beta(move_cnt, stay_cnt, st_a, n_a, k)
     move_a = np.where(~can_stay & can_move, 1.0, np.where(can_move, move_a, 0.0))
     move_b = np.where(~can_stay & can_move, 0.0, np.where(can_move, move_b, 1.0))
 
