@@ -261,3 +261,69 @@ def test_pooled_regression_uses_the_blended_national_growth():
     # after a change of pace the blend tracks England's new rate sooner
     act = panel.plans[2020]
     assert np.mean(np.abs(new[3] - act) / act) < 0.8 * np.mean(np.abs(old[3] - act) / act)
+
+
+def test_ets_point_forecast_path_matches_the_interval_path():
+    y = yearly(1000 * 1.08 ** np.arange(10) * np.exp(np.random.default_rng(3).normal(0, .02, 10)))
+    for damped in (False, True):
+        full = ets_log(y, 4, damped=damped)
+        point = ets_log(y, 4, damped=damped, levels=())
+        np.testing.assert_allclose(point.mean, full.mean, rtol=1e-10)
+        assert point.nominal == {} and set(full.nominal) == {0.8, 0.95}
+
+
+def test_arima_yule_walker_recovers_mean_growth_and_persistence():
+    # differences follow an AR(1) around 5% a year with phi = 0.6
+    rng = np.random.default_rng(5)
+    d = [0.05]
+    for _ in range(399):
+        d.append(0.05 + 0.6 * (d[-1] - 0.05) + rng.normal(0, 0.01))
+    y = yearly(np.exp(np.r_[np.log(1000), np.log(1000) + np.cumsum(d)]), start=1600)
+    res = arima_log(y, 2)
+    # one step: the last growth reverts 40% of the way to the mean
+    d = np.diff(np.log(y.to_numpy()))
+    phi_hat = np.log(res.mean[0] / y.iloc[-1])  # = mu + phi (d_T - mu)
+    assert phi_hat == pytest.approx(d.mean() + 0.6 * (d[-1] - d.mean()), abs=0.004)
+
+
+def panel_with_population(n_la: int = 60, seed: int = 2) -> Panel:
+    """:func:`synthetic_panel` with a child population (mid-2009 onwards): LA 300's grows 10%
+    in the latest year, every other LA's is flat."""
+    panel = synthetic_panel(n_la=n_la, signal=1.0, seed=seed)
+    years = list(range(2009, 2025))
+    pop = pd.DataFrame(50_000.0, index=panel.plans.index, columns=years)
+    pop.loc["300", 2024] = 55_000.0
+    return Panel(plans=panel.plans, national=panel.national, region=panel.region,
+                 new_plans=panel.new_plans, population=pop)
+
+
+def test_one_year_population_growth_feature_is_a_deviation_from_england():
+    f = features(panel_with_population().as_of(2025))
+    eng = np.log((59 * 50_000 + 55_000) / (60 * 50_000))
+    assert f.at["300", "population_growth_1y"] == pytest.approx(np.log(1.1) - eng)
+    assert f.at["301", "population_growth_1y"] == pytest.approx(-eng)
+    # the 3-year feature spreads the same jump over three years
+    assert f.at["300", "population_growth"] == pytest.approx((np.log(1.1) - eng) / 3)
+
+
+def test_missing_features_are_taken_at_englands_value():
+    panel = panel_with_population()
+    new = panel.new_plans.copy()
+    new.loc[:, :2013] = np.nan  # no new-plan counts in the early years
+    new.loc["305", 2021] = np.nan  # one LA's latest count suppressed
+    panel = Panel(plans=panel.plans, national=panel.national, region=panel.region,
+                  new_plans=new, population=panel.population)
+    cut = panel.as_of(2022)
+    eng_model = GlobalRegression(min_rows=50)
+    dev = eng_model.deviations(cut, 2)
+    c = eng_model.coefficients_[2]
+    f = features(cut)[list(c.index[1:])]
+    # LA 305 is forecast as if its new-plan rate were England's (deviation 0)
+    expected = c["intercept"] + (f.loc["305"].fillna(0.0) * c.iloc[1:]).sum()
+    assert dev.at["305", 2] == pytest.approx(expected)
+    # the "drop" rule trains on fewer rows (origins before 2015 lack the feature) and differs
+    drop = GlobalRegression(min_rows=50, missing="drop")
+    drop.deviations(cut, 2)
+    assert not np.allclose(drop.coefficients_[2], c)
+    with pytest.raises(ValueError, match="missing must be"):
+        GlobalRegression(missing="median").deviations(cut, 2)

@@ -83,3 +83,18 @@ def test_cli_backtest_json_fast(capsys):
     # one year ahead from January 2023: the naive flat forecast is off by about a year's growth
     assert 5 < m["last_value"]["mape"] < 15
     assert m["pooled_regression"]["mape"] < m["last_value"]["mape"]
+
+
+def test_headline_backtest_figures_are_pinned(panel):
+    """January 2022 -> 2025 (h=3), the 147 LAs with a continuous series: the figures quoted in
+    decisions 0036-0038 and the closing notes. A model change must update them knowingly."""
+    models = {k: v for k, v in model_registry().items()
+              if k in ("compound_5y", "england_growth_5y", "pooled_regression",
+                       "pooled_regression_5y")}
+    res = run_backtest(panel, models, origins=[2022], horizons=3, calib_start=2022, n_jobs=1)
+    at = res.at(2022, 3, sorted(panel.continuous))
+    assert at.loc["pooled_regression", "n"] == 147
+    assert at.loc["england_growth_5y", "mape"] == pytest.approx(8.71, abs=0.005)
+    assert at.loc["compound_5y", "mape"] == pytest.approx(10.83, abs=0.005)
+    assert at.loc["pooled_regression_5y", "mape"] == pytest.approx(7.89, abs=0.005)
+    assert at.loc["pooled_regression", "mape"] == pytest.approx(7.60, abs=0.005)

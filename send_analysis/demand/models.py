@@ -90,8 +90,9 @@ def ets_log(y: pd.Series, horizon: int, damped: bool = False,
             levels: Sequence[float] = (0.8, 0.95)) -> SeriesForecast:
     """Exponential smoothing with additive (or damped) trend on log counts (statsmodels ETSModel).
 
-    Nominal intervals are the model's analytic ones, transformed back to counts. Series shorter
-    than :data:`MIN_YEARS_STATSMODELS` fall back to :func:`compound_growth` (``fallback`` says so).
+    Nominal intervals are the model's analytic ones, transformed back to counts (none when
+    ``levels`` is empty). Series shorter than :data:`MIN_YEARS_STATSMODELS` fall back to
+    :func:`compound_growth` (``fallback`` says so).
     """
     y = check_series(y, "ets_log input", min_years=2)
     if len(y) < MIN_YEARS_STATSMODELS:
@@ -104,12 +105,16 @@ def ets_log(y: pd.Series, horizon: int, damped: bool = False,
         init = "heuristic" if len(ly) >= 10 else "estimated"
         res = ETSModel(ly, error="add", trend="add", damped_trend=damped,
                        initialization_method=init).fit(disp=False, maxiter=60)
-        pred = res.get_prediction(start=len(ly), end=len(ly) + horizon - 1)
-        mean = np.exp(np.asarray(pred.predicted_mean, dtype=float))
         nominal = {}
-        for lv in levels:
-            sf = pred.summary_frame(alpha=1 - lv)
-            nominal[lv] = (np.exp(sf["pi_lower"].to_numpy()), np.exp(sf["pi_upper"].to_numpy()))
+        if levels:
+            pred = res.get_prediction(start=len(ly), end=len(ly) + horizon - 1)
+            mean = np.exp(np.asarray(pred.predicted_mean, dtype=float))
+            for lv in levels:
+                sf = pred.summary_frame(alpha=1 - lv)
+                nominal[lv] = (np.exp(sf["pi_lower"].to_numpy()),
+                               np.exp(sf["pi_upper"].to_numpy()))
+        else:  # point forecasts only (the backtest): skip the interval machinery
+            mean = np.exp(np.asarray(res.forecast(horizon), dtype=float))
     except (np.linalg.LinAlgError, ValueError) as exc:
         return SeriesForecast(compound_growth(y, horizon), fallback=f"compound_growth: {exc}")
     finally:
@@ -137,24 +142,25 @@ def arima_log(y: pd.Series, horizon: int, levels: Sequence[float] = (0.8, 0.95)
     """ARIMA(1,1,0) with drift on log counts: an AR(1) with mean on the yearly log growth.
 
     The AR(1) lets a growth spurt persist or revert toward the mean growth. Fitted by Yule-Walker
-    on the differences (statsmodels ``ARIMA(..., method="yule_walker")``), which is fast and stable
-    on 6-16 points where full likelihood often fails to converge; nominal intervals come from
-    :func:`ar1_psi_variance`. Short series fall back to :func:`compound_growth`.
+    on the demeaned differences (``statsmodels.regression.linear_model.yule_walker``; the mean
+    growth is the sample mean), which is fast and stable on 6-16 points where full likelihood
+    often fails to converge; nominal intervals come from :func:`ar1_psi_variance`. Short series
+    fall back to :func:`compound_growth`.
     """
     y = check_series(y, "arima_log input", min_years=2)
     if len(y) < MIN_YEARS_STATSMODELS:
         return SeriesForecast(compound_growth(y, horizon), fallback="compound_growth: short series")
     from scipy.stats import norm
-    from statsmodels.tsa.arima.model import ARIMA
+    from statsmodels.regression.linear_model import yule_walker
 
     ly = np.log(y.to_numpy(dtype=float))
     d = np.diff(ly)
     ctx = _quiet()
     try:
-        res = ARIMA(d, order=(1, 0, 0), trend="c").fit(method="yule_walker")
-        const, phi, sigma2 = (float(v) for v in np.asarray(res.params)[:3])
-        phi = float(np.clip(phi, -0.99, 0.99))
-        mu = const  # statsmodels' trend "c" in ARIMA is the process mean
+        rho, sigma = yule_walker(d, order=1, method="mle", demean=True)
+        phi = float(np.clip(np.asarray(rho)[0], -0.99, 0.99))
+        sigma2 = float(sigma) ** 2
+        mu = float(d.mean())
         steps = []
         last_d = d[-1]
         for _ in range(horizon):
@@ -213,8 +219,9 @@ class SeriesModel:
     k: int = 5
     description: str = ""
 
-    def forecast_series(self, y: pd.Series, horizon: int) -> SeriesForecast:
-        """Forecast one series."""
+    def forecast_series(self, y: pd.Series, horizon: int,
+                        levels: Sequence[float] = (0.8, 0.95)) -> SeriesForecast:
+        """Forecast one series (nominal intervals at ``levels`` where the model has them)."""
         if self.kind == "last":
             return SeriesForecast(last_value(y, horizon))
         if len(y) < 2:
@@ -224,15 +231,15 @@ class SeriesModel:
         if self.kind == "compound":
             return SeriesForecast(compound_growth(y, horizon, self.k))
         if self.kind in ("ets", "ets_damped"):
-            return ets_log(y, horizon, damped=self.kind == "ets_damped")
+            return ets_log(y, horizon, damped=self.kind == "ets_damped", levels=levels)
         if self.kind == "arima":
-            return arima_log(y, horizon)
+            return arima_log(y, horizon, levels)
         raise ValueError(f"unknown series model kind {self.kind!r}")
 
     def predict(self, panel: Panel, horizon: int, las: Sequence[str] | None = None
                 ) -> pd.DataFrame:
         """Point forecasts (counts) for every usable LA, columns h = 1..horizon."""
-        return _frame({la: self.forecast_series(_history(panel, la), horizon).mean
+        return _frame({la: self.forecast_series(_history(panel, la), horizon, levels=()).mean
                        for la in _usable(panel, las)}, horizon)
 
     def predict_nominal(self, panel: Panel, horizon: int, las: Sequence[str] | None = None
@@ -409,7 +416,8 @@ class Prevalence:
 
 # ---- the global (cross-LA) regression ---------------------------------------------------------
 
-FEATURES = ("own_growth", "region_growth", "new_plan_rate", "prevalence", "population_growth")
+FEATURES = ("own_growth", "region_growth", "new_plan_rate", "prevalence", "population_growth",
+            "population_growth_1y")
 
 
 _FEATURE_CACHE: dict[tuple, pd.DataFrame] = {}
@@ -446,7 +454,9 @@ def compute_features(panel: Panel, k: int = 5) -> pd.DataFrame:
     - ``new_plan_rate``: new plans issued in the last calendar year / caseload, minus England's;
     - ``prevalence``: log(plans / population 0-17) minus England's;
     - ``population_growth``: mean yearly log growth of the 0-17 population over 3 years minus
-      England's.
+      England's;
+    - ``population_growth_1y``: log growth of the 0-17 population in the latest year (mid-year
+      ``T-2`` to ``T-1``) minus England's.
 
     Columns are NaN where the source is missing (no new plans table, no population).
     """
@@ -466,7 +476,8 @@ def compute_features(panel: Panel, k: int = 5) -> pd.DataFrame:
     if panel.new_plans is not None and (last - 1) in panel.new_plans.columns:
         new = panel.new_plans[last - 1].reindex(plans.index)
         ok = new.notna() & stock.notna()
-        out["new_plan_rate"] = new / stock - new[ok].sum() / stock[ok].sum()
+        eng_rate = new[ok].sum() / stock[ok].sum() if ok.any() else np.nan
+        out["new_plan_rate"] = new / stock - eng_rate
     else:
         out["new_plan_rate"] = np.nan
     pop = panel.population
@@ -481,9 +492,17 @@ def compute_features(panel: Panel, k: int = 5) -> pd.DataFrame:
                                         - np.log(p[ok2].sum() / p0[ok2].sum()) / 3)
         else:
             out["population_growth"] = np.nan
+        if (last - 2) in pop.columns:
+            p1 = pop[last - 2].reindex(plans.index)
+            ok1 = ok & p1.notna() & (p1 > 0)
+            out["population_growth_1y"] = (np.log(p / p1.where(p1 > 0))
+                                           - np.log(p[ok1].sum() / p1[ok1].sum()))
+        else:
+            out["population_growth_1y"] = np.nan
     else:
         out["prevalence"] = np.nan
         out["population_growth"] = np.nan
+        out["population_growth_1y"] = np.nan
     return out.replace([np.inf, -np.inf], np.nan)
 
 
@@ -505,6 +524,11 @@ class GlobalRegression:
     penalty ``ridge`` keeps the fit stable; with fewer than ``min_rows`` training rows the
     deviation is 0 (England's growth), a documented fallback.
 
+    A feature the LA lacks at an origin (no population before mid-2012, a suppressed new-plan
+    count) is taken at England's value, 0, in training and forecasting alike
+    (``missing="england"``, decision 0037), so early origins still train the features they
+    have; ``missing="drop"`` drops such rows from training (decision 0031's rule).
+
     England's growth is :func:`national_growth_blend` over ``national_k`` (default the mean of
     its 3-year and 5-year growth, decision 0036); ``national_k=(5,)`` is the model of decision
     0031 (England's 5-year growth), kept in the registry as ``pooled_regression_5y``.
@@ -514,11 +538,14 @@ class GlobalRegression:
     ridge: float = 1.0
     min_rows: int = 100
     first_origin: int = 2012
-    use: tuple[str, ...] = ("own_growth", "region_growth", "new_plan_rate", "prevalence")
+    use: tuple[str, ...] = ("own_growth", "region_growth", "new_plan_rate", "prevalence",
+                            "population_growth_1y")
     national_k: tuple[int, ...] = (3, 5)
+    missing: str = "england"
     name: str = "pooled_regression"
     description: str = ("England's growth (mean of its 3- and 5-year growth) + LA deviation "
-                        "regressed across LAs on own/region growth, new-plan rate, prevalence")
+                        "regressed across LAs on own/region growth, new-plan rate, prevalence "
+                        "and last year's child-population change")
     coefficients_: dict[int, pd.Series] = field(default_factory=dict, repr=False)
 
     def _history_features(self, panel: Panel, cols: list[str]) -> dict[int, pd.DataFrame]:
@@ -527,6 +554,9 @@ class GlobalRegression:
 
     def deviations(self, panel: Panel, horizon: int) -> pd.DataFrame:
         """Predicted log-growth deviation from England, LA x h (1..horizon)."""
+        if self.missing not in ("england", "drop"):
+            raise ValueError(f"GlobalRegression.missing must be 'england' or 'drop', "
+                             f"not {self.missing!r}")
         now = features(panel, self.k)
         cols = [c for c in self.use if now[c].notna().mean() > 0.5]
         past = self._history_features(panel, cols) if cols else {}
@@ -537,8 +567,10 @@ class GlobalRegression:
             if pairs and cols:
                 x = pd.concat([p[0] for p in pairs])
                 y = pd.concat([p[1] for p in pairs])
-                ok = x.notna().all(axis=1) & y.notna() & np.isfinite(y)
-                x, y = x[ok], y[ok]
+                ok = y.notna() & np.isfinite(y)
+                if self.missing == "drop":
+                    ok &= x.notna().all(axis=1)
+                x, y = x[ok].fillna(0.0), y[ok]
             else:
                 y = pd.Series(dtype=float)
             if len(y) < self.min_rows or not cols:
@@ -550,9 +582,12 @@ class GlobalRegression:
             pen = self.ridge * np.eye(a.shape[1])
             pen[0, 0] = 0.0
             beta = np.linalg.solve(a.T @ a + pen, a.T @ y.to_numpy())
-            self.coefficients_[h] = pd.Series(np.r_[beta[0], beta[1:] / sd.to_numpy()],
-                                              index=["intercept", *cols])
-            zn = ((now[cols] - mu) / sd).fillna(0.0).to_numpy()
+            slopes = beta[1:] / sd.to_numpy()  # per unit of each raw feature
+            self.coefficients_[h] = pd.Series(
+                np.r_[beta[0] - float(mu.to_numpy() @ slopes), slopes],
+                index=["intercept", *cols])  # deviation = intercept + features @ slopes
+            fill = 0.0 if self.missing == "england" else mu
+            zn = ((now[cols].fillna(fill) - mu) / sd).fillna(0.0).to_numpy()
             out[h] = pd.Series(beta[0] + zn @ beta[1:], index=now.index)
         return pd.DataFrame(out)
 
@@ -605,8 +640,9 @@ def model_registry(with_population: bool = True) -> dict[str, object]:
         "pooled_shrinkage": PooledShrinkage(5),
         "pooled_regression": GlobalRegression(),
         "pooled_regression_5y": GlobalRegression(
-            national_k=(5,), name="pooled_regression_5y",
-            description="pooled_regression with England's 5-year growth (decision 0031)"),
+            use=("own_growth", "region_growth", "new_plan_rate", "prevalence"),
+            national_k=(5,), missing="drop", name="pooled_regression_5y",
+            description="decision 0031's model: England's 5-year growth, four LA features"),
     }
     if with_population:
         models["prevalence"] = Prevalence(5)
