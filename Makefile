@@ -45,6 +45,9 @@ lint: install
 
 bench: data
 	$(BIN)/python benchmarks/bench_foundation.py
+	$(BIN)/python benchmarks/bench_backtest.py
+	$(BIN)/python benchmarks/bench_headroom.py
+	$(BIN)/python benchmarks/bench_cohort.py
 
 clean:
 	rm -rf data/processed/*.parquet data/processed/manifest.json reports

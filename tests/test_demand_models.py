@@ -327,3 +327,35 @@ def test_missing_features_are_taken_at_englands_value():
     assert not np.allclose(drop.coefficients_[2], c)
     with pytest.raises(ValueError, match="missing must be"):
         GlobalRegression(missing="median").deviations(cut, 2)
+
+
+# ---- headroom bounds (decision 0038) -------------------------------------------------------
+
+def test_share_deviation_is_zero_on_englands_weights():
+    from send_analysis.demand.headroom import _share_deviation
+
+    part = pd.Series([10.0, 30.0, np.nan], index=list("abc"))
+    total = pd.Series([100.0, 100.0, 50.0], index=list("abc"))
+    dev = _share_deviation(part, total)
+    assert dev["a"] == pytest.approx(0.1 - 0.2) and dev["b"] == pytest.approx(0.3 - 0.2)
+    assert np.isnan(dev["c"])
+
+
+def test_headroom_bounds_on_a_panel_with_a_planted_signal():
+    from send_analysis.demand.headroom import headroom
+
+    panel = synthetic_panel(n_la=60, signal=1.0)
+    las = list(panel.plans.index)
+    res = headroom(panel, origin=2020, horizon=3, las=las)
+    t = res.table["mape"]
+    assert res.n_las == 60 and res.n_features["default"] == 3  # no population in this panel
+    # England grew 9% a year from 2015 on, so its 5-year rule is its outcome, up to noise
+    assert t["England's actual growth, every LA"] == pytest.approx(
+        t["England's 5-year growth rule"], rel=0.05)
+    # the new-plan rate carries the LA effect: hindsight LAD recovers most of it, in-sample more
+    loo = t["LAD on default features, other LAs' outcomes"]
+    assert loo < 0.5 * t["England's 5-year growth rule"]
+    assert t["LAD on default features, in-sample"] <= loo + 1e-9
+    assert res.lower_than_naive("LAD on default features, other LAs' outcomes") > 50
+    with pytest.raises(ValueError, match="after the last published year"):
+        headroom(panel, origin=2024, horizon=3)

@@ -5,7 +5,9 @@
 - :func:`simulate_paths`: predictive draws by setting group (input to the finance model);
 - :func:`run_backtest` -> :class:`BacktestResult`: every model, every LA, origins 2016-2024;
 - :mod:`send_analysis.demand.models`: the candidate models (naive baselines, ETS, ARIMA,
-  pooled shrinkage, pooled regression, prevalence).
+  pooled shrinkage, pooled regression, prevalence);
+- :mod:`send_analysis.demand.headroom`: bounds on how far any LA-level model could beat
+  England's growth rule at one origin (decision 0038).
 """
 
 from send_analysis.demand.backtest import BacktestResult, run_backtest
