@@ -34,12 +34,29 @@ def area(la_code: str) -> Area:
         raise DataError(f"unknown LA code {la_code!r}", file="la_lookup",
                         expected="a 3-digit DfE LA code present in the SEN2 data, e.g. '334'")
     row = lk.loc[la_code]
+    if row.get("status", "live") != "live":
+        from send_analysis.data.geography import BOUNDARY_CHANGES
+
+        succ = next((ch.successors for ch in BOUNDARY_CHANGES if la_code in ch.predecessors), ())
+        names = ", ".join(f"{c} {lk.at[c, 'la_name']}" for c in succ if c in lk.index)
+        raise DataError(f"LA {la_code} {row['la_name']} no longer exists (last January census "
+                        f"{int(row['last_year'])})", file="la_lookup",
+                        expected=f"a current LA code{': its successors are ' + names if names else ''}")
     return Area(la_code, str(row["la_name"]), str(row["region_code"]), str(row["region_name"]))
 
 
-def _three(table: str, dim: str, value: str, a: Area) -> pd.DataFrame:
+def _three(table: str, dim: str, value: str, a: Area, consistent: bool = False) -> pd.DataFrame:
+    """LA, region and England columns of one measure by year. With ``consistent`` the LA's
+    years before it existed (a successor of a boundary change) are its apportioned share of
+    its predecessors' figures (:func:`send_analysis.data.geography.consistent_series`)."""
     df = load_table(table)
     df = df[df[dim] == value]
+    if consistent:
+        from send_analysis.data.geography import consistent_series
+
+        la_rows = consistent_series(df[df["level"] == "la"], geography="current")
+        df = pd.concat([df[df["level"] != "la"], la_rows[la_rows["la_code"] == a.la_code]],
+                       ignore_index=True)
     codes = {a.la_code: a.la_name, a.region_code: a.region_name, ENGLAND: "England"}
     sub = df[df["area_code"].isin(codes)]
     wide = sub.pivot_table(index="year", columns="area_code", values="value", aggfunc="first")
@@ -47,13 +64,31 @@ def _three(table: str, dim: str, value: str, a: Area) -> pd.DataFrame:
     return wide
 
 
+def first_published_year(la_code: str) -> int:
+    """The first January census with the LA's own published total (later than 2010 only for
+    the successors of a boundary change, e.g. 2022 for North Northamptonshire)."""
+    df = load_table("plans_by_setting")
+    years = df[(df["area_code"] == la_code) & (df["setting"] == "total") & df["value"].notna()]
+    if years.empty:
+        raise DataError(f"LA {la_code!r} has no published total", file="plans_by_setting",
+                        expected="a 3-digit DfE LA code present in the SEN2 data, e.g. '334'")
+    return int(years["year"].min())
+
+
+def plan_totals(la_code: str) -> pd.DataFrame:
+    """Total plans at January: the LA (years before it existed apportioned from its
+    predecessors, decision 0002), its region and England; columns are their names."""
+    return _three("plans_by_setting", "setting", "total", area(la_code), consistent=True)
+
+
 def plans_vs_comparators(la_code: str, base_year: int = 2014) -> pd.DataFrame:
     """Total plans at January for the LA, its region and England: absolute and indexed to base year.
 
-    Returns a long frame: ``year, area, plans, index`` (index = 100 in ``base_year``).
+    Returns a long frame: ``year, area, plans, index`` (index = 100 in ``base_year``). A
+    successor LA's years before :func:`first_published_year` are apportioned
+    (:func:`plan_totals`).
     """
-    a = area(la_code)
-    wide = _three("plans_by_setting", "setting", "total", a)
+    wide = plan_totals(la_code)
     if base_year not in wide.index:
         raise DataError(f"base year {base_year} not in the series", file="plans_by_setting",
                         expected=f"a January census year in {wide.index.min()}-{wide.index.max()}")
@@ -65,7 +100,7 @@ def plans_vs_comparators(la_code: str, base_year: int = 2014) -> pd.DataFrame:
 
 def growth(la_code: str, start: int, end: int) -> pd.Series:
     """Percentage growth in total plans between two January censuses: LA, region, England."""
-    wide = _three("plans_by_setting", "setting", "total", area(la_code))
+    wide = plan_totals(la_code)
     return 100 * (wide.loc[end] / wide.loc[start] - 1)
 
 
@@ -138,12 +173,18 @@ class Headline:
     timeliness_latest_year: int
     timeliness_latest: float
     england_timeliness_latest: float
+    first_published_year: int = 2010
+
+    @property
+    def apportioned_2014(self) -> bool:
+        """True when the 2014 figure is the LA's apportioned share of its predecessors'."""
+        return self.first_published_year > 2014
 
 
 def headline(la_code: str, as_of_year: int | None = None) -> Headline:
     """Headline figures for the narrative, up to the January census ``as_of_year``."""
     a = area(la_code)
-    plans = _three("plans_by_setting", "setting", "total", a)
+    plans = plan_totals(la_code)
     if as_of_year is not None:
         plans = plans[plans.index <= as_of_year]
     y = int(plans.index.max())
@@ -169,6 +210,7 @@ def headline(la_code: str, as_of_year: int | None = None) -> Headline:
         new_plans_latest_year=int(npl.index.max()), new_plans_latest=float(npl[a.la_name].iloc[-1]),
         timeliness_latest_year=int(tl.index.max()), timeliness_latest=float(tl[a.la_name].iloc[-1]),
         england_timeliness_latest=float(tl["England"].iloc[-1]),
+        first_published_year=first_published_year(la_code),
     )
 
 

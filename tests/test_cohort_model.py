@@ -293,3 +293,20 @@ def test_cohort_costs_match_the_finance_pages_unit_costs():
     assert got["special_independent"] == pytest.approx(by_group["special_indep_nm"])
     assert got["mainstream"] == pytest.approx(by_group["mainstream"])
     assert "finance pages" in note
+
+
+@pytest.mark.realdata
+def test_cohort_costs_fall_back_to_england_medians_outside_the_dsg_files():
+    # the DSG allocation files leave out City of London and the Isles of Scilly
+    from send_analysis.cohort.io import read_valid_states
+    from send_analysis.cohort.pipeline import costs_for_la
+    from send_analysis.cohort.transitions import valid_states_table
+    from send_analysis.finance.defaults import england_unit_costs, unit_cost_table
+
+    costs, note = costs_for_la("201", read_valid_states(valid_states_table()))
+    eng = england_unit_costs()
+    got = costs.groupby("setting")["cost"].first()
+    assert got["special_independent"] == pytest.approx(eng["special_indep_nm"])
+    assert eng["mainstream"] == pytest.approx(unit_cost_table()["mainstream"].dropna().median(),
+                                              abs=0.01)
+    assert "median unit costs of English LAs" in note and "LA 201" in note

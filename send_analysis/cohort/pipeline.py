@@ -81,14 +81,23 @@ def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | No
 def costs_for_la(la_code: str, valid: ValidStates) -> tuple[pd.DataFrame, str]:
     """Annual cost per (need, setting): the unit cost of the setting's group that the finance
     pages use for this LA (:func:`send_analysis.finance.defaults.default_inputs`, decision 0042),
-    so the cohort page and the DSG page cost a placement the same way.
+    so the cohort page and the DSG page cost a placement the same way. An LA without public
+    finance defaults (City of London and the Isles of Scilly are not in the DSG allocation
+    files) gets England's median unit costs, and the note says so.
     """
-    from send_analysis.finance.defaults import default_inputs
+    from send_analysis.finance.defaults import PRICE_YEAR, default_inputs, england_unit_costs
 
-    uc = default_inputs(str(la_code))["unit_costs"]
-    by_group = uc["by_setting_group"]
-    note = (f"unit costs per setting group at {uc['price_year']} prices, as on the finance pages "
-            f"(public defaults for LA {la_code})")
+    try:
+        uc = default_inputs(str(la_code))["unit_costs"]
+    except DataError:
+        by_group = england_unit_costs()
+        note = (f"median unit costs of English LAs per setting group at {PRICE_YEAR} prices "
+                f"(LA {la_code} is not in the public DSG allocation files, so has no unit costs "
+                "of its own)")
+    else:
+        by_group = uc["by_setting_group"]
+        note = (f"unit costs per setting group at {uc['price_year']} prices, as on the finance "
+                f"pages (public defaults for LA {la_code})")
     rows = [(n, s, float(by_group[GROUP_OF[s]])) for s in valid.settings for n in NEEDS
             if n in valid.setting_needs[s]]
     return pd.DataFrame(rows, columns=["need", "setting", "cost"]), note

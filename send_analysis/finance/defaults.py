@@ -238,6 +238,13 @@ def _median_fallback(costs: pd.DataFrame, group: str, region: str | None) -> tup
     return float(vals.median()), f"median of {len(vals)} English LAs"
 
 
+def england_unit_costs() -> dict[str, float]:
+    """England's median unit cost of each setting group (the LAs whose own cost is derivable),
+    at :data:`PRICE_YEAR` prices: the stand-in where an LA has no public finance figures."""
+    costs = unit_cost_table()
+    return {g: round(_median_fallback(costs, g, None)[0], 2) for g in GROUPS}
+
+
 def _unit_costs_for(la_code: str) -> tuple[dict[str, float], dict[str, str]]:
     costs = unit_cost_table()
     t = _hn_table()
@@ -448,7 +455,9 @@ def default_inputs(la_code: str) -> dict:
     if mine.empty or mine["financial_year"].max() != GROWTH_LAST:
         raise DataError(f"LA code {la_code!r} is not in the {GROWTH_LAST} HNB allocations",
                         file=public.HNB_FILES[GROWTH_LAST],
-                        expected="a 3-digit DfE code of a current LA, e.g. '334'")
+                        expected="a current LA in the ESFA DSG allocation files (they leave "
+                                 "out City of London and the Isles of Scilly; for those give "
+                                 "the LA's own figures in an inputs file, docs/finance_inputs.md)")
     growth = _growth_cached().loc[la_code]
     infl = unit_cost_inflation()
     unit, unit_src = _unit_costs_for(la_code)
