@@ -28,8 +28,10 @@ import pandas as pd
 
 from send_analysis.demand.models import (
     GlobalRegression,
+    _quiet,
     features,
     national_growth,
+    national_growth_blend,
     relative_growth,
 )
 from send_analysis.demand.panel import Panel
@@ -86,8 +88,6 @@ def lad_fit(x: pd.DataFrame, y: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Se
     values at 0, England's value). Returns (coefficients incl. intercept, mean, sd) so that
     :func:`lad_predict` applies the fit to new rows."""
     import statsmodels.api as sm
-
-    from send_analysis.demand.models import _quiet
 
     x = x.fillna(0.0)
     mu, sd = x.mean(), x.std(ddof=0).replace(0, 1.0)
@@ -150,8 +150,6 @@ def headroom(panel: Panel, origin: int = 2022, horizon: int = 3,
 
     default = GlobalRegression()
     model_dev = default.deviations(cut, horizon)[horizon].reindex(las)
-    from send_analysis.demand.models import national_growth_blend
-
     nat_model = national_growth_blend(cut, default.national_k) * horizon
     frames = {"default": features(cut)[list(default.use)], "extended": extended_features(cut)}
     # as in the model, an indicator most LAs lack at the origin is left out
