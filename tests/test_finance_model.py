@@ -167,6 +167,10 @@ def test_prepend_actuals_adds_the_census_year_to_every_draw():
     actual = pd.DataFrame({"setting_group": list(CENSUS), "plans": [CENSUS[g][2021] for g in CENSUS]})
     full = model.prepend_actuals(fc, actual, 2021)
     assert len(full) == len(hand_paths(n_draws=2))
+    first = full[full["year"] == 2021]
+    assert first["draw"].tolist() == [0] * len(CENSUS) + [1] * len(CENSUS)
+    assert first["setting_group"].tolist() == list(CENSUS) * 2
+    assert first["plans"].tolist() == [CENSUS[g][2021] for g in CENSUS] * 2
     p = model.project_dsg(hand_inputs(), full)
     assert p.summary_frame()["cumulative_mean"].iloc[-1] == pytest.approx(-5_430_700)
     assert np.allclose(p.cumulative[0], p.cumulative[1])

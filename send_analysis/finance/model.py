@@ -378,12 +378,15 @@ def prepend_actuals(paths: pd.DataFrame, actual: pd.DataFrame, year: int,
         return paths
     if actual.empty:
         raise ConfigError(f"no actual placements for January {year} to start the paths from")
-    rows = [
-        pd.DataFrame({"year": year, "setting_group": actual["setting_group"].to_numpy(),
-                      "draw": d, "plans": actual["plans"].to_numpy(dtype=float)})
-        for d in (np.sort(paths["draw"].unique()) if draws is None else draws)
-    ]
-    return pd.concat([*rows, paths] if len(paths) else rows, ignore_index=True)
+    ds = np.sort(paths["draw"].unique()) if draws is None else np.asarray(draws)
+    k = len(actual)
+    first = pd.DataFrame({  # draw by draw, the actual rows in their order
+        "year": year,
+        "setting_group": np.tile(actual["setting_group"].to_numpy(), len(ds)),
+        "draw": np.repeat(ds, k),
+        "plans": np.tile(actual["plans"].to_numpy(dtype=float), len(ds)),
+    })
+    return pd.concat([first, paths] if len(paths) else [first], ignore_index=True)
 
 
 #: A census year whose "not recorded" placements exceed this share of the total has no usable
