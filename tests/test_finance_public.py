@@ -221,11 +221,13 @@ def test_lait_sen_unit_costs():
 
 @pytest.fixture()
 def tiny_raw(tmp_path, monkeypatch):
-    """An empty raw-data folder; the readers' session caches are cleared before and after."""
+    """An empty raw-data folder (and processed folder, for the Parquet caches); the readers'
+    session caches are cleared before and after."""
     caches = [public._read_ods, public._dsg_totals_cached, public._dsg_balances_cached]
     for c in caches:
         c.cache_clear()
     monkeypatch.setenv("SEND_DATA_RAW", str(tmp_path))
+    monkeypatch.setenv("SEND_DATA_PROCESSED", str(tmp_path / "processed"))
     yield tmp_path
     for c in caches:
         c.cache_clear()
@@ -277,3 +279,24 @@ def test_balances_unknown_name_names_file_and_row(tiny_raw):
         public.read_dsg_balances()
     text = str(err.value)
     assert public.DSG_BALANCES_FILE in text and "row 3" in text and "Atlantis" in text
+
+
+def test_disk_cache_reuses_a_parse_until_the_source_changes(tiny_raw):
+    src = tiny_raw / "dsg_allocations" / "tiny.csv"
+    src.parent.mkdir()
+    src.write_text("a\n1\n")
+    calls = []
+
+    def build():
+        calls.append(1)
+        return pd.read_csv(src).assign(la_code="334")
+
+    first = public._disk_cached("tiny", ["dsg_allocations/tiny.csv"], build)
+    again = public._disk_cached("tiny", ["dsg_allocations/tiny.csv"], build)
+    assert len(calls) == 1  # the second read came from the Parquet cache
+    pd.testing.assert_frame_equal(first, again)
+    cached = list((tiny_raw / "processed" / "finance").glob("tiny_*.parquet"))
+    assert len(cached) == 1 and not list(cached[0].parent.glob("*.part"))
+    src.write_text("a\n2\n")  # a new release of the file: new sha256, new parse
+    changed = public._disk_cached("tiny", ["dsg_allocations/tiny.csv"], build)
+    assert len(calls) == 2 and changed["a"].tolist() == [2]

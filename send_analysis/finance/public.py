@@ -7,8 +7,9 @@ are converted), validated with pandera. A problem in a file raises
 
 Files are read through :func:`send_analysis.paths.raw_path` (staged by ``send-analysis data
 fetch``); see each dataset's ``PROVENANCE.md`` for what the figures are. Slow reads are cached
-in memory (``functools.lru_cache``) and, for the R workspace, as Parquet under
-``data/processed/finance/`` keyed by the file's sha256.
+in memory (``functools.lru_cache``) and as Parquet under ``data/processed/finance/`` keyed by
+the source files' sha256 (the R workspace and every spreadsheet: each evidence-pack page runs in
+its own kernel).
 
 | reader | source file(s) | years |
 | --- | --- | --- |
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -133,13 +135,27 @@ def _parquet_cache(name: str, sources: list[str]) -> Path:
     return processed_dir() / "finance" / f"{name}_{digest.hexdigest()[:16]}.parquet"
 
 
+def _disk_cached(name: str, sources: list[str], build: Callable[[], pd.DataFrame]
+                 ) -> pd.DataFrame:
+    """``build()``'s frame, read from its Parquet cache when the sources are unchanged
+    (:func:`_parquet_cache`), else built and cached. Spreadsheet parsing takes seconds per
+    workbook and every evidence-pack page runs in its own kernel, so each page reuses the
+    first page's parse."""
+    cache = _parquet_cache(name, sources)
+    if cache.exists():
+        return pd.read_parquet(cache)
+    df = build()
+    _write_cache(df, cache)
+    return df
+
+
 def _write_cache(df: pd.DataFrame, path: Path) -> None:
     """Write a Parquet cache; a read-only processed folder only costs speed, never an error."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        df.to_parquet(tmp, index=False)
-        tmp.replace(path)
+    from send_analysis.atomic import atomic_path
+
+    try:  # a unique temporary name: pages running side by side may write the same cache
+        with atomic_path(path) as tmp:
+            df.to_parquet(tmp, index=False)
     except OSError:
         pass
 
@@ -228,9 +244,12 @@ HNB_SCHEMA = _schema(
 
 @lru_cache(maxsize=1)
 def _hnb_cached() -> pd.DataFrame:
-    frames = [_hnb_one_year(fy, sid) for fy, sid in HNB_FILES.items()]
-    df = pd.concat(frames, ignore_index=True)
-    return _validate(df, HNB_SCHEMA, "dsg_allocations/dedicated-schools-grant_*.ods")
+    def build() -> pd.DataFrame:
+        frames = [_hnb_one_year(fy, sid) for fy, sid in HNB_FILES.items()]
+        df = pd.concat(frames, ignore_index=True)
+        return _validate(df, HNB_SCHEMA, "dsg_allocations/dedicated-schools-grant_*.ods")
+
+    return _disk_cached("hnb_allocations", list(HNB_FILES.values()), build)
 
 
 def read_hnb_allocations() -> pd.DataFrame:
@@ -273,6 +292,10 @@ DSG_TOTALS_SCHEMA = _schema(
 
 @lru_cache(maxsize=1)
 def _dsg_totals_cached() -> pd.DataFrame:
+    return _disk_cached("dsg_totals", [DSG_TOTALS_FILE], _build_dsg_totals)
+
+
+def _build_dsg_totals() -> pd.DataFrame:
     path = raw_path(DSG_TOTALS_FILE)
     book = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
     rows = []
@@ -339,6 +362,10 @@ BALANCE_SCHEMA = _schema(
 
 @lru_cache(maxsize=1)
 def _dsg_balances_cached() -> pd.DataFrame:
+    return _disk_cached("dsg_balances", [DSG_BALANCES_FILE], _build_dsg_balances)
+
+
+def _build_dsg_balances() -> pd.DataFrame:
     path = raw_path(DSG_BALANCES_FILE)
     raw = pd.read_excel(path, sheet_name="Sheet 1")
     need = ["time_period", "geographic_level", "la_name", "deficit",
@@ -526,6 +553,10 @@ HN_SCHEMA = pa.DataFrameSchema(
 
 @lru_cache(maxsize=1)
 def _hn_cached() -> pd.DataFrame:
+    return _disk_cached("hn_outturn", [HN_OUTTURN_FILE], _build_hn)
+
+
+def _build_hn() -> pd.DataFrame:
     raw = pd.read_excel(raw_path(HN_OUTTURN_FILE), sheet_name="Sheet1", header=None,
                         dtype=object)
     cols = _hn_columns(raw)
