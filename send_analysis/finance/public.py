@@ -28,14 +28,13 @@ import re
 import warnings
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
-from send_analysis.data.sources import sha256_file
+from send_analysis.data.cache import parquet_cached
 from send_analysis.errors import DataError
-from send_analysis.paths import processed_dir, raw_path
+from send_analysis.paths import raw_path
 
 #: The ESFA DSG allocation workbooks, one per financial year (``dsg_allocations/PROVENANCE.md``).
 HNB_FILES: dict[str, str] = {
@@ -125,39 +124,11 @@ def _money(value: object, file: str, sheet: str, row: int, column: str) -> float
     return out
 
 
-def _parquet_cache(name: str, sources: list[str]) -> Path:
-    """Cache file for a derived frame, keyed by the sources' sha256 and :data:`CACHE_VERSION`."""
-    import hashlib
-
-    digest = hashlib.sha256(CACHE_VERSION.encode())
-    for s in sources:
-        digest.update(sha256_file(raw_path(s)).encode())
-    return processed_dir() / "finance" / f"{name}_{digest.hexdigest()[:16]}.parquet"
-
-
 def _disk_cached(name: str, sources: list[str], build: Callable[[], pd.DataFrame]
                  ) -> pd.DataFrame:
-    """``build()``'s frame, read from its Parquet cache when the sources are unchanged
-    (:func:`_parquet_cache`), else built and cached. Spreadsheet parsing takes seconds per
-    workbook and every evidence-pack page runs in its own kernel, so each page reuses the
-    first page's parse."""
-    cache = _parquet_cache(name, sources)
-    if cache.exists():
-        return pd.read_parquet(cache)
-    df = build()
-    _write_cache(df, cache)
-    return df
-
-
-def _write_cache(df: pd.DataFrame, path: Path) -> None:
-    """Write a Parquet cache; a read-only processed folder only costs speed, never an error."""
-    from send_analysis.atomic import atomic_path
-
-    try:  # a unique temporary name: pages running side by side may write the same cache
-        with atomic_path(path) as tmp:
-            df.to_parquet(tmp, index=False)
-    except OSError:
-        pass
+    """``build()``'s frame via the Parquet cache under ``data/processed/finance/``
+    (:func:`send_analysis.data.cache.parquet_cached`, versioned by :data:`CACHE_VERSION`)."""
+    return parquet_cached("finance", name, sources, build, CACHE_VERSION)
 
 
 # --------------------------------------------------------------------------------------------
@@ -669,9 +640,10 @@ def _topup_code(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _topups_cached() -> pd.DataFrame:
-    cache = _parquet_cache("specialist_topups", [SEND_AP_RDATA, DSG_TOTALS_FILE])
-    if cache.exists():
-        return pd.read_parquet(cache)
+    return _disk_cached("specialist_topups", [SEND_AP_RDATA, DSG_TOTALS_FILE], _build_topups)
+
+
+def _build_topups() -> pd.DataFrame:
     raw = _read_rdata_object(SEND_AP_RDATA, "specialist_spend")
     need = ["la_name", "category", "year", "pop_est", "total_spend"]
     missing = [c for c in need if c not in raw.columns]
@@ -693,9 +665,7 @@ def _topups_cached() -> pd.DataFrame:
         "population_2_18": raw["pop_est"].astype(float),
     })
     df = _drop_no_return(df)
-    df = _validate(df.reset_index(drop=True), TOPUP_SCHEMA, SEND_AP_RDATA)
-    _write_cache(df, cache)
-    return df
+    return _validate(df.reset_index(drop=True), TOPUP_SCHEMA, SEND_AP_RDATA)
 
 
 def _drop_no_return(df: pd.DataFrame) -> pd.DataFrame:
