@@ -174,6 +174,26 @@ def test_series_model_uses_latest_unbroken_run_of_history():
     assert fc.loc["900", 1] == pytest.approx(72 * (72 / 50) ** 0.5)
 
 
+@pytest.mark.parametrize("kind,k", [("last", 5), ("drift", 5), ("drift", 2), ("compound", 5),
+                                    ("compound", 3)])
+def test_vectorised_naive_models_match_the_series_by_series_path(kind, k):
+    # a gap (zero), a one-year LA, a missing early year, a falling LA, LA 904 dropped (NaN now)
+    plans = pd.DataFrame([[100, 0, 50, 60, 72, 80], [np.nan] * 5 + [30],
+                          [np.nan, 40, 44, 48, 52, 60], [500, 450, 400, 380, 300, 200],
+                          [10, 20, 30, 40, 50, np.nan]],
+                         index=["900", "901", "902", "903", "904"], columns=range(2018, 2024))
+    panel = Panel(plans=plans, national=plans.sum(), region=pd.Series("r", index=plans.index))
+    model = SeriesModel("m", kind, k)
+    fast = model.predict(panel, 4)
+    runs = {"900": 2020, "901": 2023, "902": 2019, "903": 2018}  # first year of the last run
+    slow = {la: model.forecast_series(plans.loc[la, first:].dropna(), 4).mean
+            for la, first in runs.items()}
+    assert list(fast.index) == ["900", "901", "902", "903"]
+    for la, expected in slow.items():
+        np.testing.assert_allclose(fast.loc[la].to_numpy(), expected, rtol=1e-12)
+    assert (fast.loc["901"] == 30).all()  # one year only: held flat
+
+
 # ---- intervals -------------------------------------------------------------------------------
 
 def test_coverage_on_known_errors():
