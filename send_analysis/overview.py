@@ -220,11 +220,18 @@ _AREA_COLOURS = ("la", "region", "england")
 
 
 def plot_three(wide: pd.DataFrame, title: str, ylabel: str, ax: plt.Axes | None = None,
-               percent: bool = False) -> plt.Axes:
-    """Line chart of an LA (bold), its region and England."""
+               percent: bool = False, apportioned_before: int | None = None) -> plt.Axes:
+    """Line chart of an LA (bold), its region and England. With ``apportioned_before`` the
+    LA's years before it (its share of its predecessors', :func:`plan_totals`) are dashed."""
     ax = ax or plt.subplots()[1]
     for col, key in zip(wide.columns, _AREA_COLOURS, strict=False):
-        ax.plot(wide.index, wide[col], marker="o", ms=3, lw=2.5 if key == "la" else 1.5,
+        series = wide[col]
+        if key == "la" and apportioned_before is not None and series.index.min() < apportioned_before:
+            early = series[series.index <= apportioned_before]
+            ax.plot(early.index, early, lw=2, ls="--", color=plots.COLOURS[key],
+                    label=f"{col} (apportioned)")
+            series = series[series.index >= apportioned_before]
+        ax.plot(series.index, series, marker="o", ms=3, lw=2.5 if key == "la" else 1.5,
                 color=plots.COLOURS[key], label=col)
     ax.set_title(title)
     ax.set_ylabel(ylabel)

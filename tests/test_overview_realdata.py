@@ -39,3 +39,18 @@ def test_a_former_la_gets_a_clear_error_naming_its_successors():
     assert "940 North Northamptonshire, 941 West Northamptonshire" in str(exc.value)
     with pytest.raises(DataError, match="unknown LA code '999'"):
         ov.area("999")
+
+
+def test_apportioned_years_are_drawn_dashed():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    wide = ov.plan_totals("940")[["North Northamptonshire"]]
+    ax = ov.plot_three(wide, "t", "y", apportioned_before=2022)
+    dashed, solid = ax.get_lines()
+    assert dashed.get_linestyle() == "--" and list(dashed.get_xdata())[-1] == 2022
+    assert list(solid.get_xdata())[0] == 2022 and list(solid.get_xdata())[-1] == 2025
+    assert "(apportioned)" in dashed.get_label()
+    plt.close("all")
