@@ -79,7 +79,7 @@ CACHE_VERSION = "1"
 def _single_year_cached(year: int) -> pd.DataFrame:
     """:func:`_single_year_parse`, through a Parquet cache keyed by the workbook's sha256
     (:mod:`send_analysis.data.cache`): parsing the ONS workbooks takes 5-18 s."""
-    if year not in (2011, 2022, 2023):
+    if year not in SINGLE_YEAR_YEARS:
         return _single_year_parse(year)  # raises the DataError
     source = MYE23 if year == 2023 else MYE22
     return parquet_cached("population", f"single_year_{year}", [source],
