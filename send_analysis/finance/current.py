@@ -198,13 +198,23 @@ def _published(la_code: str) -> dict:
 
 
 def _hnb_series(la_code: str, through: str) -> tuple[dict[str, float], dict[str, str]]:
-    """HNB after deductions by year to ``through``; unpublished years grown at England's rate."""
+    """HNB after deductions by year to ``through``: the LA's own, else its predecessor's x its
+    share (Cumbria's successors), unpublished years grown at England's rate."""
     from send_analysis.finance import public
+    from send_analysis.finance.defaults import SUCCESSOR_OF, _hnb_latest_share
 
     h = public.read_hnb_allocations()
-    mine = h[h["la_code"] == la_code].set_index("financial_year")["hnb_after_deductions"]
-    out = {fy: float(v) for fy, v in mine.items()}
-    how = {fy: "published" for fy in out}
+    wide = h.pivot(index="la_code", columns="financial_year", values="hnb_after_deductions")
+    out: dict[str, float] = {}
+    how: dict[str, str] = {}
+    pred = SUCCESSOR_OF.get(la_code)
+    for fy in wide.columns:
+        if la_code in wide.index and pd.notna(wide.at[la_code, fy]):
+            out[fy], how[fy] = float(wide.at[la_code, fy]), "published"
+        elif pred and pred in wide.index and pd.notna(wide.at[pred, fy]):
+            share = float(_hnb_latest_share()[la_code])
+            out[fy] = float(wide.at[pred, fy]) * share
+            how[fy] = f"APPROXIMATE: predecessor {pred}'s x {share:.4f}"
     rate = england_hnb_growth()["rate"]
     fy = max(out, key=fy_start)
     while fy_start(fy) < fy_start(through):
@@ -213,6 +223,44 @@ def _hnb_series(la_code: str, through: str) -> tuple[dict[str, float], dict[str,
         how[nxt] = f"ESTIMATE: {fy} x (1 + England's HNB growth {rate:.4f})"
         fy = nxt
     return out, how
+
+
+def _spend_for(la_code: str, fy: str, interpolate: bool = True) -> float:
+    """S251 high-needs spend: the LA's own, else its predecessor's x its share, else (a year
+    missing between two published ones: Cumbria's successors in 2023-24) the geometric mean of
+    the years either side."""
+    from send_analysis.finance.defaults import SUCCESSOR_OF, _hnb_latest_share
+
+    spend = _spend()
+    if interpolate:
+        try:
+            return _spend_for(la_code, fy, interpolate=False)
+        except DataError:
+            before, after = fy_offset(fy, -1), fy_offset(fy, 1)
+            if after not in spend.columns:
+                raise
+            return math.sqrt(_spend_for(la_code, before, False) * _spend_for(la_code, after, False))
+    if la_code in spend.index and pd.notna(spend.at[la_code, fy]):
+        return float(spend.at[la_code, fy])
+    pred = SUCCESSOR_OF.get(la_code)
+    if pred and pred in spend.index and pd.notna(spend.at[pred, fy]):
+        return float(spend.at[pred, fy]) * float(_hnb_latest_share()[la_code])
+    raise DataError(f"LA {la_code}: no S251 high-needs spend for {fy}", file="s251_highneeds_derived")
+
+
+@lru_cache(maxsize=1)
+def england_gap_ratio() -> float:
+    """Median over LAs of the 2021-22 gap (other DSG and place funding) / HNB: the fallback for
+    an LA whose gap cannot be measured (no balance at 31 March 2021: reorganised LAs)."""
+    from send_analysis.finance.backtest import balance_inputs
+
+    b = balance_inputs()
+    w = {c: b.pivot(index="la_code", columns="financial_year", values=c)
+         for c in ("balance_gbp", "hnb_after_deductions", "hn_spend")}
+    prev = fy_offset(GAP_YEAR, -1)
+    change = w["balance_gbp"][GAP_YEAR] - w["balance_gbp"][prev]
+    gap = change - (w["hnb_after_deductions"][GAP_YEAR] - w["hn_spend"][GAP_YEAR])
+    return float((gap / w["hnb_after_deductions"][GAP_YEAR]).dropna().median())
 
 
 def gap_error_quantiles() -> dict:
@@ -233,28 +281,21 @@ def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
     """The cumulative DSG balance at 31 March of ``last_fy``, estimated from the published
     31 March 2022 balance, actual spend and HNB income; with its 80% band and the yearly steps."""
     pub = _published(la_code)
-    if math.isnan(pub["in_year"]):
-        raise DataError(f"no DSG balance for LA {pub['source_code']} at 31 March 2021: the gap "
-                        "between HNB and spend cannot be measured",
-                        file="dsg_balances/dsg_deficit_derived.xlsx")
-    spend = _spend()
-    src = pub["source_code"]
     hnb, how = _hnb_series(la_code, last_fy)
-    s_gap = float(spend.at[src, GAP_YEAR]) * pub["share"] if src in spend.index else np.nan
-    if math.isnan(s_gap) or GAP_YEAR not in hnb:
-        raise DataError(f"LA {la_code}: no {GAP_YEAR} S251 spend or HNB allocation",
-                        file="s251_highneeds_derived")
+    if GAP_YEAR not in hnb:
+        raise DataError(f"LA {la_code}: no {GAP_YEAR} HNB allocation", file="dsg_allocations")
     flows_gap = dfe.get(GAP_YEAR, 0.0) + la_contrib.get(GAP_YEAR, 0.0)
-    gap = pub["in_year"] - (hnb[GAP_YEAR] - s_gap) - flows_gap
+    if math.isnan(pub["in_year"]):
+        gap, gap_how = england_gap_ratio() * hnb[GAP_YEAR], "FALLBACK England median share of HNB"
+    else:
+        s_gap = _spend_for(pub["source_code"], GAP_YEAR) * pub["share"]
+        gap, gap_how = pub["in_year"] - (hnb[GAP_YEAR] - s_gap) - flows_gap, "measured"
     steps = []
     cum = pub["cumulative"]
     fy = GAP_YEAR
     while fy_start(fy) < fy_start(last_fy):
         fy = fy_offset(fy, 1)
-        if la_code not in spend.index or pd.isna(spend.at[la_code, fy]):
-            raise DataError(f"LA {la_code}: no S251 high-needs spend for {fy}",
-                            file="s251_highneeds_derived")
-        s = float(spend.at[la_code, fy])
+        s = _spend_for(la_code, fy)
         flows = dfe.get(fy, 0.0) + la_contrib.get(fy, 0.0)
         other_dsg = gap * hnb[fy] / hnb[GAP_YEAR]
         change = hnb[fy] - s + other_dsg + flows
@@ -266,5 +307,5 @@ def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
     scale = hnb[last_fy]
     return {"financial_year": last_fy, "cumulative": round(cum, 2),
             "in_year": round(steps[-1]["in_year"], 2), "other_dsg": steps[-1]["other_dsg"], "p10": round(cum + q["p10"] * k * scale, 2),
-            "p90": round(cum + q["p90"] * k * scale, 2), "gap": gap, "steps": pd.DataFrame(steps),
+            "p90": round(cum + q["p90"] * k * scale, 2), "gap": gap, "gap_how": gap_how, "steps": pd.DataFrame(steps),
             "published": pub, "error_quantiles": q, "hnb": hnb, "hnb_source": how}

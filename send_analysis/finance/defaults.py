@@ -511,7 +511,9 @@ def default_inputs(la_code: str) -> dict:
             f"{_fmt(cost['per_placement'][base])} ({cost['n_las']} LAs); decision 0065"),
         "unit_costs.price_year": f"{base}: unit costs rebased to the {base} S251 outturn",
         f"other_expenditure.{current.OTHER_DSG_LINE}": (
-            f"DERIVED: place funding within the schools budget (S251 1.0.2) and the other DSG "
+            ("" if opening["gap_how"] == "measured" else opening["gap_how"] + " (no balance at "
+             "31 March 2021) instead of: ")
+            + f"DERIVED: place funding within the schools budget (S251 1.0.2) and the other DSG "
             f"blocks' net position, measured in {current.GAP_YEAR} as the in-year change of the "
             f"DSG balance {_fmt(pub['in_year'])} less (HNB after deductions "
             f"{_fmt(hnb[current.GAP_YEAR])} - S251 high-needs spend - support received), "

@@ -38,6 +38,7 @@ REPLACE_WHOLE: frozenset[str] = frozenset(
         "income.block_transfers",
         "income.support",
         "income.la_contributions",
+        "opening_balance",
         "uncertainty",
         "other_expenditure",
         "high_cost_tail",
