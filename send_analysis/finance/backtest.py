@@ -296,7 +296,30 @@ def balance_forecasts(inputs: pd.DataFrame, spend_fc: pd.DataFrame) -> pd.DataFr
     hi = [band.at[k, "structural_low"] if d and k in band.index else np.nan
           for k, d in zip(key, is_default, strict=True)]
     out["lower80"], out["upper80"] = lo, hi
-    return out.reset_index(drop=True)
+    return widen_by_gap_error(out.reset_index(drop=True))
+
+
+def widen_by_gap_error(b: pd.DataFrame) -> pd.DataFrame:
+    """Add the error of the rest of the DSG (the gap that the rule carries) to the default's
+    band, which so far holds the spend error only: each side is the root of the sum of squares of
+    the spend side and the 10th/90th percentile of the nowcast's errors (the rule with actual
+    spend) at the same check in the *other* LAs (leave one LA out). With one balance check this
+    is a cross-sectional calibration, not an earlier-origin one (decision 0065)."""
+    now = b[b["method"] == "structural_change_actual_spend"].set_index(["origin", "target", "la_code"])
+    err = (now["actual"] - now["forecast"])
+    out = b.copy()
+    rows = out.index[(out["method"] == DEFAULT_BALANCE_METHOD) & out["lower80"].notna()]
+    for i in rows:
+        key = (out.at[i, "origin"], out.at[i, "target"], out.at[i, "la_code"])
+        others = err.drop(key, errors="ignore")
+        others = others[others.index.get_level_values(0) == key[0]]
+        if len(others) < 20:
+            continue
+        q10, q90 = float(others.quantile(0.1)), float(others.quantile(0.9))
+        f = out.at[i, "forecast"]
+        out.at[i, "lower80"] = f - np.hypot(f - out.at[i, "lower80"], min(q10, 0.0))
+        out.at[i, "upper80"] = f + np.hypot(out.at[i, "upper80"] - f, max(q90, 0.0))
+    return out
 
 
 def balance_metrics(b: pd.DataFrame) -> pd.DataFrame:

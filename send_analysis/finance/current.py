@@ -309,3 +309,47 @@ def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
             "in_year": round(steps[-1]["in_year"], 2), "other_dsg": steps[-1]["other_dsg"], "p10": round(cum + q["p10"] * k * scale, 2),
             "p90": round(cum + q["p90"] * k * scale, 2), "gap": gap, "gap_how": gap_how, "steps": pd.DataFrame(steps),
             "published": pub, "error_quantiles": q, "hnb": hnb, "hnb_source": how}
+
+
+# ------------------------------------------------------------------------- the costs page
+
+
+def reconciliation_table(inputs: dict) -> pd.DataFrame:
+    """The base year (``unit_costs.price_year``) as the model costs it, beside the LA's S251
+    high-needs outturn for that year: one row per model line (placements x unit cost, other
+    lines), the model's total, the outturn (S251 lines 1.2.x) and the difference, which the page
+    names when it is more than 1% (decision 0066). The line carrying place funding and the other
+    DSG blocks is outside S251 1.2.x and is shown apart."""
+    from send_analysis.data.taxonomy import GROUP_LABELS
+    from send_analysis.finance.model import OTHER_LINE_LABELS
+
+    la = str(inputs["la_code"])
+    fy = inputs["unit_costs"]["price_year"]
+    groups = fy_groups(la, fy)
+    rows = []
+    for g, cost in inputs["unit_costs"]["by_setting_group"].items():
+        rows.append({"line": f"Placements: {GROUP_LABELS.get(g, g)}", "placements": groups.get(g, 0.0),
+                     "unit_cost": float(cost), "model": groups.get(g, 0.0) * float(cost)})
+    outside = None
+    for name, line in (inputs.get("other_expenditure") or {}).items():
+        if name == OTHER_DSG_LINE:
+            outside = float(line["amount"])
+            continue
+        rows.append({"line": OTHER_LINE_LABELS.get(name, name.replace("_", " ").capitalize()),
+                     "placements": np.nan, "unit_cost": np.nan, "model": float(line["amount"])})
+    table = pd.DataFrame(rows)
+    total = float(table["model"].sum())
+    spend = _spend()
+    outturn = float(spend.at[la, fy]) if la in spend.index and fy in spend.columns and pd.notna(
+        spend.at[la, fy]) else np.nan
+    extra = [{"line": "Model total (S251 lines 1.2.x scope)", "model": total, "outturn": outturn},
+             {"line": "Difference: outturn - model", "model": np.nan,
+              "outturn": outturn - total if np.isfinite(outturn) else np.nan}]
+    if outside is not None:
+        extra.append({"line": "Place funding in the schools budget and other DSG blocks "
+                              "(outside 1.2.x)", "model": outside, "outturn": np.nan})
+    out = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
+    out.attrs.update({"financial_year": fy, "outturn": outturn, "model_total": total,
+                      "difference_pct": (outturn - total) / outturn * 100 if np.isfinite(outturn)
+                      else np.nan})
+    return out

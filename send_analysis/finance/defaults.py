@@ -536,8 +536,10 @@ def default_inputs(la_code: str) -> dict:
             "hnb_allocation": {fy: round(v, 2) for fy, v in sorted(hnb.items())},
             "growth_rate": hnb_rate["rate"],
             "block_transfers": {},
-            "support": {fy: v for fy, v in sorted(dfe.items())},
-            "la_contributions": {fy: v for fy, v in sorted(la_contrib.items())},
+            # earlier years are in the estimated opening balance (the roll-forward)
+            "support": {fy: v for fy, v in sorted(dfe.items()) if fy_start(fy) > fy_start(base)},
+            "la_contributions": {fy: v for fy, v in sorted(la_contrib.items())
+                                 if fy_start(fy) > fy_start(base)},
         },
         "opening_balance": {"financial_year": base, "cumulative": opening["cumulative"],
                             "in_year": opening["in_year"], "p10": opening["p10"],
@@ -545,10 +547,27 @@ def default_inputs(la_code: str) -> dict:
         "unit_costs": {"price_year": base, "inflation": cost["rate"],
                        "by_setting_group": rec["unit_costs"]},
         "other_expenditure": other,
-        "uncertainty": spend_uncertainty(),
+        "uncertainty": {**spend_uncertainty(), **income_uncertainty()},
         "mitigations": [],
         "sources": sources,
     }
+
+
+@lru_cache(maxsize=1)
+def income_uncertainty() -> dict:
+    """The spread of HNB income in years not yet announced: 10th/50th/90th percentiles of the log
+    errors of England's growth rule one and two years beyond the last allocation (the income
+    backtest, every LA), decision 0067."""
+    from send_analysis.finance.backtest import income_forecasts
+
+    inc = income_forecasts()
+    inc = inc[inc["method"] == "england_growth"]
+    err = np.log(inc["actual"] / inc["forecast"])
+    q = err.groupby(inc["h"]).quantile([0.1, 0.5, 0.9]).unstack()
+    return {"income_log_error": {int(h): {"p10": round(float(r[0.1]), 4),
+                                          "p50": round(float(r[0.5]), 4),
+                                          "p90": round(float(r[0.9]), 4)}
+                                 for h, r in q.iterrows()}}
 
 
 @lru_cache(maxsize=1)

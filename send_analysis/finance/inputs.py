@@ -349,19 +349,24 @@ def validate_invest_to_save(p: Problems, block: object, key: str = "invest_to_sa
 
 
 def _validate_uncertainty(p: Problems, block: object) -> None:
-    """``uncertainty.spend_log_error``: ``{years ahead: {p10, p50, p90}}`` with p10 <= p50 <= p90."""
+    """``uncertainty.spend_log_error`` and ``.income_log_error``: ``{years ahead: {p10, p50,
+    p90}}`` with p10 <= p50 <= p90 (log errors measured by the finance backtest)."""
     if not isinstance(block, Mapping):
         p.add("uncertainty", f"expected a mapping, got {block!r}")
         return
-    check_keys(p, "uncertainty", block, {"spend_log_error"})
-    spread = block.get("spend_log_error")
+    check_keys(p, "uncertainty", block, {"spend_log_error", "income_log_error"})
+    for name in ("spend_log_error", "income_log_error"):
+        _validate_spread(p, f"uncertainty.{name}", block.get(name))
+
+
+def _validate_spread(p: Problems, prefix: str, spread: object) -> None:
     if spread is None:
         return
     if not isinstance(spread, Mapping) or not spread:
-        p.add("uncertainty.spend_log_error", "expected {years ahead: {p10, p50, p90}}")
+        p.add(prefix, "expected {years ahead: {p10, p50, p90}}")
         return
     for h, q in spread.items():
-        key = f"uncertainty.spend_log_error.{h}"
+        key = f"{prefix}.{h}"
         if not str(h).isdigit() or int(h) < 1:
             p.add(key, "years ahead must be a whole number from 1")
             continue
@@ -426,6 +431,13 @@ def _check_years_fit(p: Problems, d: Mapping) -> None:
         p.add("opening_balance.financial_year",
               f"must be the year before first_forecast_year ({fy_label(first - 1)}), "
               f"got {d['opening_balance']['financial_year']}")
+    for key in ("support", "la_contributions", "block_transfers"):
+        early = [y for y in (d["income"].get(key) or {}) if fy_start(y) < first]
+        if early:
+            p.add(f"income.{key}",
+                  f"{', '.join(sorted(early))} {'is' if len(early) == 1 else 'are'} before "
+                  f"first_forecast_year ({d['first_forecast_year']}): money already received is "
+                  "in the opening balance; give only the years projected")
     alloc_years = [fy_start(y) for y in d["income"]["hnb_allocation"]]
     if max(alloc_years) < first - 1:
         p.add("income.hnb_allocation",

@@ -71,6 +71,9 @@ OTHER_LINE_LABELS: dict[str, str] = {
     "ap_pru_places_topups": "AP/PRU places and top-ups (beyond plan-driven placements)",
 }
 
+#: Seed of the income draws' order (independent of the placement draws).
+INCOME_SEED = 20260331
+
 #: The assumptions as given in the inputs (no override).
 AS_GIVEN = Assumptions()
 
@@ -264,9 +267,21 @@ def income_lines(inputs: Mapping, fys: list[str], n_draws: int,
         np.array([alloc.get(y, np.nan) for y in fys])[None, :],
         grown,
     )
+    spread = (inputs.get("uncertainty") or {}).get("income_log_error")
+    if spread:
+        u = (np.random.default_rng(INCOME_SEED).permutation(n_draws) + 0.5) / n_draws
+        for j, fy in enumerate(fys):
+            h = fy_start(fy) - fy_start(last)
+            if h > 0:
+                hnb[:, j] = hnb[:, j] * np.exp(spread_quantile(spread, h, u))
     out = {"hnb_allocation": hnb}
     for key in ("block_transfers", "support", "la_contributions"):
         series = inc.get(key) or {}
+        beyond = [y for y in series if fy_start(y) > fy_start(fys[-1])]
+        if beyond:
+            raise ConfigError(f"key 'income.{key}': {', '.join(sorted(beyond))} after the last "
+                              f"projected year {fys[-1]}: lengthen the projection (--horizon) or "
+                              "drop those years")
         out[key] = np.tile(np.array([float(series.get(y, 0.0)) for y in fys]), (n_draws, 1))
     return out
 
