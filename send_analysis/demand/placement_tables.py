@@ -113,11 +113,13 @@ def _whole_split(seed: pd.DataFrame, group_totals: pd.Series, margin: pd.Series)
 
 def placement_tables(la_code: str, projected_years: Sequence[int], first_history: int = 2022,
                      as_of: int | None = None, result: ForecastResult | None = None,
-                     panel: Panel | None = None, seed: int = 0, n_draws: int = 1000
+                     panel: Panel | None = None, seed: int = 0, n_draws: int = 1000,
+                     ages_x: pd.DataFrame | None = None, needs_x: pd.DataFrame | None = None
                      ) -> PlacementTables:
     """The LA's plans by group x age band and group x need for January ``first_history`` to the
     latest census (SEN2) and for ``projected_years`` (the demand forecast made at ``as_of``,
-    default the latest census). Raises :class:`DataError` when the LA has no group series or no
+    default the latest census). ``ages_x`` / ``needs_x`` are the group x age / group x need
+    frames (default: read from SEN2 with :mod:`send_analysis.demand.crosstab`). Raises :class:`DataError` when the LA has no group series or no
     published cross-table to start the projection from."""
     la = str(la_code)
     panel = panel or default_panel()
@@ -127,7 +129,8 @@ def placement_tables(la_code: str, projected_years: Sequence[int], first_history
     origin = panel.last_year if as_of is None else int(as_of)
     hist_years = [y for y in range(int(first_history), origin + 1) if y in panel.plans.columns]
     proj = sorted(int(y) for y in projected_years if int(y) > origin)
-    ages_x, needs_x = ct.group_by_age(), ct.group_by_need()
+    ages_x = ct.group_by_age() if ages_x is None else ages_x
+    needs_x = ct.group_by_need() if needs_x is None else needs_x
     age_years = [y for y in ct.crosstab_years(ages_x, la) if y <= origin]
     need_years = [y for y in ct.crosstab_years(needs_x, la) if y <= origin]
     groups, bands, needs = list(SETTING_GROUPS), list(AGE_BANDS), list(ct.NEEDS)
