@@ -106,3 +106,13 @@ def test_solihull_workbook_cyp_tables_read_back(tmp_path):
     totals = [sum(cyp[h]["age"][tm.AGE_TOTAL_LABEL][j] for h in tm.PLACEMENT_SECTIONS.values())
               for j in range(len(t.years))]
     assert totals == [int(v) for v in t.totals.sum(axis=0)]
+
+
+def test_an_la_without_cross_tables_is_a_clear_error():
+    from send_analysis.errors import DataError
+
+    tables = tidy_tables()
+    panel = build_panel({**tables, "plans_by_need": need_rows(tables)})
+    ages_x, needs_x = _crosstabs(tables, "805")
+    with pytest.raises(DataError, match="LA 806 has no published placement x age"):
+        placement_tables("806", [2026], panel=panel, ages_x=ages_x, needs_x=needs_x)

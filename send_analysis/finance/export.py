@@ -433,16 +433,15 @@ def _cyp_sheet(ws, tables: PlacementTables) -> None:
     ws.add_chart(chart, f"A{row}")
 
 
-def _governance_sheet(ws, inputs: Mapping, results: Sequence[ScenarioResult]) -> None:
+def _governance_sheet(ws, results: Sequence[ScenarioResult]) -> None:
     row = _heading(ws, 1, tm.TAB_HEADINGS[tm.TAB_GOVERNANCE], TITLE)
     row = _heading(ws, row + 1, tm.GOVERNANCE_SECTIONS[0])
-    sign = inputs.get("sign_off") or {}
-    for f in tm.SIGN_OFF_FIELDS:
+    for f in tm.SIGN_OFF_FIELDS:  # for the LA to complete
         ws.cell(row=row, column=1, value=f).font = BOLD
-        ws.cell(row=row, column=2, value=sign.get(f.lower(), ""))
         row += 1
     row = _text(ws, row, "The plan goes to schools forum for discussion and is reviewed at "
-                         "least once a term (DfE guidance).")
+                         "least once a term (DfE guidance). Lead/owner, status and progress notes "
+                         "of the workstreams are for the LA to complete.")
     row = _heading(ws, row + 1, tm.GOVERNANCE_SECTIONS[1])
     singles = [r for r in results if len(r.scenarios) == 1]
     fys = singles[0].fys if singles else []
@@ -459,8 +458,7 @@ def _governance_sheet(ws, inputs: Mapping, results: Sequence[ScenarioResult]) ->
         improvement = r.dsg_improvement().mean(axis=0)
         active = [fy for fy, v in zip(r.fys, improvement, strict=True) if abs(v) >= 0.5]
         lever_types = sorted({str(lv.get("type", "")) for lv in s.levers})
-        values = [f"WS{i}", s.name, " ".join((s.description or "").split()),
-                  inputs.get("workstream_owners", {}).get(s.name, ""),
+        values = [f"WS{i}", s.name, " ".join((s.description or "").split()), "",
                   active[0] if active else "", active[-1] if active else "", "",
                   f"{tm.MODELLED_BLOCK}: " + ", ".join(lever_types)]
         values += [float(np.round(v)) for v in r.savings().mean(axis=0)]
@@ -576,7 +574,7 @@ def build_workbook(inputs: Mapping, unmitigated: DSGProjection, results: Sequenc
     _narrative_sheet(sheets[tm.TAB_NARRATIVE], unmitigated, combined, tables, results)
     _financial_sheet(sheets[tm.TAB_FINANCIAL], inputs, unmitigated, combined, inputs_file)
     _cyp_sheet(sheets[tm.TAB_CYP], tables)
-    _governance_sheet(sheets[tm.TAB_GOVERNANCE], inputs, results)
+    _governance_sheet(sheets[tm.TAB_GOVERNANCE], results)
     _stakeholder_sheet(sheets[tm.TAB_STAKEHOLDERS])
     if results:
         _mitigation_sheet(wb.create_sheet(SUPPORTING_TABS[0]), results)
