@@ -136,12 +136,13 @@ def census_year_of(fy: str) -> int:
     return fy_start(fy) + 1
 
 
-def _opening(inputs: Mapping) -> dict:
-    ob = inputs["opening_balance"]
-    alloc = (inputs.get("income") or {}).get("hnb_allocation", {})
-    return {"fy": ob["financial_year"], "cumulative": float(ob["cumulative"]),
-            "in_year": ob.get("in_year"),
-            "income": alloc.get(ob["financial_year"]) if isinstance(alloc, Mapping) else None}
+def _opening(inputs: Mapping, p: DSGProjection) -> dict:
+    """The last actual year: its year and cumulative balance from the projection; its in-year
+    balance from the inputs when they state one (else left empty)."""
+    ob = inputs.get("opening_balance") if isinstance(inputs.get("opening_balance"), Mapping) else {}
+    in_year = ob.get("in_year") if ob.get("financial_year") == p.opening_fy else None
+    return {"fy": p.opening_fy, "cumulative": float(p.opening_cumulative),
+            "in_year": None if in_year is None else float(in_year)}
 
 
 # ------------------------------------------------------------------------------ narrative
@@ -324,7 +325,7 @@ def _block_plan(ws, row: int, title: str, p: DSGProjection, inputs: Mapping,
 
 def _financial_sheet(ws, inputs: Mapping, unmitigated: DSGProjection,
                      result: ScenarioResult | None, inputs_file: str) -> None:
-    o = _opening(inputs)
+    o = _opening(inputs, unmitigated)
     row = _heading(ws, 1, tm.TAB_HEADINGS[tm.TAB_FINANCIAL], TITLE)
     row = _heading(ws, row + 1, tm.FINANCIAL_SECTIONS[0])
     row = _text(ws, row, f"End-of-year positions, £ (negative = deficit). {o['fy']} is the last "
@@ -552,7 +553,7 @@ def placement_tables_for(inputs: Mapping, unmitigated: DSGProjection) -> Placeme
     the projection's financial years."""
     from send_analysis.demand.placement_tables import placement_tables
 
-    return placement_tables(str(inputs["la_code"]),
+    return placement_tables(str(unmitigated.la_code or inputs["la_code"]),
                             [census_year_of(fy) for fy in unmitigated.fys],
                             first_history=tm.FIRST_HISTORY_CENSUS)
 
