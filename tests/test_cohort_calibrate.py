@@ -5,12 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_cohort_model import (
-    COSTS,
-    TEN,
-    VALID,  # noqa: E402,I001
-    population,
-)
+from test_cohort_model import COSTS, TEN, VALID, population
 
 from send_analysis.cohort import calibrate as cb
 from send_analysis.cohort.io import read_costs, read_population, read_transitions, read_valid_states
