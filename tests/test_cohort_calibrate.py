@@ -1,4 +1,4 @@
-"""The cohort projection made consistent with the demand forecast (decision 0066)."""
+"""The cohort projection made consistent with the demand forecast (decision 0071)."""
 
 from __future__ import annotations
 

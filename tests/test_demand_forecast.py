@@ -154,7 +154,7 @@ def test_backtest_calibrated_coverage_near_nominal(panel):
     assert 65 <= cov <= 92
 
 
-# ------------------------------------------------------------------ primary need (decision 0065)
+# ------------------------------------------------------------------ primary need (decision 0070)
 
 NEED_SHARES = [0.3, 0.02, 0.1, 0.01, 0.04, 0.01, 0.2, 0.2, 0.04, 0.05, 0.01, 0.015, 0.005]
 

@@ -1,4 +1,4 @@
-"""Whole-number placement x age and placement x need tables (decision 0065)."""
+"""Whole-number placement x age and placement x need tables (decision 0070)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One answer: the cohort projection made consistent with the demand forecast (decision 0066).
+"""One answer: the cohort projection made consistent with the demand forecast (decision 0071).
 
 The demand forecast (``send_analysis.demand.forecast``) is the project's forecast of the total:
 chosen and calibrated by the all-LA backtest (decisions 0030-0032). The cohort model is for

@@ -7,7 +7,7 @@ need) start from the LA's latest published cross-table and are raked to the fore
 (:func:`rake`, iterative proportional fitting). Whole numbers (:func:`largest_remainder`): the
 total is rounded; the groups share it out; each group's ages and needs share out the group's
 figure. So in every group and year the age rows and the need rows add up to the same total,
-and the groups add up to the LA's total (decision 0065).
+and the groups add up to the LA's total (decision 0070).
 """
 
 from __future__ import annotations
