@@ -40,9 +40,9 @@ def test_commands_on_the_example(tmp_path, capsys):
                  "--scenario", str(REPO / "scenarios" / "solihull_asc_school.yaml"), "--xlsx", str(out)])
     assert code == 0
     wb = openpyxl.load_workbook(out)
-    summary = list(wb["Summary"].iter_rows(values_only=True))
-    cum = [r for r in summary if r[0] == "Cumulative balance"]
-    assert cum[0][1] == -9_600_000 and cum[1][1] == -9_600_000  # opening, report para 6.4
+    summary = list(wb["Financial summary"].iter_rows(values_only=True))
+    cum = [r for r in summary if r[0] == "Cumulative balance brought forward"]
+    assert cum[0][2] == -9_600_000 and cum[1][2] == -9_600_000  # opening, report para 6.4
     capsys.readouterr()
     assert main(["invest-to-save", "--inputs", str(EXAMPLE), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
