@@ -293,3 +293,23 @@ def test_costs_reconcile_to_the_outturn_for_every_la():
         t = current.reconciliation_table(default_inputs(code))
         assert abs(t.attrs["difference_pct"]) < 1, code
         assert math.isfinite(t.attrs["outturn"])
+
+
+def test_an_la_figure_is_never_labelled_a_public_default():
+    from send_analysis.finance.inputs import mark_own_figures, merge_inputs, whose
+
+    default = _minimal()
+    default["income"]["support"] = {"2025-26": 1.0}
+    default["sources"] = {"income.hnb_allocation": "ESFA", "opening_balance.cumulative": "ESTIMATE",
+                          "income.support": "APPROXIMATE: agreement", "unit_costs": "outturn"}
+    user = {"opening_balance": {"financial_year": "2024-25", "cumulative": -2e6},
+            "income": {"support": {"2026-27": 3.0}},
+            "sources": {"opening_balance.cumulative": "statement of accounts 2024-25"}}
+    merged = mark_own_figures(merge_inputs(default, user), user, "my.yaml")
+    assert whose("opening_balance.cumulative", merged) == "LA's own"
+    assert merged["sources"]["opening_balance.cumulative"] == (
+        "LA's own figure (my.yaml): statement of accounts 2024-25")
+    assert whose("income.support.2026-27", merged) == "LA's own"
+    assert "income.support" not in merged["sources"]  # the replaced default's source is dropped
+    assert whose("income.hnb_allocation.2024-25", merged) == "public default"
+    assert whose("unit_costs.inflation", merged) == "public default"

@@ -526,6 +526,9 @@ def default_inputs(la_code: str) -> dict:
             "each year's HNB income, S251 high-needs spend, support and the other-DSG line; "
             "replace with the LA's own balance at the latest 31 March; decision 0066"),
         "opening_balance.in_year": f"ESTIMATE: the {base} step of the roll-forward; decision 0066",
+        "uncertainty": ("finance backtest: percentiles of the log errors of the default spend rule "
+                        "(every LA, origins 2018-19 to 2023-24) and of England's HNB growth rule; "
+                        "decision 0067"),
         **unit_src, **other_src,
     }
     return {

@@ -513,9 +513,58 @@ def resolve_inputs(la_code: str, inputs_file: str | Path | None = None) -> tuple
             f"public defaults for LA {la_code}"
     if default is None:
         return validate_inputs(user, source=str(inputs_file)), f"{inputs_file} (public defaults unavailable)"
-    merged = merge_inputs(default, user)
+    merged = mark_own_figures(merge_inputs(default, user), user, inputs_file)
     return (validate_inputs(merged, source=f"{inputs_file} merged over the public defaults"),
             f"{inputs_file} merged over public defaults for LA {la_code}")
+
+
+#: How a figure from the LA's own inputs file is labelled in ``sources``.
+OWN_PREFIX = "LA's own figure"
+
+
+def mark_own_figures(merged: Mapping, user: Mapping, inputs_file: str | Path) -> dict:
+    """``merged`` with ``sources`` saying, key by key, which figures are the LA's own: every key
+    the user's file sets is labelled ``LA's own figure (<file>)`` (with the file's own source
+    text when it gives one), and the public-default sources of keys it replaced are dropped, so
+    no figure of the LA's is ever labelled a public default. Pure."""
+    out = copy.deepcopy(dict(merged))
+    user_sources = dict(user.get("sources") or {})
+    sources = {k: v for k, v in (out.get("sources") or {}).items() if k not in user_sources}
+    own = [k for k in flatten({k: v for k, v in user.items()
+                               if k not in ("sources", "notes", "description")})]
+    replaced = {k for k in flatten({k: v for k, v in user.items()}, "")} | {
+        k for k in REPLACE_WHOLE if _has_key(user, k)}
+    for key in list(sources):
+        if any(key == r or key.startswith(r + ".") for r in replaced):
+            del sources[key]
+    for key in own:
+        note = next((user_sources[p] for p in _parents(key) if p in user_sources), None)
+        sources[key] = f"{OWN_PREFIX} ({inputs_file})" + (f": {note}" if note else "")
+    out["sources"] = sources
+    return out
+
+
+def _parents(key: str) -> list[str]:
+    parts = key.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+def _has_key(d: Mapping, dotted: str) -> bool:
+    node: object = d
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def whose(key: str, inputs: Mapping) -> str:
+    """``"LA's own"`` or ``"public default"`` for a dotted key (by its nearest source)."""
+    sources = inputs.get("sources") or {}
+    src = next((sources[p] for p in _parents(key) if p in sources), None)
+    if src is None:
+        return "LA's own"  # a complete file of the LA's, with no public defaults under it
+    return "LA's own" if str(src).startswith(OWN_PREFIX) else "public default"
 
 
 def inputs_table(inputs: Mapping, prefixes: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -529,8 +578,9 @@ def inputs_table(inputs: Mapping, prefixes: tuple[str, ...] = ()) -> pd.DataFram
         parts = key.split(".")
         src = next((sources[".".join(parts[:i])] for i in range(len(parts), 0, -1)
                     if ".".join(parts[:i]) in sources), "inputs file")
-        rows.append({"key": key, "value": display_value(key, value), "source": src})
-    return pd.DataFrame(rows, columns=["key", "value", "source"])
+        rows.append({"key": key, "value": display_value(key, value), "source": src,
+                     "whose": whose(key, inputs)})
+    return pd.DataFrame(rows, columns=["key", "value", "source", "whose"])
 
 
 _RATE_WORDS = ("growth", "inflation", "rate", "share")
