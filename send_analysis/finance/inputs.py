@@ -9,7 +9,8 @@ sections merge key by key, but a *table* the user gives (a year series such as
 ``income.hnb_allocation``, the ``other_expenditure`` lines, the ``invest_to_save`` block, the
 ``high_cost_tail``, the ``mitigations`` list) replaces the default table whole, so that one series
 never mixes two sources and a user's expenditure lines are never double-counted against public
-lines under other names. A key set to ``null`` in the user's file removes the default.
+lines under other names. A key set to ``null`` in the user's file removes the default. A user's
+``opening_balance.cumulative`` drops the public estimate's band (``p10``, ``p90``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ REPLACE_WHOLE: frozenset[str] = frozenset(
         "income.block_transfers",
         "income.support",
         "income.la_contributions",
-        "opening_balance",
         "uncertainty",
         "other_expenditure",
         "high_cost_tail",
@@ -457,6 +457,12 @@ def merge_inputs(default: Mapping, override: Mapping, _prefix: str = "") -> dict
     Pure: neither argument is changed.
     """
     out = copy.deepcopy(dict(default))
+    own_balance = override.get("opening_balance")
+    if (not _prefix and isinstance(own_balance, Mapping) and "cumulative" in own_balance
+            and isinstance(out.get("opening_balance"), Mapping)):
+        # the LA's own balance: the band of the public estimate no longer applies
+        out["opening_balance"] = {k: v for k, v in out["opening_balance"].items()
+                                  if k not in ("p10", "p90")}
     for key, value in override.items():
         dotted = f"{_prefix}{key}"
         if value is None:
