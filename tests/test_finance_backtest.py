@@ -313,3 +313,13 @@ def test_an_la_figure_is_never_labelled_a_public_default():
     assert "income.support" not in merged["sources"]  # the replaced default's source is dropped
     assert whose("income.hnb_allocation.2024-25", merged) == "public default"
     assert whose("unit_costs.inflation", merged) == "public default"
+
+
+@realdata
+def test_dsg_plan_json_for_several_las_prints_one_record_each(capsys):
+    assert main(["dsg-plan", "--la", "334,201", "--json", "--draws", "50"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["la_code"] for r in lines] == ["334", "201"]
+    assert lines[0]["years"][0]["financial_year"] == "2025-26"
+    assert "not in the 2023-24 HNB allocations" in lines[1]["error"]  # City of London
+    assert main(["dsg-plan", "--la", "all"]) == 2  # --json needed

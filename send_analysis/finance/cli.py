@@ -158,9 +158,12 @@ def _dsg_plan_all(args: argparse.Namespace) -> int:
     from send_analysis.errors import SendAnalysisError
 
     if args.xlsx or args.inputs:
-        raise ConfigError("--la all prints JSON only: drop --xlsx and --inputs")
-    h = public.read_hnb_allocations()
-    codes = sorted(h.loc[h["financial_year"] == h["financial_year"].max(), "la_code"])
+        raise ConfigError("--la all (or a list of LAs) prints JSON only: drop --xlsx and --inputs")
+    if str(args.la).strip().lower() == "all":
+        h = public.read_hnb_allocations()
+        codes = sorted(h.loc[h["financial_year"] == h["financial_year"].max(), "la_code"])
+    else:
+        codes = [c.strip() for c in str(args.la).split(",") if c.strip()]
     for code in codes:
         one = argparse.Namespace(**{**vars(args), "la": code, "scenario": []})
         try:
@@ -175,9 +178,9 @@ def _dsg_plan_all(args: argparse.Namespace) -> int:
 def cmd_dsg_plan(args: argparse.Namespace) -> int:
     from send_analysis.finance.export import write_dsg_plan
 
-    if str(args.la).strip().lower() == "all":
+    if str(args.la).strip().lower() == "all" or "," in str(args.la):
         if not args.json:
-            raise ConfigError("--la all needs --json (one record per LA)")
+            raise ConfigError("--la all (or a list of LAs) needs --json (one record per LA)")
         return _dsg_plan_all(args)
     if not args.xlsx and not args.json:
         raise ConfigError("give --xlsx FILE (the workbook) or --json (the projection as data)")
