@@ -121,7 +121,7 @@ def spend_forecasts(data: SpendData, origins: tuple[int, ...] = SPEND_ORIGINS) -
             back = [y for y in range(t - 3, t) if y in S.columns and pd.notna(S.at[la, y])]
             own = compound(base, float(S.at[la, back[0]]), t - back[0]) if back else np.nan
 
-            def jan(year: int, la: str = la, fc: pd.DataFrame = fc) -> float:
+            def jan(year: int, la: str = la, fc: pd.DataFrame = fc, t: int = t) -> float:
                 h = year - (t + 1)
                 if h <= 0:
                     return float(P.at[la, year])

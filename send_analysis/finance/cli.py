@@ -154,8 +154,8 @@ def projection_record(p, inputs: dict, where: str) -> dict:
 
 
 def _dsg_plan_all(args: argparse.Namespace) -> int:
-    from send_analysis.finance import public
     from send_analysis.errors import SendAnalysisError
+    from send_analysis.finance import public
 
     if args.xlsx or args.inputs:
         raise ConfigError("--la all (or a list of LAs) prints JSON only: drop --xlsx and --inputs")
