@@ -212,7 +212,8 @@ def baseline_state(
     state = PlacementState(fys, draws, groups, unit_costs, labels)
     spread = (inputs.get("uncertainty") or {}).get("spend_log_error")
     if spread:
-        other = sum(other_lines(inputs, fys, n).values(), np.zeros((n, len(fys))))
+        other = sum((v for k, v in other_lines(inputs, fys, n).items()
+                     if not k.endswith(OTHER_DSG_LINE)), np.zeros((n, len(fys))))
         total = sum(state.spend().values(), np.zeros((n, len(fys)))) + other
         state.cost_factor = cost_factors(total, fys, uc["price_year"], spread)
         state.unit_costs = {k: v * state.cost_factor for k, v in state.unit_costs.items()}
