@@ -199,3 +199,25 @@ def test_a_year_without_a_setting_split_is_apportioned_by_the_nearest_mix(tmp_pa
     assert got.sum() == pytest.approx(200.0)
     as_given = model.actual_groups("999", 2024, processed).set_index("setting_group")["plans"]
     assert as_given["mainstream"] == 60.0 and as_given["other"] == 10.0
+
+
+# ------------------------------------------------------------- uncertainty in every year (0067)
+
+
+def test_identical_placement_draws_still_get_a_calibrated_band():
+    """The issue's complaint: a year whose placements are known had no band. With the backtest's
+    spread, every projected year has one, matching the given percentiles of spend."""
+    spread = {1: {"p10": -0.1, "p50": 0.0, "p90": 0.1}, 2: {"p10": -0.2, "p50": 0.05, "p90": 0.3}}
+    inputs = hand_inputs(uncertainty={"spend_log_error": spread},
+                         opening_balance={"financial_year": "2020-21", "cumulative": -1_000_000,
+                                          "p10": -1_500_000, "p90": -600_000})
+    base = model.project_dsg(hand_inputs(), hand_paths(2000))
+    p = model.project_dsg(inputs, hand_paths(2000))
+    assert base.expenditure_total[:, 0].std() == 0  # every draw the same without the spread
+    ratio = p.expenditure_total / base.expenditure_total
+    # 2021-22 is the price year (h = 0: no spread); 2022-23 and 2023-24 are 1 and 2 years after
+    assert ratio[:, 0] == pytest.approx(1.0)
+    assert np.quantile(np.log(ratio[:, 1]), [0.1, 0.5, 0.9]) == pytest.approx([-0.1, 0.0, 0.1], abs=0.01)
+    assert np.quantile(np.log(ratio[:, 2]), [0.1, 0.5, 0.9]) == pytest.approx([-0.2, 0.05, 0.3], abs=0.01)
+    opening = p.cumulative[:, 0] - p.in_year[:, 0]
+    assert np.quantile(opening, [0.1, 0.9]) == pytest.approx([-1_500_000, -600_000], rel=0.01)
