@@ -166,3 +166,16 @@ def test_synth_like_solihull_matches_the_published_share_excluding_exceptions(tm
     assert published == pytest.approx(80.4)
     got = doc["pct_within_20_weeks_excl_exceptions"]
     assert abs(got - published) <= calibration_tolerance(published, doc["plans_issued_excl_exceptions"])
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"person_id,date_of_birth\nP1,2012-01-01\nZo\xeb,2013-01-01\n", "not UTF-8"),
+    (b"", "empty"),
+    (b'person_id,date_of_birth\nP1,2012-01-01,"Ann Smith",x\n', "well-formed"),
+    (b'person_id,date_of_birth\nP1,2012-01-01\nP2,2012-01-01,"Ann Smith",x\n', "well-formed"),
+])
+def test_unreadable_files_name_the_file_not_the_content(folder, content, match):
+    (folder / "people.csv").write_bytes(content)
+    with pytest.raises(DataError, match=match) as e:
+        read_casework(folder)
+    assert "people.csv" in str(e.value) and "Ann" not in str(e.value)

@@ -201,6 +201,30 @@ def validate(name: str, df: pd.DataFrame, file: str | None = None) -> pd.DataFra
                         expected=f"the {name} table of send_analysis.casework.schema") from None
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    """One casework CSV as text; a file that is not a readable UTF-8 CSV is a DataError naming
+    the file (never its content)."""
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                         encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataError("not UTF-8 text", file=str(path),
+                        expected="a CSV saved as UTF-8 (in Excel: Save As, 'CSV UTF-8')") from None
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty", file=str(path),
+                        expected="a header row with the table's columns") from None
+    except pd.errors.ParserError:
+        raise DataError("not a well-formed CSV (rows with different numbers of fields)",
+                        file=str(path), expected="one header row and one row per record") from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise DataError(f"cannot be read ({type(exc).__name__})", file=str(path),
+                        expected="a readable CSV file") from None
+    if not isinstance(df.index, pd.RangeIndex):   # pandas made the extra fields an index
+        raise DataError("not a well-formed CSV (rows with more fields than the header)",
+                        file=str(path), expected="one header row and one row per record")
+    return df
+
+
 def read_casework(directory: str | Path, salt: str | None = None, dayfirst: bool = False) -> Casework:
     """Read a casework folder (one CSV per table): keep the schema's columns, hash ``person_id``,
     read dates and booleans explicitly, validate every table.
@@ -219,7 +243,7 @@ def read_casework(directory: str | Path, salt: str | None = None, dayfirst: bool
         if not path.exists():
             raise DataError("file missing from the casework folder", file=str(path),
                             expected=f"one CSV per table: {', '.join(TABLES)}")
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        raw = _read_table(path)
         df = strip_identifiers(raw, salt, name, file=str(path))
         df = parse_text_columns(name, df, str(path), dayfirst)
         tables[name] = validate(name, df, file=str(path))

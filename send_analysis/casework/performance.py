@@ -421,3 +421,31 @@ def statutory_summary(casework: Casework, at: pd.Timestamp | None = None,
         "assessed": count(f["assessed"]),
         "plans_from_requests": count(f["plan_issued"]),
     }
+
+
+def backlog_summary(backlog: int, reviews_shown: pd.Series, officers: float,
+                    reviews_per_officer_month: float, at: pd.Timestamp,
+                    threshold: int = DEFAULT_THRESHOLD,
+                    allow_low_threshold: bool = False) -> tuple[str, list[float] | None]:
+    """A sentence on clearing the overdue annual reviews, and the backlog trajectory to chart
+    (``None`` when it would reveal a suppressed count).
+
+    ``reviews_shown`` is the last row of the suppressed annual-reviews table: the team's current
+    rate (reviews held a year / 12) and demand (due / 12) are used only when those counts are
+    shown; a backlog from 1 to ``threshold - 1`` is reported as ``c`` with no trajectory.
+    """
+    n = suppress_count(backlog, threshold, allow_low_threshold)
+    due, held = reviews_shown["due"], reviews_shown["held"]
+    head = f"On {at:%d %B %Y}, {show(n)} annual reviews were overdue for plans still open."
+    if isinstance(n, str) or isinstance(due, str) or isinstance(held, str):
+        return (head + " The months to clear them are not shown: they would reveal a count "
+                "below the suppression threshold.", None)
+    plan = backlog_clearance(int(n), officers, reviews_per_officer_month,
+                             incoming_per_month=float(due) / 12,
+                             existing_capacity_per_month=float(held) / 12)
+    months = plan["months"]
+    when = f"in {months} months" if months != math.inf else "never: new reviews outpace the team"
+    return (head + f" With {officers:g} extra officers each completing "
+            f"{reviews_per_officer_month:g} reviews a month, and the existing team holding "
+            f"{float(held) / 12:,.0f} a month against {float(due) / 12:,.0f} falling due, the "
+            f"backlog clears {when}.", plan["trajectory"])
