@@ -263,3 +263,18 @@ def test_one_count_on_its_own_and_prose():
         suppress_count(3, threshold=2)
     assert suppress_count(3, threshold=2, allow_low_threshold=True) == 3
     assert show("c") == "c" and show(1234) == "1,234" and show(66.666, 1, "%") == "66.7%"
+
+
+def test_backtest_actuals_suppressed_with_their_errors():
+    # page 08's backtest table: actual counts from casework, with errors that would reveal them
+    bt = pd.DataFrame({"calendar-year": [2024] * 3, "setting-group": ["special_independent",
+                                                                     "mainstream", "total"],
+                       "actual": [3.0, 97.0, 100.0], "mean": [4.0, 95.0, 99.0],
+                       "error": [1.0, -2.0, -1.0]})
+    bt["pct_error"] = 100 * bt["error"] / bt["actual"]
+    bt["covered"] = True
+    out = suppress(bt, ["actual"], also={"actual": ["error", "pct_error", "covered"]},
+                   total_rows=("setting-group", "total", ["calendar-year"]))
+    assert out.loc[0, ["actual", "error", "pct_error", "covered"]].tolist() == ["c"] * 4
+    # 100 - 97 would give the 3 away: one more cell of the year is hidden
+    assert (out.loc[1:, "actual"] == "c").sum() == 1

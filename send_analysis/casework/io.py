@@ -235,6 +235,9 @@ def read_casework(directory: str | Path, salt: str | None = None, dayfirst: bool
     """
     folder = Path(directory)
     if not folder.is_dir():
+        if folder.exists():
+            raise DataError("is not a folder", file=str(folder),
+                            expected=f"a casework folder with one CSV per table: {', '.join(TABLES)}")
         raise FileNotFoundError(f"casework folder {folder} does not exist")
     salt = salt if salt is not None else secrets.token_hex(16)
     tables = {}
