@@ -179,3 +179,18 @@ def test_unreadable_files_name_the_file_not_the_content(folder, content, match):
     with pytest.raises(DataError, match=match) as e:
         read_casework(folder)
     assert "people.csv" in str(e.value) and "Ann" not in str(e.value)
+
+
+def test_a_blank_person_key_is_an_error_naming_the_row(folder):
+    def bad(d):
+        d.loc[1, "person_id"] = ""
+        return d
+    _edit(folder, "plans", bad)
+    with pytest.raises(DataError, match=r"plans.csv, column 'person_id', row 3: a value is missing"):
+        read_casework(folder)
+
+
+def test_excel_csv_utf8_with_a_byte_order_mark_reads(folder):
+    path = folder / "people.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert list(read_casework(folder).people.columns) == ["person_id", "date_of_birth"]

@@ -64,9 +64,11 @@ def _norm(column: str) -> str:
 
 
 def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
-    """Salted SHA-256 of each value, first 16 hex characters (not reversible without the salt)."""
-    return values.astype(str).map(
-        lambda v: hashlib.sha256(f"{salt}|{v.strip().upper()}".encode()).hexdigest()[:16])
+    """Salted SHA-256 of each value, first 16 hex characters (not reversible without the salt);
+    a missing value stays missing."""
+    return values.map(
+        lambda v: v if pd.isna(v) else
+        hashlib.sha256(f"{salt}|{str(v).strip().upper()}".encode()).hexdigest()[:16])
 
 
 def strip_identifiers(df: pd.DataFrame, salt: str, table: str = "people",
@@ -83,11 +85,11 @@ def strip_identifiers(df: pd.DataFrame, salt: str, table: str = "people",
                         "spaces and hyphens as underscores)", file=file or table,
                         expected="each column once")
     if "person_id" in df.columns:
-        df["person_id"] = pseudonymise(df["person_id"], salt).where(df["person_id"].notna())
+        df["person_id"] = pseudonymise(df["person_id"], salt)
     else:
         for col in HASHABLE_IDS:
             if col in df.columns:
-                df["person_id"] = pseudonymise(df[col], salt).where(df[col].notna())
+                df["person_id"] = pseudonymise(df[col], salt)
                 break
     keep = [c for c in SCHEMAS[table].columns if c in df.columns]
     return df[keep]
@@ -206,7 +208,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     the file (never its content)."""
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                         encoding="utf-8")
+                         encoding="utf-8-sig")   # Excel's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError:
         raise DataError("not UTF-8 text", file=str(path),
                         expected="a CSV saved as UTF-8 (in Excel: Save As, 'CSV UTF-8')") from None
