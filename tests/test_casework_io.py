@@ -194,3 +194,9 @@ def test_excel_csv_utf8_with_a_byte_order_mark_reads(folder):
     path = folder / "people.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert list(read_casework(folder).people.columns) == ["person_id", "date_of_birth"]
+
+
+def test_a_missing_column_is_named(folder):
+    _edit(folder, "requests", lambda d: d.drop(columns="exception"))
+    with pytest.raises(DataError, match=r"requests.csv: missing column\(s\) \['exception'\]"):
+        read_casework(folder)

@@ -179,6 +179,10 @@ def validate(name: str, df: pd.DataFrame, file: str | None = None) -> pd.DataFra
     file, which may be personal data. Both eager (``SchemaError``) and lazy (``SchemaErrors``)
     failures are turned into one clean error about the first failure.
     """
+    missing = [c for c in SCHEMAS[name].columns if c not in df.columns]
+    if missing:
+        raise DataError(f"missing column(s) {missing}", file=file or name,
+                        expected=f"the columns {list(SCHEMAS[name].columns)}")
     try:
         return SCHEMAS[name].validate(df, lazy=False)
     except (pae.SchemaError, pae.SchemaErrors) as exc:
