@@ -54,7 +54,7 @@ def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):
 
     styler = df.style.format(f"{{:,.{decimals}f}}", na_rep="–", escape="html")
     styler = styler.format_index(lambda v: str(v), axis=1, escape="html")
-    styler = styler.format_index(lambda v: str(v), axis=0, escape="html")
+    styler = styler.format_index(axis=0, escape="html")
     if caption:
         styler = styler.set_caption(inert_html(caption))
     return styler
