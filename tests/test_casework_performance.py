@@ -15,10 +15,14 @@ from send_analysis.casework.performance import (
     open_over_20_weeks,
     phase_transfers_named,
     reviews_overdue,
+    show,
     statutory_summary,
     suppress,
+    suppress_count,
+    suppressed_table,
     timeliness,
 )
+from send_analysis.errors import ConfigError
 
 D = pd.Timestamp
 
@@ -144,7 +148,9 @@ def test_statutory_summary_suppresses(cw):
     assert s["pct_within_20_weeks"] == "c"
     assert s["requests"] == 9 and s["assessed"] == 6
     assert s["open_over_20_weeks"] == "c"
-    s1 = statutory_summary(cw, D("2021-03-01"), threshold=1)
+    with pytest.raises(ConfigError, match="--allow-low-threshold"):
+        statutory_summary(cw, D("2021-03-01"), threshold=1)
+    s1 = statutory_summary(cw, D("2021-03-01"), threshold=1, allow_low_threshold=True)
     assert (s1["plans_issued"], s1["within_20_weeks"], s1["pct_within_20_weeks"]) == (4, 2, 50.0)
     assert s1["open_over_20_weeks"] == 2 and s1["phase_transfers"] == 3
     assert s1["named_by_deadline"] == 1
@@ -159,7 +165,116 @@ def test_cli_performance(cw, tmp_path):
     write_casework(cw, tmp_path)
     r = subprocess.run([sys.executable, "-m", "send_analysis.cli", "casework", "performance",
                         "--casework", str(tmp_path), "--at", "2021-03-01", "--threshold", "1",
-                        "--json"], capture_output=True, text=True, timeout=120)
+                        "--allow-low-threshold", "--json"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["as_at"] == "2021-03-01" and doc["open_over_20_weeks"] == 2
+    # read back from CSV, the exception flags keep their meaning (R3, R4 exceptions; R1, R2 not)
+    assert doc["plans_issued_excl_exceptions"] == 2
+    assert doc["pct_within_20_weeks_excl_exceptions"] == 50.0
+
+
+def test_cli_threshold_below_default_needs_the_override(cw, tmp_path):
+    import subprocess
+    import sys
+
+    from send_analysis.casework.io import write_casework
+    write_casework(cw, tmp_path)
+    base = [sys.executable, "-m", "send_analysis.cli", "casework", "performance", "--casework",
+            str(tmp_path), "--at", "2021-03-01"]
+    for bad, word in ((["--threshold", "3"], "--allow-low-threshold"),
+                      (["--threshold", "0", "--allow-low-threshold"], "1 or more"),
+                      (["--at", "notadate"], "--at")):
+        r = subprocess.run(base + bad, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2, r.stderr
+        assert word in r.stderr and "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+
+
+def recoverable(table: pd.DataFrame, full: pd.DataFrame, total: str, parts: list[str]) -> list:
+    """Hidden cells that a reader recovers as total minus the other (shown) parts, row by row."""
+    out = []
+    for i in range(len(table)):
+        cells = [total, *parts]
+        hidden = [c for c in cells if table[c].iloc[i] == "c"]
+        rest = full[total].iloc[i] - sum(full[p].iloc[i] for p in parts)
+        if len(hidden) == 1 and rest == 0:
+            out.append((i, hidden[0]))
+        if not hidden and 0 < rest < 5:
+            out.append((i, "rest"))
+    return out
+
+
+def test_secondary_suppression_in_a_row():
+    # 10 due = 7 held + 3 not held: hiding 3 alone is undone by 10 - 7
+    df = pd.DataFrame({"year": [2020, 2021], "due": [10, 40], "held": [7, 40],
+                       "held_by_due": [6, 30], "not_held": [3, 0]})
+    df["pct_held"] = 100 * df["held"] / df["due"]
+    out = suppressed_table("annual_reviews", df)
+    assert out.loc[0, "not_held"] == "c"
+    assert recoverable(out, df, "due", ["held", "not_held"]) == []
+    assert out.loc[0, "pct_held"] == "c"                 # a share beside a suppressed count
+    assert out.loc[1].tolist()[:5] == [2021, 40, 40, 30, 0]
+    # held 40 with 30 held by the due date: the 10 held late are not small, nothing hidden
+    assert recoverable(out, df, "held", ["held_by_due"]) == []
+
+
+def test_secondary_suppression_protects_a_small_difference():
+    # 3 plans of 30 were late: 30 issued and 27 within would give it away
+    t = pd.DataFrame({"year": [2020], "issued_incl_exc": [30], "within_20wk_incl_exc": [27],
+                      "issued_excl_exc": [20], "within_20wk_excl_exc": [19],
+                      "pct_20wk_incl_exc": [90.0], "pct_20wk_excl_exc": [95.0]})
+    out = suppressed_table("timeliness", t)
+    for total, part in (("issued_incl_exc", "within_20wk_incl_exc"),
+                        ("issued_excl_exc", "within_20wk_excl_exc")):
+        assert recoverable(out, t, total, [part]) == []
+    assert out.loc[0, "pct_20wk_incl_exc"] == "c" and out.loc[0, "pct_20wk_excl_exc"] == "c"
+
+
+def test_total_rows_cannot_reveal_a_phase(cw):
+    # 2021: 6->7 has 2 transfers (1 named), 11->12 has 1 (0 named): every count small
+    out = suppressed_table("phase_transfers", phase_transfers_named(cw))
+    assert (out["transfers"] == "c").all()
+    assert out.loc[out["phase"] == "all phases", "named_by_deadline"].tolist() == ["c"]
+    # a large year with one small phase: the total row must not give the small phase away
+    pt = pd.DataFrame({"transfer_year": [2024] * 3, "phase": ["-1->0", "6->7", "11->12"],
+                       "transfers": [3, 60, 50], "named_by_deadline": [3, 50, 45]})
+    pt["pct_named_by_deadline"] = 100 * pt["named_by_deadline"] / pt["transfers"]
+    out = suppressed_table("phase_transfers", pt)
+    by = out.set_index("phase")
+    assert by.loc["-1->0", "transfers"] == "c"
+    shown = [by.loc[p, "transfers"] for p in ("6->7", "11->12", "all phases")]
+    assert sum(v == "c" for v in shown) >= 1            # a second cell hidden with it
+    assert by.loc["-1->0", "pct_named_by_deadline"] == "c"
+
+
+def test_summary_hides_a_share_with_its_counts_and_names_the_excl_share(cw):
+    s = statutory_summary(cw, D("2021-03-01"))
+    # 2 of 2 plans excluding exceptions: counts and share hidden together
+    assert s["plans_issued_excl_exceptions"] == "c"
+    assert s["pct_within_20_weeks_excl_exceptions"] == "c"
+    assert s["phase_transfers"] == "c" and s["named_by_deadline"] == "c"
+    assert s["reviews_overdue"] in ("c", 0)
+
+
+def test_one_count_on_its_own_and_prose():
+    assert suppress_count(3) == "c" and suppress_count(0) == 0 and suppress_count(5) == 5
+    with pytest.raises(ConfigError):
+        suppress_count(3, threshold=2)
+    assert suppress_count(3, threshold=2, allow_low_threshold=True) == 3
+    assert show("c") == "c" and show(1234) == "1,234" and show(66.666, 1, "%") == "66.7%"
+
+
+def test_backtest_actuals_suppressed_with_their_errors():
+    # page 08's backtest table: actual counts from casework, with errors that would reveal them
+    bt = pd.DataFrame({"calendar-year": [2024] * 3, "setting-group": ["special_independent",
+                                                                     "mainstream", "total"],
+                       "actual": [3.0, 97.0, 100.0], "mean": [4.0, 95.0, 99.0],
+                       "error": [1.0, -2.0, -1.0]})
+    bt["pct_error"] = 100 * bt["error"] / bt["actual"]
+    bt["covered"] = True
+    out = suppress(bt, ["actual"], also={"actual": ["error", "pct_error", "covered"]},
+                   total_rows=("setting-group", "total", ["calendar-year"]))
+    assert out.loc[0, ["actual", "error", "pct_error", "covered"]].tolist() == ["c"] * 4
+    # 100 - 97 would give the 3 away: one more cell of the year is hidden
+    assert (out.loc[1:, "actual"] == "c").sum() == 1

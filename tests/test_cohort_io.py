@@ -91,7 +91,7 @@ def test_bad_costs_and_valid_states(valid):
         read_costs(COSTS.assign(need=["Q"] + list(COSTS["need"][1:])), valid)
     from send_analysis.cohort.io import cost_matrix
     with pytest.raises(DataError, match="no cost for need 'B' in setting 'FE'"):
-        cost_matrix(read_costs(COSTS.iloc[:-1], valid), valid)
+        cost_matrix(COSTS.iloc[:-1].assign(cost=lambda d: d["cost"].astype(float)), valid)
     v = VALID.copy()
     v.loc[1, "setting->setting"] = "MS,NOWHERE"
     with pytest.raises(DataError, match=r"row 3: setting 'SP' may move to unknown"):
@@ -195,3 +195,43 @@ def test_cli_cohort_bad_input_exit_code(tmp_path):
                 "--valid-states", str(EXAMPLES / "valid_states.csv"), "--out", str(tmp_path))
     assert r.returncode == 2
     assert "row 9" in r.stderr and "unknown need 'DYSLEXIA'" in r.stderr
+
+
+def test_costs_missing_pairs_are_filled_by_the_documented_rule(valid):
+    from send_analysis.cohort.io import MissingCostWarning, cost_matrix
+
+    # SP lacks need B: median of SP's other needs; IS lacks every need: median of its group
+    shipped = COSTS[~((COSTS["setting"] == "SP") & (COSTS["need"] == "B"))
+                    & (COSTS["setting"] != "IS")]
+    with pytest.warns(MissingCostWarning, match=r"3 need x setting pair.*B in SP: 20,000; "
+                                                r"A in IS: 20,000; B in IS: 20,000"):
+        costs = read_costs(shipped, valid)
+    assert sorted(costs.attrs["filled"]) == [("A", "IS"), ("B", "IS"), ("B", "SP")]
+    m = cost_matrix(costs, valid)
+    assert m[valid.needs.index("B"), valid.settings.index("SP")] == 20000
+    # a setting with no cost in its whole group cannot be costed: an error naming the pair
+    with pytest.raises(DataError, match=r"no cost for need 'A' in setting 'FE'.*group 'post16'"):
+        read_costs(COSTS[COSTS["setting"] != "FE"], valid)
+
+
+def test_cohort_cli_accepts_a_costs_file_shaped_like_witan_sends(tmp_path):
+    # witan.send's example costs omit need x setting pairs its valid states admit: drop every
+    # cost of one setting and a few needs of two others, then run the model end to end
+    costs = pd.read_csv(EXAMPLES / "costs.csv")
+    keep = ~((costs["setting"] == "neet")
+             | ((costs["setting"] == "special_independent") & costs["need"].isin(["HI", "VI", "MSI"]))
+             | ((costs["setting"] == "ap_pru") & (costs["need"] == "PMLD")))
+    costs[keep].to_csv(tmp_path / "costs.csv", index=False)
+    r = subprocess.run([sys.executable, "-m", "send_analysis.cli", "cohort",
+                        "--transitions", str(EXAMPLES / "transitions.csv"),
+                        "--population", str(EXAMPLES / "population.csv"),
+                        "--costs", str(tmp_path / "costs.csv"),
+                        "--valid-states", str(EXAMPLES / "valid_states.csv"),
+                        "--simulations", "20", "--years", "2", "--out", str(tmp_path / "out"),
+                        "--json"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "warning:" in r.stderr and "HI in special_independent" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1                 # one clean line
+    n_missing = int((~keep).sum())
+    assert f"{n_missing} need x setting pair(s)" in r.stderr
+    assert json.loads(r.stdout)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from send_analysis.casework.io import read_casework, write_casework
-from send_analysis.casework.performance import statutory_summary
+from send_analysis.casework.performance import DEFAULT_THRESHOLD, check_threshold, statutory_summary
 from send_analysis.casework.synth import synth, targets_from_tables
+from send_analysis.errors import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--casework", required=True, type=Path, help="casework folder (one CSV per table)")
     q.add_argument("--at", default=None, help="date of the measures (YYYY-MM-DD; default: the "
                                               "casework's last date)")
-    q.add_argument("--threshold", type=int, default=5, help="suppress counts from 1 to this - 1")
+    q.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD,
+                   help=f"suppress counts from 1 to this - 1 (default {DEFAULT_THRESHOLD}; a lower "
+                        "value needs --allow-low-threshold)")
+    q.add_argument("--allow-low-threshold", action="store_true",
+                   help="allow a --threshold below the default (small counts may identify children)")
+    q.add_argument("--dayfirst", action="store_true",
+                   help="also read day-first dates (DD/MM/YYYY); ISO dates (YYYY-MM-DD) are always "
+                        "read, and no other form is guessed")
     q.add_argument("--json", action="store_true", help="print JSON instead of text")
     q.set_defaults(func=run_performance)
 
@@ -52,7 +63,15 @@ def run_synth(args: argparse.Namespace) -> int:
 
 
 def run_performance(args: argparse.Namespace) -> int:
-    summary = statutory_summary(read_casework(args.casework), args.at, args.threshold)
+    check_threshold(args.threshold, args.allow_low_threshold)
+    at = None
+    if args.at is not None:
+        try:
+            at = pd.Timestamp(datetime.date.fromisoformat(args.at))
+        except ValueError:
+            raise ConfigError(f"--at {args.at!r} is not a date (expected YYYY-MM-DD)") from None
+    summary = statutory_summary(read_casework(args.casework, dayfirst=args.dayfirst), at,
+                                args.threshold, allow_low_threshold=args.allow_low_threshold)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

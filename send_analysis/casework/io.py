@@ -1,8 +1,20 @@
-"""Read and write casework folders; validate with the schema; strip direct identifiers on ingest."""
+"""Read and write casework folders; validate with the schema; keep only the schema's columns.
+
+Reading is strict and never guesses (issue 11):
+
+- only the schema's columns are kept (an allow-list); names, addresses and any other column are
+  dropped on ingest, and ``person_id`` is replaced by a salted hash (a UPN, ULN or NHS number is
+  hashed into one when there is no ``person_id``);
+- booleans are read explicitly: True/False, Y/N, Yes/No, 1/0 (any case); anything else is an error;
+- dates are ISO (``YYYY-MM-DD``); day-first dates (``DD/MM/YYYY``) only with ``dayfirst=True``;
+- an error names the file, the column and the row (the header is row 1) but never echoes a value
+  from the file: casework is personal data.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +27,13 @@ from send_analysis.errors import DataError
 
 #: Identifier columns that, when no ``person_id`` is given, are hashed into one (in this order).
 HASHABLE_IDS: tuple[str, ...] = ("upn", "unique_pupil_number", "uln", "nhs_number")
+
+#: Text read as True / False in a boolean column (compared in lower case, spaces stripped).
+TRUE_TEXT: frozenset[str] = frozenset({"true", "y", "yes", "1"})
+FALSE_TEXT: frozenset[str] = frozenset({"false", "n", "no", "0"})
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
+_DAY_FIRST = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 
 
 @dataclass
@@ -45,47 +64,186 @@ def _norm(column: str) -> str:
 
 
 def pseudonymise(values: pd.Series, salt: str) -> pd.Series:
-    """Salted SHA-256 of each value, first 16 hex characters (not reversible without the salt)."""
-    return values.astype(str).map(
-        lambda v: hashlib.sha256(f"{salt}|{v.strip().upper()}".encode()).hexdigest()[:16])
+    """Salted SHA-256 of each value, first 16 hex characters (not reversible without the salt);
+    a missing value stays missing."""
+    return values.map(
+        lambda v: v if pd.isna(v) else
+        hashlib.sha256(f"{salt}|{str(v).strip().upper()}".encode()).hexdigest()[:16])
 
 
-def strip_identifiers(df: pd.DataFrame, salt: str) -> pd.DataFrame:
-    """Drop direct identifiers; if there is no ``person_id``, hash a UPN/ULN/NHS number into one."""
+def strip_identifiers(df: pd.DataFrame, salt: str, table: str = "people",
+                      file: str | None = None) -> pd.DataFrame:
+    """Keep only ``table``'s schema columns, with ``person_id`` replaced by a salted hash.
+
+    Without a ``person_id`` column, the first of :data:`HASHABLE_IDS` present is hashed into one.
+    Every other column (names, addresses, notes, anything not in the schema) is dropped.
+    """
     df = df.rename(columns={c: _norm(c) for c in df.columns})
-    if "person_id" not in df.columns:
+    dup = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if dup:
+        raise DataError(f"column(s) {dup} appear more than once (names compared in lower case, "
+                        "spaces and hyphens as underscores)", file=file or table,
+                        expected="each column once")
+    if "person_id" in df.columns:
+        df["person_id"] = pseudonymise(df["person_id"], salt)
+    else:
         for col in HASHABLE_IDS:
             if col in df.columns:
                 df["person_id"] = pseudonymise(df[col], salt)
                 break
-    drop = [c for c in df.columns if c in IDENTIFIER_COLUMNS or c.startswith("address")]
-    return df.drop(columns=drop)
+    keep = [c for c in SCHEMAS[table].columns if c in df.columns]
+    return df[keep]
+
+
+def _dtype(table: str, column: str) -> str:
+    return str(SCHEMAS[table].columns[column].dtype)
+
+
+def parse_booleans(values: pd.Series, file: str, column: str) -> pd.Series:
+    """True/False, Y/N, Yes/No, 1/0 (any case) as bool; anything else (blank included) is a
+    :class:`DataError` naming the file, the column and the first bad row, never the value."""
+    text = values.astype("string").str.strip().str.lower()
+    true, false = text.isin(TRUE_TEXT), text.isin(FALSE_TEXT)
+    bad = ~(true.fillna(False) | false.fillna(False))
+    if bad.any():
+        raise DataError("not a yes/no value", file=file, column=column,
+                        row=_row(bad), expected="True/False, Y/N, Yes/No or 1/0")
+    return true.astype(bool)
+
+
+def parse_dates(values: pd.Series, file: str, column: str, dayfirst: bool = False) -> pd.Series:
+    """ISO dates (``YYYY-MM-DD``; a midnight time is allowed) as datetime64; blanks as NaT.
+
+    With ``dayfirst=True``, ``DD/MM/YYYY`` is read too. Nothing else is guessed: a month-first or
+    two-digit-year date is an error naming the file, column and row (never the value).
+    """
+    text = values.astype("string").str.strip()
+    blank = text.isna() | (text == "")
+    iso = text.str.match(_ISO_DATE).fillna(False)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    out[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    ok = iso & out.notna()
+    if dayfirst:
+        dmy = ~iso & text.str.match(_DAY_FIRST).fillna(False)
+        out[dmy] = pd.to_datetime(text[dmy], format="%d/%m/%Y", errors="coerce")
+        ok = ok | (dmy & out.notna())
+    bad = ~blank & ~ok
+    if bad.any():
+        expected = ("an ISO date YYYY-MM-DD or a day-first date DD/MM/YYYY" if dayfirst else
+                    "an ISO date YYYY-MM-DD; day-first dates DD/MM/YYYY are read only with the "
+                    "day-first option (--dayfirst)")
+        raise DataError("not a valid date", file=file, column=column, row=_row(bad),
+                        expected=expected)
+    return out
+
+
+def _row(mask: pd.Series) -> int:
+    """File row of the first True in ``mask`` (0-based positions; the header is row 1)."""
+    return int(mask.to_numpy().nonzero()[0][0]) + 2
+
+
+def parse_text_columns(name: str, df: pd.DataFrame, file: str, dayfirst: bool = False) -> pd.DataFrame:
+    """Read the text of a CSV table into typed columns: dates and booleans explicitly (see
+    :func:`parse_dates`, :func:`parse_booleans`); the schema coerces the rest."""
+    out = df.copy()
+    for column in out.columns:
+        dtype = _dtype(name, column)
+        if dtype.startswith("datetime64"):
+            out[column] = parse_dates(out[column], file, column, dayfirst)
+        elif dtype == "bool":
+            out[column] = parse_booleans(out[column], file, column)
+    return out
+
+
+def _reason(reason_code: object, check: object) -> str:
+    """A sentence for a pandera failure, from the schema only (no data values)."""
+    code = getattr(reason_code, "name", str(reason_code or "")).lower()
+    check_text = getattr(check, "error", None) or getattr(check, "name", None) or ""
+    if "coercion" in code:
+        return "a value could not be read as the column's type"
+    if "nulls" in code:
+        return "a value is missing"
+    if "duplicates" in code:
+        return "a value is repeated"
+    if "column_not_in_dataframe" in code:
+        return "column missing"
+    if check_text:
+        return f"failed the check {check_text}"
+    return code.replace("_", " ") or "failed the schema"
 
 
 def validate(name: str, df: pd.DataFrame, file: str | None = None) -> pd.DataFrame:
-    """Coerce and check one table; a :class:`DataError` names the file, column and row."""
+    """Coerce and check one table; a :class:`DataError` names the file, column and row.
+
+    Neither pandera's message nor its failure cases are passed on: they hold values from the
+    file, which may be personal data. Both eager (``SchemaError``) and lazy (``SchemaErrors``)
+    failures are turned into one clean error about the first failure.
+    """
+    missing = [c for c in SCHEMAS[name].columns if c not in df.columns]
+    if missing:
+        raise DataError(f"missing column(s) {missing}", file=file or name,
+                        expected=f"the columns {list(SCHEMAS[name].columns)}")
     try:
         return SCHEMAS[name].validate(df, lazy=False)
-    except pae.SchemaError as exc:
+    except (pae.SchemaError, pae.SchemaErrors) as exc:
+        if isinstance(exc, pae.SchemaErrors):
+            first = exc.schema_errors[0] if getattr(exc, "schema_errors", None) else None
+            cases = getattr(exc, "failure_cases", None)
+            column = first.column_name if first is not None else None
+            if column is None and isinstance(cases, pd.DataFrame) and len(cases):
+                column = cases["column"].iloc[0]
+            reason, check = (getattr(first, "reason_code", None), getattr(first, "check", None))
+        else:
+            column = getattr(exc, "column_name", None) or None
+            cases = getattr(exc, "failure_cases", None)
+            reason, check = exc.reason_code, exc.check
         row = None
-        column = getattr(exc, "column_name", None) or None
-        cases = getattr(exc, "failure_cases", None)
         if isinstance(cases, pd.DataFrame) and "index" in cases.columns and len(cases):
-            idx = cases["index"].iloc[0]
-            row = int(idx) + 2 if isinstance(idx, (int,)) or str(idx).isdigit() else idx
-        raise DataError(str(exc).splitlines()[0], file=file or name, column=column, row=row,
+            idx = cases["index"].dropna()
+            if len(idx) and str(idx.iloc[0]).lstrip("-").isdigit():
+                row = int(idx.iloc[0]) + 2
+        raise DataError(_reason(reason, check), file=file or name,
+                        column=str(column) if column else None, row=row,
                         expected=f"the {name} table of send_analysis.casework.schema") from None
 
 
-def read_casework(directory: str | Path, salt: str | None = None) -> Casework:
-    """Read a casework folder (one CSV per table), strip identifiers, validate every table.
+def _read_table(path: Path) -> pd.DataFrame:
+    """One casework CSV as text; a file that is not a readable UTF-8 CSV is a DataError naming
+    the file (never its content)."""
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                         encoding="utf-8-sig")   # Excel's "CSV UTF-8" starts with a BOM
+    except UnicodeDecodeError:
+        raise DataError("not UTF-8 text", file=str(path),
+                        expected="a CSV saved as UTF-8 (in Excel: Save As, 'CSV UTF-8')") from None
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty", file=str(path),
+                        expected="a header row with the table's columns") from None
+    except pd.errors.ParserError:
+        raise DataError("not a well-formed CSV (rows with different numbers of fields)",
+                        file=str(path), expected="one header row and one row per record") from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise DataError(f"cannot be read ({type(exc).__name__})", file=str(path),
+                        expected="a readable CSV file") from None
+    if not isinstance(df.index, pd.RangeIndex):   # pandas made the extra fields an index
+        raise DataError("not a well-formed CSV (rows with more fields than the header)",
+                        file=str(path), expected="one header row and one row per record")
+    return df
 
-    ``salt`` keys the hash used when an input carries UPNs instead of ``person_id``; by default a
-    random salt is drawn for this read, so the ids are consistent across the tables read together
-    but cannot be linked to another read.
+
+def read_casework(directory: str | Path, salt: str | None = None, dayfirst: bool = False) -> Casework:
+    """Read a casework folder (one CSV per table): keep the schema's columns, hash ``person_id``,
+    read dates and booleans explicitly, validate every table.
+
+    ``salt`` keys the hash of the person key; by default a random salt is drawn for this read,
+    so the ids are consistent across the tables read together but cannot be linked to another
+    read. ``dayfirst`` also accepts ``DD/MM/YYYY`` dates (ISO dates are always accepted).
     """
     folder = Path(directory)
     if not folder.is_dir():
+        if folder.exists():
+            raise DataError("is not a folder", file=str(folder),
+                            expected=f"a casework folder with one CSV per table: {', '.join(TABLES)}")
         raise FileNotFoundError(f"casework folder {folder} does not exist")
     salt = salt if salt is not None else secrets.token_hex(16)
     tables = {}
@@ -94,7 +252,9 @@ def read_casework(directory: str | Path, salt: str | None = None) -> Casework:
         if not path.exists():
             raise DataError("file missing from the casework folder", file=str(path),
                             expected=f"one CSV per table: {', '.join(TABLES)}")
-        df = strip_identifiers(pd.read_csv(path, dtype=str, keep_default_na=True), salt)
+        raw = _read_table(path)
+        df = strip_identifiers(raw, salt, name, file=str(path))
+        df = parse_text_columns(name, df, str(path), dayfirst)
         tables[name] = validate(name, df, file=str(path))
     return Casework(**tables, source=str(folder))
 

@@ -7,7 +7,8 @@
 - :func:`backlog_clearance`: months for a team to clear a review backlog;
 - :func:`phase_transfers_named`: placements named by the statutory deadline (15 February);
 - :func:`funnel`: requests -> assessments -> plans;
-- :func:`suppress`: hide small counts in outputs for reviewers;
+- :func:`suppress`, :func:`suppressed_table`, :func:`suppress_count`: hide small counts and
+  every cell that would give one away (secondary suppression) in outputs for reviewers;
 - :func:`statutory_summary`: the headline measures on a date, small counts suppressed.
 
 Every measure is a pure function of a :class:`~send_analysis.casework.io.Casework`.
@@ -23,6 +24,7 @@ import pandas as pd
 
 from send_analysis.casework.dates import TWENTY_WEEKS
 from send_analysis.casework.io import Casework
+from send_analysis.errors import ConfigError
 
 SUPPRESSED = "c"
 
@@ -172,55 +174,278 @@ def funnel(casework: Casework, years: Iterable[int] | None = None) -> pd.DataFra
     return out
 
 
-def suppress(df: pd.DataFrame, counts: list[str], threshold: int = 5,
-             also: dict[str, list[str]] | None = None) -> pd.DataFrame:
-    """Replace counts from 1 to ``threshold - 1`` with ``"c"`` (the DfE's 'confidential' marker).
+#: Counts from 1 to ``DEFAULT_THRESHOLD - 1`` are suppressed (the DfE's practice for SEN2).
+DEFAULT_THRESHOLD = 5
 
-    ``also`` maps a count column to columns derived from it (e.g. a percentage) that are
-    suppressed on the same rows. Zeros are shown. Returns a copy with object columns.
+
+def check_threshold(threshold: int, allow_low_threshold: bool = False) -> int:
+    """``threshold`` if allowed: whole, at least 1, and not below :data:`DEFAULT_THRESHOLD`
+    unless ``allow_low_threshold`` says so explicitly (a :class:`ConfigError` otherwise)."""
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
+        raise ConfigError(f"suppression threshold {threshold!r} is not a whole number of 1 or more "
+                          "(option --threshold)")
+    if threshold < DEFAULT_THRESHOLD and not allow_low_threshold:
+        raise ConfigError(f"suppression threshold {threshold} is below the default "
+                          f"{DEFAULT_THRESHOLD}: counts from 1 to {DEFAULT_THRESHOLD - 1} could "
+                          "identify children; pass --allow-low-threshold to do this on purpose "
+                          "(option --threshold)")
+    return int(threshold)
+
+
+def is_small(n: float, threshold: int = DEFAULT_THRESHOLD) -> bool:
+    """True for a count from 1 to ``threshold - 1`` (zeros are shown)."""
+    return bool(pd.notna(n) and 0 < n < threshold)
+
+
+def suppress_count(n: float, threshold: int = DEFAULT_THRESHOLD,
+                   allow_low_threshold: bool = False) -> int | str:
+    """One count from person-level casework, ready to show: ``"c"`` from 1 to ``threshold - 1``.
+
+    Use it only for a count shown on its own; a count that sits in a table or beside a total
+    goes through :func:`suppress` so that it cannot be recovered by subtraction.
     """
-    out = df.copy()
+    check_threshold(threshold, allow_low_threshold)
+    return SUPPRESSED if is_small(n, threshold) else int(n)
+
+
+def show(value: object, decimals: int | None = None, suffix: str = "") -> str:
+    """Text for a value of a suppressed table: ``c`` as it is, a count with thousands
+    separators, a share with ``decimals`` and ``suffix`` (e.g. ``"%"``), a missing value as
+    ``–``. For prose built from :func:`suppress` output."""
+    if isinstance(value, str):
+        return value
+    if value is None or pd.isna(value):
+        return "–"
+    if decimals is None:
+        return f"{int(value):,}"
+    return f"{float(value):,.{decimals}f}{suffix}"
+
+
+def suppress(df: pd.DataFrame, counts: list[str], threshold: int = DEFAULT_THRESHOLD,
+             also: dict[str, list[str]] | None = None,
+             sums: Iterable[tuple[str, list[str]]] = (),
+             total_rows: tuple[str, object, list[str]] | None = None,
+             allow_low_threshold: bool = False) -> pd.DataFrame:
+    """Hide small counts (primary suppression) and the cells that would give them away
+    (secondary suppression); show ``"c"`` (the DfE's 'confidential' marker) in both.
+
+    - primary: counts from 1 to ``threshold - 1`` in ``counts`` (zeros are shown);
+    - ``sums``: ``(total, parts)`` relations within each row, ``total = sum(parts) + rest``, where
+      the rest (``total - sum(parts)``, not shown) is treated as one more cell. A relation in
+      which exactly one unknown cell is small (a suppressed cell when the rest is zero, or a
+      small rest when nothing is suppressed) gets one more cell suppressed: the smallest
+      part, or the total when no part is left. Repeated until no hidden count can be recovered
+      by subtraction in any relation;
+    - ``total_rows``: ``(key column, total label, group columns)``: rows whose key equals the
+      label hold the sum of the other rows of their group for every count column (so a total
+      row cannot reveal a suppressed row either);
+    - ``also`` maps a count column to columns derived from it (a percentage): suppressed on
+      every row where the count is. List a percentage under its numerator and its denominator.
+
+    Returns a copy with object columns where anything is suppressed.
+    """
+    check_threshold(threshold, allow_low_threshold)
     also = also or {}
-    for col in counts:
-        small = (out[col] > 0) & (out[col] < threshold)
-        for c in [col, *also.get(col, [])]:
-            out[c] = out[c].astype(object)
-            out.loc[small, c] = SUPPRESSED
+    values = df[counts].to_numpy(dtype=float)
+    hidden = (values > 0) & (values < threshold)
+    col = {c: j for j, c in enumerate(counts)}
+    relations: list[tuple[tuple[int, int], list[tuple[int, int]]]] = []
+    for i in range(len(df)):
+        for total, parts in sums:
+            relations.append(((i, col[total]), [(i, col[p]) for p in parts]))
+    if total_rows is not None:
+        key, label, groups = total_rows
+        keys = df[key].to_numpy()
+        group_ids = (df.groupby(groups, sort=False).ngroup().to_numpy() if groups
+                     else np.zeros(len(df), dtype=int))
+        for g in np.unique(group_ids):
+            members = np.flatnonzero(group_ids == g)
+            tot = [i for i in members if keys[i] == label]
+            rest = [i for i in members if keys[i] != label]
+            for t in tot:
+                for j in range(len(counts)):
+                    relations.append(((t, j), [(i, j) for i in rest]))
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            cells = [total, *parts]
+            rest = values[total] - sum(values[p] for p in parts)
+            n_hidden = sum(bool(hidden[c]) for c in cells)
+            if rest != 0:
+                exposed = n_hidden == 0 and 0 < rest < threshold
+            else:
+                exposed = n_hidden == 1
+            if not exposed:
+                continue
+            shown_parts = [p for p in parts if not hidden[p]]
+            if shown_parts:
+                pick = min(shown_parts, key=lambda c: (values[c] == 0, values[c]))
+            elif not hidden[total]:
+                pick = total
+            else:
+                continue
+            hidden[pick] = True
+            changed = True
+    out = df.copy()
+    for c in counts:
+        rows = hidden[:, col[c]]
+        if not rows.any():
+            continue
+        for target in [c, *also.get(c, [])]:
+            out[target] = out[target].astype(object)
+            out.loc[out.index[rows], target] = SUPPRESSED
+    return out
+
+
+#: How each page-09 table is suppressed (counts, derived percentages and the sums that hold
+#: between its counts), so every output of a measure goes through :func:`suppress` the same way.
+TABLE_RULES: dict[str, dict] = {
+    "timeliness": {
+        "counts": ["issued_incl_exc", "within_20wk_incl_exc", "issued_excl_exc",
+                   "within_20wk_excl_exc"],
+        "also": {"issued_incl_exc": ["pct_20wk_incl_exc"],
+                 "within_20wk_incl_exc": ["pct_20wk_incl_exc"],
+                 "issued_excl_exc": ["pct_20wk_excl_exc"],
+                 "within_20wk_excl_exc": ["pct_20wk_excl_exc"]},
+        "sums": [("issued_incl_exc", ["within_20wk_incl_exc"]),
+                 ("issued_excl_exc", ["within_20wk_excl_exc"]),
+                 ("issued_incl_exc", ["issued_excl_exc"]),
+                 ("within_20wk_incl_exc", ["within_20wk_excl_exc"])],
+    },
+    "annual_reviews": {
+        "counts": ["due", "held", "held_by_due", "not_held"],
+        "also": {"due": ["pct_held"], "held": ["pct_held"]},
+        "sums": [("due", ["held", "not_held"]), ("held", ["held_by_due"])],
+    },
+    "phase_transfers": {
+        "counts": ["transfers", "named_by_deadline"],
+        "also": {"transfers": ["pct_named_by_deadline"],
+                 "named_by_deadline": ["pct_named_by_deadline"]},
+        "sums": [("transfers", ["named_by_deadline"])],
+        "total_rows": ("phase", "all phases", ["transfer_year"]),
+    },
+    "funnel": {
+        "counts": ["requests", "refused", "withdrawn", "assessed", "plan_issued", "no_plan",
+                   "pending"],
+        "also": {"requests": ["pct_assessed"], "assessed": ["pct_assessed", "pct_plan_of_assessed"],
+                 "plan_issued": ["pct_plan_of_assessed"]},
+        "sums": [("requests", ["refused", "withdrawn", "assessed"]),
+                 ("assessed", ["plan_issued", "no_plan"]),
+                 ("requests", ["refused", "withdrawn", "plan_issued", "no_plan", "pending"])],
+    },
+}
+
+
+def with_total_rows(pt: pd.DataFrame) -> pd.DataFrame:
+    """:func:`phase_transfers_named` with an ``all phases`` row per transfer year (the sums)."""
+    if pt.empty:
+        return pt
+    tot = (pt.groupby("transfer_year", as_index=False)[["transfers", "named_by_deadline"]].sum()
+             .assign(phase="all phases"))
+    tot["pct_named_by_deadline"] = 100 * tot["named_by_deadline"] / tot["transfers"].replace(0, np.nan)
+    out = pd.concat([pt, tot[pt.columns]], ignore_index=True)
+    order = out["phase"].eq("all phases").astype(int)
+    return (out.assign(_o=order).sort_values(["transfer_year", "_o"], kind="stable")
+               .drop(columns="_o").reset_index(drop=True))
+
+
+def suppressed_table(measure: str, df: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD,
+                     allow_low_threshold: bool = False) -> pd.DataFrame:
+    """``df`` (the output of the measure of that name) suppressed by :data:`TABLE_RULES`;
+    phase transfers gain an ``all phases`` row per year first."""
+    rules = TABLE_RULES[measure]
+    if measure == "phase_transfers":
+        df = with_total_rows(df)
+    return suppress(df, rules["counts"], threshold, also=rules["also"], sums=rules["sums"],
+                    total_rows=rules.get("total_rows"), allow_low_threshold=allow_low_threshold)
+
+
+def suppress_series(s: pd.Series, threshold: int = DEFAULT_THRESHOLD,
+                    allow_low_threshold: bool = False) -> pd.Series:
+    """A series of counts for a chart: small counts (1 to ``threshold - 1``) become NaN (a gap)."""
+    check_threshold(threshold, allow_low_threshold)
+    return s.astype(float).where(~((s > 0) & (s < threshold)))
+
+
+def for_chart(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A suppressed table with ``columns`` numeric again, suppressed cells as NaN (gaps)."""
+    out = df.copy()
+    for c in columns:
+        out[c] = pd.to_numeric(out[c].where(out[c] != SUPPRESSED), errors="coerce")
     return out
 
 
 def statutory_summary(casework: Casework, at: pd.Timestamp | None = None,
-                      threshold: int = 5) -> dict:
+                      threshold: int = DEFAULT_THRESHOLD, allow_low_threshold: bool = False) -> dict:
     """Headline measures on a date (default: the casework's last date), small counts suppressed.
 
     Timeliness and the funnel are for the last full calendar year before ``at``; phase transfers
-    for the latest transfer year up to ``at``'s year.
+    for the latest transfer year up to ``at``'s year. Every figure comes from the suppressed
+    tables of :func:`suppressed_table` (or :func:`suppress_count` for a count on its own), so a
+    percentage is hidden with its counts and no hidden count follows from the others.
     """
+    check_threshold(threshold, allow_low_threshold)
     at = pd.Timestamp(at) if at is not None else casework.end_date
     year = at.year - 1
+    kw = {"threshold": threshold, "allow_low_threshold": allow_low_threshold}
 
-    def count(n: int) -> int | str:
-        return SUPPRESSED if 0 < n < threshold else int(n)
+    def count(n: object) -> int | str:
+        return n if isinstance(n, str) else int(n)
 
-    t = timeliness(casework, [year]).iloc[0]
+    def pct(v: object) -> float | str | None:
+        return v if isinstance(v, str) else None if pd.isna(v) else round(float(v), 1)
+
+    t = suppressed_table("timeliness", timeliness(casework, [year]), **kw).iloc[0]
     pt = phase_transfers_named(casework)
     pt = pt[pt["transfer_year"] <= at.year]
-    latest_pt = pt[pt["transfer_year"] == pt["transfer_year"].max()] if len(pt) else pt
-    f = funnel(casework, [year]).iloc[0]
-    small_t = 0 < t["within_20wk_incl_exc"] < threshold
+    latest = (suppressed_table("phase_transfers", pt[pt["transfer_year"] == pt["transfer_year"].max()], **kw)
+              if len(pt) else pt)
+    total = latest[latest["phase"] == "all phases"].iloc[0] if len(latest) else None
+    f = suppressed_table("funnel", funnel(casework, [year]), **kw).iloc[0]
     return {
         "as_at": at.date().isoformat(),
         "timeliness_year": int(year),
         "plans_issued": count(t["issued_incl_exc"]),
         "within_20_weeks": count(t["within_20wk_incl_exc"]),
-        "pct_within_20_weeks": (SUPPRESSED if small_t else
-                                None if pd.isna(t["pct_20wk_incl_exc"]) else round(float(t["pct_20wk_incl_exc"]), 1)),
-        "open_over_20_weeks": count(open_over_20_weeks(casework, at)),
-        "reviews_overdue": count(len(reviews_overdue(casework, at))),
-        "phase_transfer_year": int(latest_pt["transfer_year"].iloc[0]) if len(latest_pt) else None,
-        "phase_transfers": count(int(latest_pt["transfers"].sum())),
-        "named_by_deadline": count(int(latest_pt["named_by_deadline"].sum())),
+        "pct_within_20_weeks": pct(t["pct_20wk_incl_exc"]),
+        "plans_issued_excl_exceptions": count(t["issued_excl_exc"]),
+        "within_20_weeks_excl_exceptions": count(t["within_20wk_excl_exc"]),
+        "pct_within_20_weeks_excl_exceptions": pct(t["pct_20wk_excl_exc"]),
+        "open_over_20_weeks": suppress_count(open_over_20_weeks(casework, at), **kw),
+        "reviews_overdue": suppress_count(len(reviews_overdue(casework, at)), **kw),
+        "phase_transfer_year": int(total["transfer_year"]) if total is not None else None,
+        "phase_transfers": count(total["transfers"]) if total is not None else 0,
+        "named_by_deadline": count(total["named_by_deadline"]) if total is not None else 0,
         "requests": count(f["requests"]),
         "assessed": count(f["assessed"]),
         "plans_from_requests": count(f["plan_issued"]),
     }
+
+
+def backlog_summary(backlog: int, reviews_shown: pd.Series, officers: float,
+                    reviews_per_officer_month: float, at: pd.Timestamp,
+                    threshold: int = DEFAULT_THRESHOLD,
+                    allow_low_threshold: bool = False) -> tuple[str, list[float] | None]:
+    """A sentence on clearing the overdue annual reviews, and the backlog trajectory to chart
+    (``None`` when it would reveal a suppressed count).
+
+    ``reviews_shown`` is the last row of the suppressed annual-reviews table: the team's current
+    rate (reviews held a year / 12) and demand (due / 12) are used only when those counts are
+    shown; a backlog from 1 to ``threshold - 1`` is reported as ``c`` with no trajectory.
+    """
+    n = suppress_count(backlog, threshold, allow_low_threshold)
+    due, held = reviews_shown["due"], reviews_shown["held"]
+    head = f"On {at:%d %B %Y}, {show(n)} annual reviews were overdue for plans still open."
+    if isinstance(n, str) or isinstance(due, str) or isinstance(held, str):
+        return (head + " The months to clear them are not shown: they would reveal a count "
+                "below the suppression threshold.", None)
+    plan = backlog_clearance(int(n), officers, reviews_per_officer_month,
+                             incoming_per_month=float(due) / 12,
+                             existing_capacity_per_month=float(held) / 12)
+    months = plan["months"]
+    when = f"in {months} months" if months != math.inf else "never: new reviews outpace the team"
+    return (head + f" With {officers:g} extra officers each completing "
+            f"{reviews_per_officer_month:g} reviews a month, and the existing team holding "
+            f"{float(held) / 12:,.0f} a month against {float(due) / 12:,.0f} falling due, the "
+            f"backlog clears {when}.", plan["trajectory"])

@@ -12,8 +12,10 @@ extract use the same files and columns, and both are read by :func:`send_analysi
 | ``reviews`` | annual review due | ``person_id``, ``due_date``, ``held_date`` (blank if not held) |
 | ``phase_transfers`` | phase transfer of a child with a plan | ``person_id``, ``transfer_year`` (September of the move), ``from_ncy``, ``to_ncy``, ``deadline``, ``named_date`` (blank if not named) |
 
-Dates are ISO ``YYYY-MM-DD``. ``person_id`` is pseudonymous; names, UPNs, addresses and postcodes
-are never part of the schema (see :data:`IDENTIFIER_COLUMNS`).
+Dates are ISO ``YYYY-MM-DD`` (day-first ``DD/MM/YYYY`` only when asked for); ``exception`` is
+True/False, Y/N, Yes/No or 1/0. ``person_id`` is pseudonymous and is hashed again on ingest; names,
+UPNs, addresses, postcodes and any other column outside the schema are dropped on ingest (the
+schema's columns are an allow-list; see :func:`send_analysis.casework.io.strip_identifiers`).
 """
 
 from __future__ import annotations

@@ -58,6 +58,10 @@ class CalibrationTargets:
 
     ``total_plans`` and ``setting_shares`` are by January census year; ``new_plans`` and
     ``pct_20wk`` (0-100, including exceptions) by calendar year. Shares sum to one.
+    ``exception_share`` maps a calendar year to the share of plans issued within 20 weeks, and
+    the share of those issued later, where an exception applied (from the LA's published
+    timeliness with and without exceptions; England's 2024 shares for a year not given), so the
+    20-week share excluding exceptions is calibrated too.
     """
 
     la_code: str
@@ -70,6 +74,7 @@ class CalibrationTargets:
     requests_per_new_plan: float = nat.FUNNEL_2024["requests"] / nat.FUNNEL_2024["assessed_plan_issued"]
     review_held_share: float = (nat.ANNUAL_REVIEWS_2024["total_review_meeting"]
                                 / nat.ANNUAL_REVIEWS_2024["review_expected"])
+    exception_share: dict[int, tuple[float, float]] = field(default_factory=dict)
     #: No published figure: share of phase-transfer placements named by the deadline (assumption).
     phase_named_on_time: float = 0.85
     #: No published figure: chance a child changes setting in a year without a phase transfer.
@@ -116,9 +121,10 @@ def targets_from_tables(la_code: str, year: int,
     new_tot = npl[npl["setting"] == "total"].set_index("year")["value"]
     latest_new = npl[npl["year"] == npl["year"].max()]
     ns = latest_new[latest_new["setting"].isin(SETTINGS)].set_index("setting")["value"]
-    tim = _la_rows(tables["timeliness"], la_code, "timeliness")
-    tim = tim[(tim["measure"] == "pct_20wk_incl_exc") & tim["value"].notna()].set_index("year")["value"]
+    tim_all = _la_rows(tables["timeliness"], la_code, "timeliness")
+    tim = tim_all[(tim_all["measure"] == "pct_20wk_incl_exc") & tim_all["value"].notna()].set_index("year")["value"]
     cal_years = list(range(years[0], years[-1] + 1))
+    exc = exception_shares(tim_all)
     return CalibrationTargets(
         la_code=str(la_code),
         la_name=str(pbs["area_name"].iloc[0]),
@@ -127,7 +133,52 @@ def targets_from_tables(la_code: str, year: int,
         new_plans={y: int(round(_nearest(new_tot, y))) for y in cal_years},
         pct_20wk={y: float(_nearest(tim, y)) for y in cal_years},
         new_setting_shares=(ns / ns.sum()).to_dict() if ns.sum() > 0 else {},
+        exception_share=({y: exc[min(exc, key=lambda k: (abs(k - y), k > y))] for y in cal_years}
+                         if exc else {}),
     )
+
+
+def _exception_pair(issued_incl: float, within_incl: float, issued_excl: float,
+                    within_excl: float) -> tuple[float, float] | None:
+    """(share of on-time plans with an exception, share of late plans with one), or None when a
+    share cannot be formed (no plans on time or none late, or inconsistent counts)."""
+    late = issued_incl - within_incl
+    exc_on_time = within_incl - within_excl
+    exc_late = (issued_incl - issued_excl) - exc_on_time
+    if within_incl <= 0 or late <= 0 or exc_on_time < 0 or exc_late < 0:
+        return None
+    return (min(exc_on_time / within_incl, 1.0), min(exc_late / late, 1.0))
+
+
+#: England's 2024 shares (the generator's default for a year without the LA's figures).
+ENGLAND_EXCEPTION_SHARE: tuple[float, float] = _exception_pair(
+    *(float(nat.TIMELINESS_2024[k]) for k in ("issued_incl_exc", "within_20wk_incl_exc",
+                                              "issued_excl_exc", "within_20wk_excl_exc")))
+
+
+def calibration_tolerance(pct: float, n: int) -> float:
+    """The generator's tolerance for a 20-week share (percentage points): three binomial
+    standard errors of a share ``pct`` (0-100) over ``n`` plans. Timeliness is calibrated in
+    expectation only, so a synthetic year's share differs from its target by chance; about 3
+    points for 200 plans, so a tolerance of 9 (decision 0063)."""
+    p = min(max(pct / 100, 0.0), 1.0)
+    return 300 * float(np.sqrt(p * (1 - p) / max(n, 1)))
+
+
+def exception_shares(timeliness_rows: pd.DataFrame) -> dict[int, tuple[float, float]]:
+    """Per calendar year, the exception shares of :func:`_exception_pair` from an LA's rows of
+    the ``timeliness`` tidy table (years with a suppressed or unusable count are left out)."""
+    wide = (timeliness_rows.pivot_table(index="year", columns="measure", values="value",
+                                        aggfunc="first"))
+    need = ["issued_incl_exc", "within_20wk_incl_exc", "issued_excl_exc", "within_20wk_excl_exc"]
+    if not set(need) <= set(wide.columns):
+        return {}
+    out = {}
+    for y, row in wide[need].dropna().iterrows():
+        pair = _exception_pair(*(float(row[k]) for k in need))
+        if pair is not None:
+            out[int(y)] = pair
+    return out
 
 
 def _nearest(series: pd.Series, year: int) -> float:
@@ -290,21 +341,20 @@ class _Builder:
 
 
 def _request_row(b: _Builder, pid: str, issue: pd.Timestamp | None, pct: float,
-                 outcome: str | None, request: pd.Timestamp | None = None) -> dict:
-    """One request; for a plan, its duration is drawn to hit the 20-week share ``pct``."""
+                 outcome: str | None, request: pd.Timestamp | None = None,
+                 exception_share: tuple[float, float] = ENGLAND_EXCEPTION_SHARE) -> dict:
+    """One request; for a plan, its duration is drawn to hit the 20-week share ``pct``, and an
+    exception applies with ``exception_share`` (on time, late)."""
     rng = b.rng
     tl = nat.TIMELINESS_2024
     on_time = rng.random() < pct / 100
     if on_time:
         weeks = rng.uniform(8, 20)
-        exc = rng.random() < (tl["within_20wk_incl_exc"] - tl["within_20wk_excl_exc"]) / tl["within_20wk_incl_exc"]
+        exc = rng.random() < exception_share[0]
     else:
         over_year = nat.FUNNEL_2024["over_1_year_incl_exc"] / (tl["issued_incl_exc"] - tl["within_20wk_incl_exc"])
         weeks = rng.uniform(52, 78) if rng.random() < over_year else rng.uniform(20.2, 52)
-        late = tl["issued_incl_exc"] - tl["within_20wk_incl_exc"]
-        late_exc = (tl["issued_incl_exc"] - tl["issued_excl_exc"]) - (
-            tl["within_20wk_incl_exc"] - tl["within_20wk_excl_exc"])
-        exc = rng.random() < late_exc / late
+        exc = rng.random() < exception_share[1]
     if request is None:
         request = issue - pd.Timedelta(days=int(round(weeks * 7)))
     decision = request + pd.Timedelta(days=int(rng.integers(28, 43)))
@@ -380,7 +430,8 @@ def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
             n = new_ncy()
             dob = b.dob_for(n, issue)
             pid = b.new_id()
-            row = _request_row(b, pid, issue, pct, "plan")
+            row = _request_row(b, pid, issue, pct, "plan",
+                               exception_share=targets.exception_share.get(y, ENGLAND_EXCEPTION_SHARE))
             if final:
                 # the year after the last census: keep only requests made before the end, open
                 if row["request_date"] >= end:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import warnings
 from pathlib import Path
 
-from send_analysis.cohort.io import read_costs, read_population, read_transitions, read_valid_states
+from send_analysis.cohort.io import (
+    MissingCostWarning,
+    read_costs,
+    read_population,
+    read_transitions,
+    read_valid_states,
+)
 from send_analysis.cohort.model import fit
 
 
@@ -34,7 +42,11 @@ def run(args: argparse.Namespace) -> int:
     valid = read_valid_states(args.valid_states)
     transitions = read_transitions(args.transitions, valid)
     population = read_population(args.population)
-    costs = read_costs(args.costs, valid)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingCostWarning)
+        costs = read_costs(args.costs, valid)
+    for w in caught:
+        print(f"send-analysis cohort: warning: {w.message}", file=sys.stderr)
     model = fit(transitions, population, valid, costs, prior_strength=args.prior_strength)
     results = model.simulate(args.years, args.simulations, seed=args.seed)
     paths = results.to_csv(args.out)

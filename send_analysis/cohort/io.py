@@ -7,7 +7,9 @@ The formats are those of witan.send, so a table prepared for that model reads he
   is the setting and need of a joiner's origin and a leaver's destination. ``calendar-year`` is
   the January census of state 1; state 2 is the next January.
 - population: ``calendar-year,academic-year,population``
-- costs: ``need,setting,cost`` (annual cost of one placement, pounds)
+- costs: ``need,setting,cost`` (annual cost of one placement, pounds). A need x setting pair
+  the valid-states file admits but the costs file omits (witan.send's own example omits 88) is
+  costed by :data:`MISSING_COST_RULE` with a :class:`MissingCostWarning` listing the pairs
 - valid states: ``setting,setting-group,min-academic-year,max-academic-year,needs,setting->setting``
   (``needs`` and ``setting->setting`` are comma-separated lists inside quotes).
 
@@ -17,6 +19,7 @@ header is line 1) and the column.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +40,15 @@ VALID_STATE_COLUMNS = [
     "setting", "setting-group", "min-academic-year", "max-academic-year", "needs",
     "setting->setting",
 ]
+
+
+#: How a need x setting pair without a cost is costed (docs/decisions/0072-cohort-missing-costs.md).
+MISSING_COST_RULE = ("the median cost of the other needs in the same setting; for a setting with "
+                     "no costs at all, the median cost of the settings in its setting group")
+
+
+class MissingCostWarning(UserWarning):
+    """A costs file omits need x setting pairs that the valid-states file admits."""
 
 
 def _line(index: int) -> int:
@@ -293,6 +305,46 @@ def read_costs(source: str | Path | pd.DataFrame, valid: ValidStates) -> pd.Data
     if len(dup):
         raise DataError("need and setting repeated", file=label, row=_line(int(dup[0])),
                         expected="one cost per need and setting")
+    return complete_costs(out, valid, label)
+
+
+def complete_costs(costs: pd.DataFrame, valid: ValidStates, label: str = "costs") -> pd.DataFrame:
+    """``costs`` with a row for every need x setting pair the valid states admit.
+
+    A missing pair is costed by :data:`MISSING_COST_RULE` and a :class:`MissingCostWarning`
+    lists every such pair with its cost; the filled pairs are also in ``attrs["filled"]``. A
+    pair that cannot be costed that way (no cost in its setting or its setting group) is a
+    :class:`DataError` naming the file and the pair.
+    """
+    have = set(zip(costs["need"], costs["setting"], strict=True))
+    by_setting = costs.groupby("setting")["cost"].median()
+    group_of = valid.setting_group
+    filled: list[tuple[str, str, float]] = []
+    for s in valid.settings:
+        for n in sorted(valid.setting_needs[s]):
+            if (n, s) in have:
+                continue
+            if s in by_setting.index:
+                value = float(by_setting[s])
+            else:
+                peers = costs.loc[costs["setting"].map(group_of) == group_of[s], "cost"]
+                if peers.empty:
+                    raise DataError(
+                        f"no cost for need {n!r} in setting {s!r}, and none for any need in "
+                        f"setting {s!r} or its setting group {group_of[s]!r}", file=label,
+                        expected="a cost for the setting, or for another setting in its group")
+                value = float(peers.median())
+            filled.append((n, s, value))
+    out = costs.reset_index(drop=True)
+    if filled:
+        listed = "; ".join(f"{n} in {s}: {v:,.0f}" for n, s, v in filled)
+        warnings.warn(MissingCostWarning(
+            f"{label}: {len(filled)} need x setting pair(s) that the valid-states file admits have "
+            f"no cost; each takes {MISSING_COST_RULE} (docs/decisions/0072): {listed}"),
+            stacklevel=3)
+        out = pd.concat([out, pd.DataFrame(filled, columns=["need", "setting", "cost"])],
+                        ignore_index=True)
+    out.attrs["filled"] = [(n, s) for n, s, _ in filled]
     return out
 
 

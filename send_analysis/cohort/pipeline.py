@@ -29,6 +29,7 @@ from send_analysis.cohort.transitions import (
 )
 from send_analysis.errors import DataError
 from send_analysis.report import money_m  # noqa: F401  (used by the cohort page)
+from send_analysis.report.safe import inert
 
 #: Settings of the cohort and statutory pages (not parameters of papermill; see notebooks).
 PAGE_HORIZON = 5          # January censuses projected
@@ -66,7 +67,7 @@ def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | No
     if casework_dir is not None:
         cw = read_casework(casework_dir)
         return LACasework(str(la_code), la_name, cw, False, None,
-                          f"This page uses the casework extract in {casework_dir}.")
+                          f"This page uses the casework extract in {inert(str(casework_dir))}.")
     targets = targets_from_tables(la_code, as_of_year, tables=tables)
     cw = synth(targets, seed=seed)
     y0, y1 = targets.census_years[0], targets.census_years[-1]

@@ -83,6 +83,29 @@ def line_source(line: str, inputs: Mapping, inputs_file: str) -> str:
     return inputs_file
 
 
+#: Text starting with one of these would be read by a spreadsheet as a formula (or a command).
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@")
+
+
+def as_text(cell) -> None:
+    """Keep a string cell as text, never a formula: an LA name or lever name such as
+    ``=HYPERLINK(...)`` is stored as a string and marked with Excel's quote prefix, so it stays
+    text when the cell is edited too."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def text_not_formulas(wb: Workbook) -> Workbook:
+    """Apply :func:`as_text` to every cell of ``wb`` (the workbook writes no formulas of its own,
+    so every string in it is text from the inputs, scenario files or labels)."""
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                as_text(cell)
+    return wb
+
+
 def _write_row(ws, row: int, label: str, values: Sequence, source: str | None = None,
                bold: bool = False, fmt: str = MONEY) -> int:
     ws.cell(row=row, column=1, value=label).font = Font(bold=bold)
@@ -585,7 +608,7 @@ def build_workbook(inputs: Mapping, unmitigated: DSGProjection, results: Sequenc
         sheet.column_dimensions["A"].width = 48
         for j in range(2, 14):
             sheet.column_dimensions[get_column_letter(j)].width = 14
-    return wb
+    return text_not_formulas(wb)
 
 
 def write_atomic(wb: Workbook, path: str | Path) -> Path:

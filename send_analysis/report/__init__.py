@@ -48,9 +48,13 @@ def compare_word(a: float, b: float, higher: str = "higher", lower: str = "lower
 
 
 def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):
-    """A reviewer-friendly table: thousands separators, '–' for unpublished cells, no index name."""
-    styler = df.style.format(f"{{:,.{decimals}f}}", na_rep="–")
-    styler = styler.format_index(lambda v: str(v), axis=1)
+    """A reviewer-friendly table: thousands separators, '–' for unpublished cells, no index name.
+    Text in cells, labels and the caption is HTML-escaped (it may come from an inputs file)."""
+    from send_analysis.report.safe import inert_html
+
+    styler = df.style.format(f"{{:,.{decimals}f}}", na_rep="–", escape="html")
+    styler = styler.format_index(lambda v: str(v), axis=1, escape="html")
+    styler = styler.format_index(axis=0, escape="html")
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(inert_html(caption))
     return styler
