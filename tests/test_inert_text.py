@@ -76,7 +76,7 @@ def test_workbook_writes_formula_like_text_as_text(tmp_path):
     assert any(v.startswith("=WEBSERVICE") for v in values)
     assert any(v.startswith("@SUM") for v in values)
     assert all(c.data_type == "s" and c.quotePrefix for c in texts)
-    summary = [c.value for row in wb["Summary"].iter_rows() for c in row if c.value]
+    summary = [c.value for row in wb["Cover"].iter_rows() for c in row if c.value]
     assert any("HYPERLINK" in str(v) for v in summary)
 
 
