@@ -78,3 +78,22 @@ def verdict_counts(results: pd.DataFrame) -> dict[str, int]:
     """Number of claims per verdict, in the order reproduced / not reproduced / not checkable."""
     counts = results["verdict"].value_counts()
     return {v: int(counts.get(v, 0)) for v in ("reproduced", "not reproduced", "not checkable")}
+
+
+def national_display(national: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """Every LA's indicators with headings in words (indicator labels), indexed by LA name."""
+    cols = {"la_code": "LA code", "la_name": "Local authority", "region_name": "Region",
+            **{m: METRICS[m].label for m in metrics}}
+    out = national[list(cols)].rename(columns=cols).set_index("Local authority")
+    out.index.name = None
+    return out
+
+
+def claims_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The claims verdicts with headings in words."""
+    cols = {"area": "Area", "unit": "Unit", "claimed": "Claimed", "computed": "Computed",
+            "verdict": "Verdict", "primary value": "Value on the plain reading",
+            "definition": "Definition used", "note": "Note"}
+    out = frame.set_index("claim")[list(cols)].rename(columns=cols)
+    out.index.name = None
+    return out

@@ -8,7 +8,8 @@ import pandas as pd
 
 
 def notebook_setup(processed_dir: str | None = None) -> None:
-    """First call in every notebook: point the package at the data and apply the pack's style."""
+    """The one set-up call of every notebook: point the package at the data, apply the pack's
+    chart style and how tables show numbers (whole numbers without decimals)."""
     from send_analysis import plots
 
     if processed_dir:
@@ -17,7 +18,19 @@ def notebook_setup(processed_dir: str | None = None) -> None:
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
     pd.set_option("display.max_colwidth", None)
-    pd.set_option("display.float_format", lambda v: f"{v:,.1f}")
+    pd.set_option("display.float_format", number_text)
+
+
+def number_text(v: float) -> str:
+    """How a table shows a float: whole numbers without decimals (931.0 -> '931'), others to one
+    decimal, thousands separated.
+
+    >>> number_text(931.0), number_text(1234.56), number_text(-0.04)
+    ('931', '1,234.6', '-0.0')
+    """
+    if v == v and abs(v) < 1e15 and float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.1f}"
 
 
 def fmt_int(v: float) -> str:

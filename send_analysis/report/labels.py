@@ -30,7 +30,7 @@ WORDS: dict[str, str] = {
     "assessments_agreed": "Assessments agreed", "assessed_plan_issued": "Assessed: plan issued",
     "assessed_no_plan": "Assessed: no plan",
     # finance
-    "dsg_cost": "Cost to the DSG", "council_cost": "Cost to the council", "dsg": "DSG-funded",
+    "dsg_cost": "Cost to the DSG (£)", "council_cost": "Cost to the council", "dsg": "DSG-funded",
     "council": "Council-funded", "capital": "Capital",
     "break_even_net": "Placements to avoid a year (net)",
     "break_even_gross": "Placements to avoid a year (gross)",
@@ -47,6 +47,13 @@ WORDS: dict[str, str] = {
     "cumulative_mean": "Cumulative balance, £m (mean)",
     "placements_to_move": "Independent placements to meet in state special schools",
     "financial_year": "Financial year",
+    "discounted_net_benefit": "Discounted net benefit",
+    "dsg_in_year_improvement": "Improvement in the DSG in-year balance",
+    "mitigated_cumulative_p10": "Cumulative balance, mitigated, 10th percentile",
+    "mitigated_cumulative_p90": "Cumulative balance, mitigated, 90th percentile",
+    "independent_unit_cost": "Independent placement, cost a year (£)",
+    "alternative_unit_cost": "State special placement, cost a year (£)",
+    "saving_per_placement_net": "Saving per placement moved, net (£)",
     "hnb_allocation": "High Needs Block allocation", "block_transfers": "Transfers from other blocks",
     "high_cost_tail": "High-cost placements",
 }
