@@ -90,10 +90,25 @@ def national_display(national: pd.DataFrame, metrics: list[str]) -> pd.DataFrame
 
 
 def claims_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """The claims verdicts with headings in words."""
-    cols = {"area": "Area", "unit": "Unit", "claimed": "Claimed", "computed": "Computed",
-            "verdict": "Verdict", "primary value": "Value on the plain reading",
-            "definition": "Definition used", "note": "Note"}
-    out = frame.set_index("claim")[list(cols)].rename(columns=cols)
-    out.index.name = None
-    return out
+    """The claims verdicts with headings in words; the claim's id in the claims file is a
+    column (an officer finds the claim by it), not a heading."""
+    cols = {"claim": "Claim (id in the claims file)", "area": "Area", "unit": "Unit",
+            "claimed": "Claimed", "computed": "Computed", "verdict": "Verdict",
+            "primary value": "Value on the plain reading", "definition": "Definition used",
+            "note": "Note"}
+    return frame[list(cols)].rename(columns=cols)
+
+
+def display_styler(bench: pd.DataFrame, groups: list[str] | None = None):
+    """:func:`display_table` styled: counts whole, other indicators to one decimal, '–' where
+    not published."""
+    table = display_table(bench, groups)
+    numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+    counts = [METRICS[m].label for m in bench["metric"] if METRICS[m].unit == "count"]
+    whole = ["Rank", "of"]
+    styler = table.style.format(precision=1, na_rep="–", thousands=",", subset=numeric)
+    rows = [r for r in counts if r in table.index]
+    if rows:
+        styler = styler.format(precision=0, na_rep="–", thousands=",",
+                               subset=pd.IndexSlice[rows, numeric])
+    return styler.format(precision=0, na_rep="–", subset=[c for c in whole if c in table.columns])

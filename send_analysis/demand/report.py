@@ -34,7 +34,7 @@ def fan_chart(res: ForecastResult, ax: plt.Axes | None = None) -> plt.Axes:
     plots.fan(ax, sf.index, sf["lower80"], sf["upper80"], label="80% interval", alpha=0.5)
     x = [res.history.index[-1], *sf.index]
     ax.plot(x, [res.history.iloc[-1], *sf["mean"]], color=plots.COLOURS["forecast"], ls="--",
-            lw=2, label=f"Forecast ({res.model})")
+            lw=2, label="Forecast (mean)")
     ax.set_title(f"{res.la_name}: EHC plans, published and forecast from January {res.origin}")
     ax.set_xlabel("January census year")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -60,9 +60,26 @@ def compare_word(a: float, b: float, higher: str = "higher", lower: str = "lower
     return higher if a > b else lower
 
 
+def number(v: float, decimals: int = 0) -> str:
+    """A table cell: thousands separated, a true minus sign (as in :func:`money_m`), '–' when missing.
+
+    >>> number(-1234.56, 1), number(2503), number(float("nan"))
+    ('−1,234.6', '2,503', '–')
+    """
+    if v is None or v is pd.NA or v != v:
+        return "–"
+    text = f"{v:,.{decimals}f}"
+    return "\u2212" + text[1:] if text.startswith("-") and text.strip("-0.,") else text.lstrip("-")
+
+
 def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):
-    """A reviewer-friendly table: thousands separators, '–' for unpublished cells, no index name."""
-    styler = df.style.format(f"{{:,.{decimals}f}}", na_rep="–")
+    """A reviewer-friendly table: thousands separators, a true minus sign, '–' for unpublished
+    cells, integer columns always whole, other numbers to ``decimals``; text left as it is."""
+    styler = df.style
+    for col in df.columns:
+        if pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
+            d = 0 if pd.api.types.is_integer_dtype(df[col]) else decimals
+            styler = styler.format(lambda v, d=d: number(v, d), subset=[col])
     styler = styler.format_index(lambda v: str(v), axis=1)
     if caption:
         styler = styler.set_caption(caption)

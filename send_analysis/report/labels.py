@@ -56,6 +56,26 @@ WORDS: dict[str, str] = {
     "saving_per_placement_net": "Saving per placement moved, net (£)",
     "hnb_allocation": "High Needs Block allocation", "block_transfers": "Transfers from other blocks",
     "high_cost_tail": "High-cost placements",
+    # data quality (tables of the processed data)
+    "dimension": "Broken down by", "first_year": "First year", "last_year": "Last year",
+    "years": "Years", "LAs_latest_year": "LAs in the latest year", "rows": "Rows",
+    "missing_%": "Missing (%)", "table": "Table", "plans_by_setting": "EHC plans by setting",
+    "plans_by_age": "EHC plans by age", "requests_assessments": "Requests and assessments",
+    "timeliness": "Plans issued within 20 weeks", "ceased_plans": "Ceased plans",
+    "annual_reviews": "Annual reviews", "tribunal_appeals": "Tribunal appeals",
+    # statutory performance (casework)
+    "issued_incl_exc": "Plans issued", "within_20wk_incl_exc": "Within 20 weeks",
+    "issued_excl_exc": "Plans issued, exceptions left out",
+    "within_20wk_excl_exc": "Within 20 weeks, exceptions left out",
+    "pct_20wk_incl_exc": "Within 20 weeks (%)",
+    "pct_20wk_excl_exc": "Within 20 weeks, exceptions left out (%)",
+    "due": "Reviews due", "held": "Held", "held_by_due": "Held by the due date",
+    "not_held": "Not held", "pct_held": "Held (%)", "transfer_year": "Year of transfer",
+    "phase": "Phase", "transfers": "Transfers", "named_by_deadline": "Placement named by the deadline",
+    "pct_named_by_deadline": "Named by the deadline (%)", "refused": "Refused",
+    "withdrawn": "Withdrawn", "assessed": "Assessed", "plan_issued": "Plan issued",
+    "no_plan": "No plan", "pending": "Pending", "pct_assessed": "Assessed (%)",
+    "pct_plan_of_assessed": "Assessed and given a plan (%)",
 }
 
 #: Words of the finance inputs file's keys (one dotted part each).
@@ -136,3 +156,11 @@ def input_label(key: str) -> str:
         if word:
             rest.append(word)
     return head + (": " + ", ".join(rest) if rest else "")
+
+
+def show(df: pd.DataFrame, decimals: int = 1):
+    """A frame with a plain row number index as a reviewer table: headings in words, no index,
+    integer columns whole, other numbers to ``decimals`` (text such as suppression marks kept)."""
+    from send_analysis.report import table
+
+    return table(relabel(df, index=False), decimals).hide(axis="index")
