@@ -73,10 +73,10 @@ def placements_table(projection) -> pd.DataFrame:
 
 
 def scenario_year_table(result, scale: float = 1e6, columns: list[str] | None = None) -> pd.DataFrame:
-    """A scenario's savings, investment and balances (or only ``columns``) by financial year,
-    headings in words, in pounds divided by ``scale`` (£m by default)."""
+    """A scenario's savings, investment and balances (or only ``columns``; rows, in words) by
+    financial year (columns), in pounds divided by ``scale`` (£m by default)."""
     t = result.table()
-    return relabel((t[columns] if columns else t) / scale)
+    return relabel(((t[columns] if columns else t) / scale).T)
 
 
 def break_even_table(be: pd.DataFrame) -> pd.DataFrame:

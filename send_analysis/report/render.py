@@ -28,6 +28,7 @@ PACK_CSS = """
   .sa-footer { font: 12px/1.5 system-ui, sans-serif; color: #444; margin: 32px 16px 16px;
                padding-top: 10px; border-top: 1px solid #ccc; }
   .sa-footer code { font-size: 11px; }
+  .jp-OutputArea-output { overflow-x: auto; }
   details.sa-appendix { margin: 12px 0; padding: 6px 12px; border: 1px solid #ccc; background: #fafafa; }
   details.sa-appendix > summary { cursor: pointer; font-weight: bold; }
   .sa-key-note { color: #666; font-size: 85%; }
