@@ -189,9 +189,33 @@ def test_each_page_gets_its_own_title_and_the_print_stylesheet():
     assert re.search(r"h2 \{ break-before: page", render.PRINT_CSS)
     assert ".sa-nav, .sa-toc" in render.PRINT_CSS and "display: none" in render.PRINT_CSS
     assert "break-inside: avoid" in render.PRINT_CSS
+    assert re.search(r'<style media="print">h2#first-section \{ break-before: auto;', page, re.I)  # no blank page
+
+
+def test_claims_table_names_areas_and_has_no_key_headings():
+    from send_analysis.benchmark import narrative
+
+    frame = pd.DataFrame({"claim": ["growth_la"], "area": ["E92000001"], "unit": ["percent"],
+                          "claimed": [68.0], "computed": [67.89], "verdict": ["reproduced"],
+                          "primary value": [81.6], "definition": ["d"], "note": [None]})
+    tables = SimpleNamespace(get=lambda name: pd.DataFrame({"la_code": ["334"], "la_name": ["Solihull"]}))
+    html = narrative.claims_styler(frame, tables).to_html()
+    heads = re.findall(r"<th[^>]*>([^<]*)</th>", html)
+    assert "Claim (id in the claims file)" in heads and not any("_" in h for h in heads)
+    assert ">England<" in html and ">67.89<" in html
 
 
 def test_appendix_is_collapsed_details():
     out = render.appendix("Finance inputs", pd.DataFrame({"Input": ["a"]}))
     assert out.data.startswith('<details class="sa-appendix"><summary>Finance inputs</summary>')
     assert "<table" in out.data and " open" not in out.data.split(">")[0]
+
+
+def test_table_formats_counts_years_rates_and_marks():
+    from send_analysis.report import table
+
+    df = pd.DataFrame({"Year": [2020, 2024], "Plans": pd.array([1234, None], dtype="Int64"),
+                       "Held (%)": [86.44, -1.25], "Held": [817, "c"]})
+    html = table(df, decimals=1).to_html()
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert cells == ["2020", "1,234", "86.4", "817", "2024", "–", "−1.2", "c"]

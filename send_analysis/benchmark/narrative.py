@@ -99,6 +99,19 @@ def claims_display(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[list(cols)].rename(columns=cols)
 
 
+def claims_styler(frame: pd.DataFrame, tables=None):
+    """:func:`claims_display` for the page: areas by name (given the :class:`Tables`), text
+    left-aligned, numbers to two decimals, '–' where none, no index."""
+    out = claims_display(frame)
+    if tables is not None:
+        lk = tables.get("la_lookup")
+        names = {"E92000001": "England", **dict(zip(lk["la_code"].astype(str), lk["la_name"], strict=True))}
+        out["Area"] = out["Area"].astype(str).map(lambda c: names.get(c, c))
+    text = ["Claim (id in the claims file)", "Area", "Unit", "Verdict", "Definition used", "Note"]
+    return (out.style.hide(axis="index").format(precision=2, na_rep="–")
+            .set_properties(subset=text, **{"text-align": "left"}))
+
+
 def display_styler(bench: pd.DataFrame, groups: list[str] | None = None):
     """:func:`display_table` styled: counts whole, other indicators to one decimal, '–' where
     not published."""

@@ -74,12 +74,20 @@ def number(v: float, decimals: int = 0) -> str:
 
 def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):
     """A reviewer-friendly table: thousands separators, a true minus sign, '–' for unpublished
-    cells, integer columns always whole, other numbers to ``decimals``; text left as it is."""
+    cells, integer columns always whole, other numbers to ``decimals``, year columns as years;
+    text left as it is."""
     styler = df.style
     for col in df.columns:
-        if pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
-            d = 0 if pd.api.types.is_integer_dtype(df[col]) else decimals
+        s = df[col]
+        if "year" in str(col).lower():  # 2024, 2024-25: never '2,024'
+            styler = styler.format(lambda v: "–" if v is None or v is pd.NA or v != v else
+                                   str(int(v)) if isinstance(v, float) else str(v), subset=[col])
+        elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            d = 0 if pd.api.types.is_integer_dtype(s) else decimals
             styler = styler.format(lambda v, d=d: number(v, d), subset=[col])
+        elif s.dtype == object:  # numbers among text (e.g. suppression marks): numbers formatted
+            styler = styler.format(lambda v: v if isinstance(v, str) else number(
+                v, 0 if isinstance(v, int) else decimals), subset=[col])
     styler = styler.format_index(lambda v: str(v), axis=1)
     if caption:
         styler = styler.set_caption(caption)

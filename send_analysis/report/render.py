@@ -161,7 +161,9 @@ def render_html(nb: nbformat.NotebookNode, pages: list[tuple[str, str]], current
         items = "".join(f'<li><a href="#{hid}">{html.escape(t)}</a></li>' for hid, t in entries)
         toc = f'<div class="sa-toc"><h2>Contents</h2><ol>{items}</ol></div>'
     body = set_title(body, title or dict(pages).get(current, current))
-    body = body.replace("</head>", PACK_CSS + PRINT_CSS + "</head>", 1)
+    first = (f'<style media="print">h2#{entries[0][0]} {{ break-before: auto; '
+             'page-break-before: auto; }</style>') if entries else ""  # no blank first page
+    body = body.replace("</head>", PACK_CSS + PRINT_CSS + first + "</head>", 1)
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav_html(pages, current) + toc, body,
                   count=1)
     return body.replace("</body>", footer + "</body>", 1)
