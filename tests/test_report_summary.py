@@ -59,6 +59,8 @@ def test_relabel_leaves_no_key_in_index_or_columns():
     assert list(out.columns) == ["Under 5", "Age 20 to 25"]
     assert list(out.index) == ["FE and specialist post-16"]
     assert out.index.name is None and out.columns.name is None
+    cov = relabel(pd.DataFrame({"dimension": ["age_band"], "first_year": [2010]}), values=["dimension"])
+    assert cov.to_dict("list") == {"Broken down by": ["Age band"], "First year": [2010]}
 
 
 def test_input_label_reads_the_dotted_inputs_key():

@@ -57,7 +57,8 @@ WORDS: dict[str, str] = {
     "hnb_allocation": "High Needs Block allocation", "block_transfers": "Transfers from other blocks",
     "high_cost_tail": "High-cost placements",
     # data quality (tables of the processed data)
-    "dimension": "Broken down by", "first_year": "First year", "last_year": "Last year",
+    "dimension": "Broken down by", "age_band": "Age band", "setting": "Setting",
+    "measure": "Measure", "reason": "Reason", "first_year": "First year", "last_year": "Last year",
     "years": "Years", "LAs_latest_year": "LAs in the latest year", "rows": "Rows",
     "missing_%": "Missing (%)", "table": "Table", "plans_by_setting": "EHC plans by setting",
     "plans_by_age": "EHC plans by age", "requests_assessments": "Requests and assessments",
@@ -119,9 +120,13 @@ def plain(key: object) -> str:
     return _words(key)
 
 
-def relabel(df: pd.DataFrame, index: bool = True, columns: bool = True) -> pd.DataFrame:
-    """A copy of ``df`` with its index and column keys in words and no axis names."""
+def relabel(df: pd.DataFrame, index: bool = True, columns: bool = True,
+            values: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of ``df`` with its index and column keys in words and no axis names; the cells of
+    the columns named in ``values`` (keys too) are put into words as well."""
     out = df.copy()
+    for col in values:
+        out[col] = out[col].map(plain)
     if columns:
         out.columns = [plain(c) for c in out.columns]
     if index and not isinstance(out.index, pd.MultiIndex):
