@@ -152,3 +152,45 @@ def test_backtest_calibrated_coverage_near_nominal(panel):
     ev = fc[fc.origin >= 2018]
     cov = np.mean((ev.actual >= ev.lower80) & (ev.actual <= ev.upper80)) * 100
     assert 65 <= cov <= 92
+
+
+# ------------------------------------------------------------------ primary need (decision 0070)
+
+NEED_SHARES = [0.3, 0.02, 0.1, 0.01, 0.04, 0.01, 0.2, 0.2, 0.04, 0.05, 0.01, 0.015, 0.005]
+
+
+def need_rows(tables: dict, year: int = 2025) -> pd.DataFrame:
+    """plans_by_need for every LA at January ``year`` (fixed shares of the LA's total)."""
+    from send_analysis.demand.crosstab import NEEDS
+
+    tot = tables["plans_by_setting"]
+    tot = tot[(tot.setting == "total") & (tot.level == "la") & (tot.year == year)]
+    rows = [{"level": "la", "la_code": r.la_code, "year": year, "need": n, "value": r.value * sh}
+            for r in tot.itertuples() for n, sh in zip(NEEDS, NEED_SHARES, strict=True)]
+    return pd.DataFrame(rows)
+
+
+def test_need_split_sums_to_the_total_and_leaves_other_components_alone(tables):
+    with_need = {**tables, "plans_by_need": need_rows(tables)}
+    res = forecast("805", horizon=3, n_draws=300, seed=2, tables=with_need)
+    before = forecast("805", horizon=3, n_draws=300, seed=2, tables=tables)
+    d = res.draws
+    need = d[d.component_type == "primary_need"].groupby(["year", "draw"])["plans"].sum()
+    total = d[d.component_type == "total"].set_index(["year", "draw"])["plans"]
+    np.testing.assert_allclose(need.sort_index().to_numpy(), total.sort_index().to_numpy())
+    sf = res.summary_frame("primary_need")
+    np.testing.assert_allclose(sf.groupby("year")["mean"].sum().to_numpy(), res.mean.to_numpy())
+    # shares held at the last (only) published year
+    first = sf[sf.year == 2026].set_index("component")["mean"]
+    assert first["ASD"] / first.sum() == pytest.approx(0.3, abs=0.01)
+    # setting groups and age bands draw the same numbers as without the need split
+    old = before.draws[before.draws.component_type != "total"]
+    new = d[d.component_type.isin(["setting_group", "age_band"])]
+    np.testing.assert_array_equal(old["plans"].to_numpy(), new["plans"].to_numpy())
+
+
+def test_need_split_absent_before_needs_are_published(tables):
+    with_need = {**tables, "plans_by_need": need_rows(tables)}
+    res = forecast("805", horizon=2, as_of=2022, n_draws=50, tables=with_need)
+    assert "primary_need" not in set(res.draws.component_type)
+    assert any("primary_need" in n for n in res.notes)

@@ -66,22 +66,11 @@ def test_derive_unit_costs_not_derivable_is_nan():
 
 
 @pytest.mark.realdata
-def test_solihull_defaults_are_valid_and_pinned():
-    d = defaults.default_inputs("334")
-    validate_inputs(d, source="default_inputs('334')")
-    assert d["la_name"] == "Solihull"
-    assert d["first_forecast_year"] == "2022-23"
-    assert d["income"]["hnb_allocation"] == {
-        "2020-21": 27_884_050, "2021-22": 31_156_418, "2022-23": 35_175_833,
-        "2023-24": 38_482_028}
-    assert d["income"]["growth_rate"] == round((41_437_695 / 30_248_885) ** (1 / 3) - 1, 4)
-    ob = d["opening_balance"]
-    assert ob["financial_year"] == "2021-22"
-    assert ob["cumulative"] == pytest.approx(-0.0574 * 230_036_804, abs=0.01)
-    assert ob["in_year"] == pytest.approx(-0.0574 * 230_036_804 + 0.0430 * 212_336_354, abs=0.01)
-    u = d["unit_costs"]["by_setting_group"]
-    # hand-computed from Outturn data 202122.xlsx (Solihull row): January 2021 placements turned
-    # into 2021-22 financial-year placements with SEN2 totals 1,743 (Jan 2021) and 2,023 (Jan 2022)
+def test_solihull_2021_22_derivation_is_pinned():
+    """The 2021-22 unit-cost mix and other lines, hand-computed from Outturn data 202122.xlsx."""
+    u, _ = defaults._unit_costs_for("334")
+    # January 2021 placements turned into 2021-22 financial-year placements with SEN2 totals
+    # 1,743 (Jan 2021) and 2,023 (Jan 2022)
     f = 5 / 12 + 7 / 12 * 2_023 / 1_743
     assert defaults.fy_placement_factors().at["334", "factor"] == pytest.approx(f)
     assert u["special_indep_nm"] == round(6_779_471 / (152 * f), 2) == 40_780.33
@@ -89,17 +78,68 @@ def test_solihull_defaults_are_valid_and_pinned():
     assert u["mainstream"] == round((3_023_816 + 1_352_178) / ((528 + 93) * f), 2)
     assert u["post16"] == round(2_007_346 / (210 * f), 2)
     assert u["other"] == 0
-    oe = d["other_expenditure"]
+    oe, _ = defaults._other_expenditure_for("334", 0.05)
     assert oe["sen_support_services"]["amount"] == 4_686_605
     assert oe["alternative_provision_services"]["amount"] == 553_653
     assert oe["ap_pru_places_topups"]["amount"] == pytest.approx(
         658_945 + 2_273_010 - (14 * f) * (6_321_383 + 7_509_499) / (660 * f), abs=0.01)
-    for key in ("income.hnb_allocation", "income.growth_rate", "opening_balance.cumulative",
-                "unit_costs.inflation", *(f"unit_costs.by_setting_group.{g}" for g in u),
-                *(f"other_expenditure.{k}" for k in oe)):
+
+
+@pytest.mark.realdata
+def test_solihull_defaults_start_from_the_latest_outturn():
+    """Decision 0066: the 2024-25 base year reproduces the S251 outturn; the opening balance is
+    the published March 2022 balance rolled forward with actual income and spend."""
+    from send_analysis.finance import current
+    from send_analysis.finance.outturn import hn_spend_wide
+
+    d = defaults.default_inputs("334")
+    validate_inputs(d, source="default_inputs('334')")
+    assert d["la_name"] == "Solihull"
+    assert d["first_forecast_year"] == "2025-26"
+    assert d["unit_costs"]["price_year"] == d["opening_balance"]["financial_year"] == "2024-25"
+    alloc = d["income"]["hnb_allocation"]
+    assert {k: alloc[k] for k in ("2020-21", "2021-22", "2022-23", "2023-24")} == {
+        "2020-21": 27_884_050, "2021-22": 31_156_418, "2022-23": 35_175_833,
+        "2023-24": 38_482_028}
+    rate = current.england_hnb_growth()["rate"]
+    assert d["income"]["growth_rate"] == rate
+    assert alloc["2024-25"] == pytest.approx(38_482_028 * (1 + rate), abs=0.01)
+    assert d["sources"]["income.hnb_allocation"].count("ESTIMATE") == 1
+    # reconciliation: 2024-25 placements x unit costs + other lines = S251 2024-25 within 1%
+    outturn = float(hn_spend_wide().at["334", "2024-25"])
+    groups = current.fy_groups("334", "2024-25")
+    u = d["unit_costs"]["by_setting_group"]
+    other = {k: v for k, v in d["other_expenditure"].items() if k != current.OTHER_DSG_LINE}
+    modelled = sum(groups[g] * u[g] for g in u) + sum(v["amount"] for v in other.values())
+    assert modelled == pytest.approx(outturn, rel=0.01)
+    # the mix is the 2021-22 derivation's, rescaled by one factor
+    u21, _ = defaults._unit_costs_for("334")
+    assert u["special_indep_nm"] / u["special_state"] == pytest.approx(
+        u21["special_indep_nm"] / u21["special_state"], rel=1e-6)
+    # opening balance: published 31 March 2022 plus three estimated years
+    ob = d["opening_balance"]
+    est = current.estimated_opening("334", "2024-25", {}, {})
+    assert est["published"]["cumulative"] == pytest.approx(-0.0574 * 230_036_804, abs=0.01)
+    assert ob["cumulative"] == pytest.approx(
+        est["published"]["cumulative"] + est["steps"]["in_year"].sum(), abs=0.02)
+    assert list(est["steps"]["financial_year"]) == ["2022-23", "2023-24", "2024-25"]
+    assert ob["p10"] < ob["cumulative"] < ob["p90"]
+    assert d["sources"]["opening_balance.cumulative"].startswith("ESTIMATE")
+    assert d["income"]["support"] == {}
+    for key in ("income.hnb_allocation", "income.growth_rate", "income.support",
+                "opening_balance.cumulative", "unit_costs.inflation",
+                *(f"unit_costs.by_setting_group.{g}" for g in u),
+                *(f"other_expenditure.{k}" for k in d["other_expenditure"])):
         assert key in d["sources"], key
-    assert not any(str(v).startswith("FALLBACK") for v in d["sources"].values())
-    assert d["sources"]["opening_balance.cumulative"].startswith("APPROXIMATE")
+
+
+@pytest.mark.realdata
+def test_safety_valve_support_is_spread_from_the_signing_year():
+    d = defaults.default_inputs("886")  # Kent: DfE £140m, LA £82m, 2022-23
+    assert d["income"]["support"] == {f"{y}-{str(y + 1)[2:]}": 28_000_000.0
+                                      for y in range(2022, 2027)}
+    assert sum(d["income"]["la_contributions"].values()) == pytest.approx(82_000_000)
+    assert d["sources"]["income.support"].startswith("APPROXIMATE")
 
 
 @pytest.mark.realdata
@@ -113,13 +153,17 @@ def test_unit_cost_inflation_rule():
 
 @pytest.mark.realdata
 def test_reorganised_las_get_flagged_defaults():
+    from send_analysis.finance import current
+
     cumbria = defaults.default_inputs("942"), defaults.default_inputs("943")
     bal = defaults.public.dsg_cumulative_balance_gbp().set_index(["la_code", "financial_year"])
-    assert sum(d["opening_balance"]["cumulative"] for d in cumbria) == pytest.approx(
-        bal.loc[("909", "2021-22"), "balance_gbp"], abs=0.02)
+    starts = [current.estimated_opening(c, "2024-25", {}, {})["published"]["cumulative"]
+              for c in ("942", "943")]
+    assert sum(starts) == pytest.approx(bal.loc[("909", "2021-22"), "balance_gbp"], abs=0.02)
     for d in cumbria:
-        assert d["sources"]["income.growth_rate"].startswith("FALLBACK")
         assert "predecessor 909" in d["sources"]["unit_costs.by_setting_group.special_state"]
+    north = defaults.default_inputs("940")
+    assert north["sources"]["other_expenditure.place_funding_and_other_dsg"].startswith("FALLBACK")
     north = defaults.default_inputs("940")  # no EHCP counts in the outturn extract
     assert all(north["sources"][f"unit_costs.by_setting_group.{g}"].startswith("FALLBACK")
                for g in defaults.GROUPS)
@@ -136,7 +180,7 @@ def test_every_la_gets_valid_defaults():
     unit_cols = [f"unit_{g}" for g in defaults.GROUPS]
     assert summary[unit_cols].notna().all().all()
     assert (summary[[c for c in unit_cols if c != "unit_other"]] > 0).all().all()
-    assert summary["growth_rate"].between(0, 0.3).all()
+    assert summary["growth_rate"].nunique() == 1  # England's rule for every LA (decision 0065)
     for code in summary["la_code"]:
         validate_inputs(defaults.default_inputs(code), source=code)
     # implausible own ratios fall back to a median, flagged (0042)
@@ -168,14 +212,19 @@ def test_solihull_example_file():
     assert by_funding.loc["council", ["2021-22", "2022-23", "2023-24"]].sum() == \
         d["invest_to_save"]["reserve_request"] == 1_176_000
     assert d["invest_to_save"]["ongoing_from_2024_25"] == 528_000
-    # figures labelled "public default" equal default_inputs("334") (to rounding)
-    pub = defaults.default_inputs("334")
-    assert d["income"]["hnb_allocation"] == pub["income"]["hnb_allocation"]
-    assert d["income"]["growth_rate"] == pub["income"]["growth_rate"]
-    assert d["unit_costs"]["inflation"] == pub["unit_costs"]["inflation"]
-    for g, cost in pub["unit_costs"]["by_setting_group"].items():
+    # figures labelled "public default" equal the 2021-22 public derivation (to rounding): the
+    # example is the 2021 vintage (the defaults now start from 2024-25, decision 0066)
+    pub_alloc = defaults.public.read_hnb_allocations().query("la_code == '334'")
+    assert d["income"]["hnb_allocation"] == dict(zip(pub_alloc["financial_year"],
+                                                     pub_alloc["hnb_after_deductions"], strict=True))
+    assert d["income"]["growth_rate"] == round(defaults.hnb_growth_rates().at["334", "growth_rate"], 4)
+    infl = defaults.unit_cost_inflation()["rate"]
+    assert d["unit_costs"]["inflation"] == infl
+    costs, _ = defaults._unit_costs_for("334")
+    for g, cost in costs.items():
         assert d["unit_costs"]["by_setting_group"][g] == pytest.approx(cost, abs=0.5), g
-    for k, line in pub["other_expenditure"].items():
+    lines, _ = defaults._other_expenditure_for("334", infl)
+    for k, line in lines.items():
         assert d["other_expenditure"][k]["amount"] == pytest.approx(line["amount"], abs=0.5), k
         assert d["other_expenditure"][k]["growth"] == line["growth"]
 

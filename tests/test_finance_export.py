@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 import yaml
 from test_finance_model import hand_inputs, hand_paths
 from test_invest_to_save import APPENDIX_1
 
 from send_analysis.cli import main
+from send_analysis.data.taxonomy import AGE_BANDS, SETTING_GROUPS
+from send_analysis.demand.crosstab import NEEDS
+from send_analysis.demand.placement_tables import PlacementTables
 from send_analysis.finance import export, model
 from send_analysis.finance import scenarios as sc
+from send_analysis.finance import template_map as tm
 
 POSTS = {"type": "invest_to_save", "name": "posts", "avoided_placements": {"2022-23": 2, "2023-24": 4},
          "costs": {"2021-22": 100_000, "2022-23": 50_000}, "funding": "dsg"}
@@ -27,37 +33,133 @@ def _result():
     return sc.evaluate(hand_inputs(), hand_paths(), [s])
 
 
-def test_workbook_layout_and_figures(tmp_path):
+def hand_tables() -> PlacementTables:
+    """Whole-number CYP tables: 2024 totals only, 2025 published parts, 2026 projected; 3 plans
+    aged 11-15 in post-16 (moved to Other in the workbook)."""
+    years = [2024, 2025, 2026]
+    groups, bands, needs = list(SETTING_GROUPS), list(AGE_BANDS), list(NEEDS)
+    totals = pd.DataFrame(10.0, index=groups, columns=years)
+    by_age = {g: pd.DataFrame(2.0, index=bands, columns=years) for g in groups}
+    by_need = {g: pd.DataFrame(0.0, index=needs, columns=years) for g in groups}
+    for g in groups:
+        by_age[g][2024] = np.nan
+        by_need[g][2024] = np.nan
+        by_need[g].loc["ASD"] = [np.nan, 6.0, 6.0]
+        by_need[g].loc["SEMH"] = [np.nan, 4.0, 4.0]
+    by_age["post16"].loc[:, 2025] = [0, 0, 3, 5, 2]
+    by_age["post16"].loc[:, 2026] = [0, 0, 0, 8, 2]
+    return PlacementTables(la_code="999", la_name="Testshire", history_years=[2024, 2025],
+                           projected_years=[2026], totals=totals, by_age=by_age, by_need=by_need,
+                           notes=["hand-made"])
+
+
+def _cyp_read_back(ws) -> dict[str, dict[str, dict[str, list]]]:
+    """{section heading: {"age"/"need": {row label: [values by year]}}} read from the sheet."""
+    rows = list(ws.iter_rows(values_only=True))
+    out: dict = {}
+    section = table = None
+    for r in rows:
+        label = r[0]
+        if label == tm.CYP_SECTIONS[1]:  # "Graphs": the data tables end here
+            break
+        if label in tm.PLACEMENT_SECTIONS.values() and all(v is None for v in r[1:]):
+            section = out.setdefault(label, {})
+            table = None
+        elif section is not None and label == tm.AGE_TABLE_TITLE:
+            table = section.setdefault("age", {})
+        elif section is not None and label == tm.NEED_TABLE_TITLE:
+            table = section.setdefault("need", {})
+        elif table is not None and isinstance(label, str) and label:
+            table[label] = list(r[1:])
+    return out
+
+
+def check_cyp_sheet(ws, n_years: int) -> dict:
+    """The checks of issue 12 item 6 on a written CYP sheet; returns the read-back tables."""
+    cyp = _cyp_read_back(ws)
+    assert list(cyp) == list(tm.PLACEMENT_SECTIONS.values())
+    for group, heading in tm.PLACEMENT_SECTIONS.items():
+        age, need = cyp[heading]["age"], cyp[heading]["need"]
+        bands = tm.SECTION_AGE_BANDS.get(group, list(tm.AGE_ROWS))
+        assert list(age) == [tm.AGE_ROWS[b] for b in bands] + [tm.AGE_TOTAL_LABEL]
+        assert list(need) == list(tm.NEED_ROWS.values()) + [tm.NEED_TOTAL_LABEL]
+        for table, total_label in ((age, tm.AGE_TOTAL_LABEL), (need, tm.NEED_TOTAL_LABEL)):
+            for values in table.values():
+                assert all(v is None or (isinstance(v, int) and v >= 0) for v in values[:n_years])
+            for j in range(n_years):
+                parts = [v[j] for k, v in table.items() if k != total_label]
+                if all(p is not None for p in parts):
+                    assert sum(parts) == table[total_label][j], (heading, total_label, j)
+        # age total = need total in every section and year
+        assert age[tm.AGE_TOTAL_LABEL][:n_years] == need[tm.NEED_TOTAL_LABEL][:n_years]
+        assert all(v is not None for v in age[tm.AGE_TOTAL_LABEL][:n_years])
+    return cyp
+
+
+def test_workbook_tabs_and_financial_summary(tmp_path):
     inputs = hand_inputs()
     r = _result()
-    path = export.write_dsg_plan(tmp_path / "plan.xlsx", inputs, r.unmitigated, [r], inputs_file="la.yaml")
+    path = export.write_dsg_plan(tmp_path / "plan.xlsx", inputs, r.unmitigated, [r],
+                                 inputs_file="la.yaml", tables=hand_tables())
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Financial plan", "Mitigations", "Placements", "Assumptions"]
-    summary = list(wb["Summary"].iter_rows(values_only=True))
-    header = next(row for row in summary if row[1] == "2020-21")
-    assert list(header[1:5]) == ["2020-21", "2021-22", "2022-23", "2023-24"]
-    cum = [row for row in summary if row[0] == "Cumulative balance"]
-    assert list(cum[0][1:5]) == [-1_000_000, -1_690_000, -2_773_000, -5_430_700]  # unmitigated
-    assert list(cum[1][1:5]) == [-1_000_000, -1_790_000, -2_857_000, -5_369_500]  # mitigated
-    in_year = [row for row in summary if row[0] == "In-year balance"]
-    assert in_year[0][1] == -400_000  # the actual year from the inputs
-    plan = _rows(wb["Financial plan"])
-    assert plan["High Needs Block allocation"][:3] == [7_000_000, 7_700_000, 8_470_000]
-    assert "Test DSG allocations" in plan["High Needs Block allocation"][3]
-    assert plan["Mitigation cost (DSG): posts"][:3] == [100_000, 50_000, 0]
-    assert "Test report para 1" in plan["Cumulative balance at 31 March"][3]
-    mit = _rows(wb["Mitigations"])
-    assert mit["Net benefit"][:3] == [-100_000, 16_000, 145_200]
+    assert wb.sheetnames == tm.TEMPLATE_TABS + export.SUPPORTING_TABS
+    assert all(len(n) <= 31 for n in wb.sheetnames)
+    for tab, heading in tm.TAB_HEADINGS.items():
+        assert wb[tab]["A1"].value.startswith(heading)
+    fin = list(wb[tm.TAB_FINANCIAL].iter_rows(values_only=True))
+    labels = [row[0] for row in fin]
+    for section in tm.FINANCIAL_SECTIONS:
+        assert section in labels
+    # unmitigated and mitigated plans, each with income, movements, expenditure and balances
+    assert labels.count(tm.ROW_CARRIED_FORWARD) == 2 and labels.count(tm.ROW_MOVEMENTS_TOTAL) == 2
+    p = r.unmitigated
+    n = len(p.fys)
+    for k, start in enumerate(i for i, lab in enumerate(labels) if lab == tm.ROW_IN_YEAR):
+        proj = (p, r.mitigated)[k]
+        in_year = fin[start][2:2 + n]
+        bf = fin[start + 1][2:2 + n]
+        cf = fin[start + 2][2:2 + n]
+        for j in range(n):  # carried forward = brought forward + in-year (whole pounds)
+            assert abs(cf[j] - (bf[j] + in_year[j])) <= 1
+        assert abs(cf[-1] - proj.cumulative.mean(axis=0)[-1]) <= 1
+    # every income and expenditure line the projection holds is shown, block movements apart
+    for name in [*p.income, *p.expenditure]:
+        assert p.label_of(name) in labels
+    moves = labels.index(p.label_of("block_transfers"))
+    assert labels.index(tm.ROW_INCOME_TOTAL) < moves < labels.index(tm.ROW_MOVEMENTS_TOTAL)
+    row = fin[labels.index(p.label_of("other.sen_support_services"))]
+    assert row[1] == "1.2.5"
+    # workstream log from the scenario file
+    gov = list(wb[tm.TAB_GOVERNANCE].iter_rows(values_only=True))
+    header = next(row for row in gov if row[0] == tm.WORKSTREAM_COLUMNS[0])
+    ws1 = next(row for row in gov if row[0] == "WS1")
+    assert ws1[1] == "Posts" and ws1[header.index("Source")] == "posts.yaml"
+    narrative = [row[0] for row in wb[tm.TAB_NARRATIVE].iter_rows(values_only=True)]
+    assert all(s in narrative for s in tm.NARRATIVE_SECTIONS)
+    assert any(isinstance(t, str) and "Posts" in t for t in narrative)
     assumptions = _rows(wb["Assumptions"])
-    assert assumptions["unit_costs.by_setting_group.special_indep_nm"][0] == 50_000
     assert assumptions["opening_balance.cumulative"][1] == "Test report para 1"
-    assert assumptions["scenario[Posts].levers[0].avoided_placements.2023-24"][0] == 4
+
+
+def test_cyp_tables_labels_totals_and_whole_numbers(tmp_path):
+    inputs = hand_inputs()
+    p = model.project_dsg(inputs, hand_paths())
+    path = export.write_dsg_plan(tmp_path / "plan.xlsx", inputs, p, tables=hand_tables())
+    cyp = check_cyp_sheet(openpyxl.load_workbook(path)[tm.TAB_CYP], n_years=3)
+    post16 = cyp[tm.PLACEMENT_SECTIONS["post16"]]
+    other = cyp[tm.PLACEMENT_SECTIONS["other"]]
+    # the 3 post-16 plans aged 11-15 in 2025 are counted under Other placements
+    assert post16["age"][tm.AGE_TOTAL_LABEL][:3] == [10, 7, 10]
+    assert other["age"]["Age 11 to 15"][:3] == [None, 5, 2]
+    assert other["need"][tm.NEED_TOTAL_LABEL][:3] == [10, 13, 10]
+    # 2024: totals only (parts not published)
+    assert post16["need"]["Autistic Spectrum Disorder"][0] is None
 
 
 def test_failed_write_keeps_the_good_file(tmp_path, monkeypatch):
     target = tmp_path / "plan.xlsx"
     p = model.project_dsg(hand_inputs(), hand_paths())
-    export.write_dsg_plan(target, hand_inputs(), p)
+    export.write_dsg_plan(target, hand_inputs(), p, tables=hand_tables())
     good = target.read_bytes()
 
     def broken_save(self, filename):
@@ -67,7 +169,7 @@ def test_failed_write_keeps_the_good_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
     with pytest.raises(OSError, match="disk full"):
-        export.write_dsg_plan(target, hand_inputs(), p)
+        export.write_dsg_plan(target, hand_inputs(), p, tables=hand_tables())
     assert target.read_bytes() == good
     assert [f.name for f in tmp_path.iterdir()] == ["plan.xlsx"]
 
@@ -86,6 +188,7 @@ def la_files(tmp_path, monkeypatch):
     monkeypatch.setattr(model, "placement_paths", lambda inputs, **kw: hand_paths())
     import send_analysis.finance.inputs as inputs_mod
 
+    monkeypatch.setattr(export, "placement_tables_for", lambda inputs, p: hand_tables())
     monkeypatch.setattr(inputs_mod, "resolve_inputs",
                         lambda la, path: (inputs_mod.load_inputs(path), str(path)))
     return f, s
@@ -108,7 +211,7 @@ def test_dsg_plan_command_writes_the_workbook(la_files, tmp_path, capsys):
     assert main(["dsg-plan", "--la", "999", "--inputs", str(f), "--scenario", str(s), "--horizon", "3",
                  "--xlsx", str(out)]) == 0
     assert "wrote" in capsys.readouterr().out
-    assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
+    assert openpyxl.load_workbook(out).sheetnames[0] == tm.TAB_COVER
 
 
 def test_invalid_inputs_write_nothing(tmp_path, capsys):

@@ -104,6 +104,10 @@ class CohortModel:
     cost: np.ndarray               # [state] annual cost
     fit_years: list[int] = field(default_factory=list)
     prior_strength: float = 5.0
+    #: Calibration (``send_analysis.cohort.calibrate``): multipliers of the joiner rate and of the
+    #: leaving probability by January census year, applied before any scenario. Empty: none.
+    joiner_scale: dict[int, float] = field(default_factory=dict)
+    leave_scale: dict[int, float] = field(default_factory=dict)
 
     @property
     def n_states(self) -> int:
@@ -410,8 +414,9 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
                         for dim, (lab, _) in codes.items()}
         _record(model, counts, 0, codes, chunk_groups, chunk_counts)
         for t, year in enumerate(cal):
-            pl, pm, jr, dest_w = scenario.adjust(year, valid, st_s, p_leave, p_move, j_rate,
-                                                 dest_mean)
+            pl0 = np.minimum(p_leave * model.leave_scale.get(year, 1.0), 1.0)
+            jr0 = np.minimum(j_rate * model.joiner_scale.get(year, 1.0), 1.0)
+            pl, pm, jr, dest_w = scenario.adjust(year, valid, st_s, pl0, p_move, jr0, dest_mean)
             pl = np.where(must_leave, 1.0, pl)
             pm = np.where(must_move, 1.0, np.where(can_move, pm, 0.0))
             new, arrivals, n_join, n_leave, n_move = _step(

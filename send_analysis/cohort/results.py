@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +60,9 @@ class CohortResults:
     flows: np.ndarray                      # [sim, step, (joiners, leavers, movers)]
     scenario_name: str = "baseline"
     state_counts: np.ndarray | None = None  # [sim, year, state]
+    #: Widening of the 95% bands of :meth:`by` per dimension (``send_analysis.cohort.calibrate``,
+    #: set by the backtest so the bands cover what they claim). Empty: the simulations' spread.
+    band_scale: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_groups(cls, years: list[int], groups: dict, flows: np.ndarray,
@@ -88,7 +91,8 @@ class CohortResults:
         return pd.DataFrame(rows, columns=["calendar-year", "measure", *STAT_COLUMNS])
 
     def by(self, dimension: str) -> pd.DataFrame:
-        """Count and cost per calendar year and group of ``dimension`` (see DIMENSIONS)."""
+        """Count and cost per calendar year and group of ``dimension`` (see DIMENSIONS); the 95%
+        bounds widened around the mean by ``band_scale[dimension]`` when set."""
         if dimension not in self.groups:
             raise KeyError(f"{dimension!r} is not one of {list(self.groups)}")
         labels, counts, costs = self.groups[dimension]
@@ -100,6 +104,12 @@ class CohortResults:
                                "measure": measure})
             for k, v in stats.items():
                 df[k] = v.ravel()
+            f = self.band_scale.get(dimension, 1.0)
+            if f != 1.0:
+                lo = np.minimum(df["lower95"], df["mean"])
+                hi = np.maximum(df["upper95"], df["mean"])
+                df["lower95"] = np.maximum(df["mean"] - f * (df["mean"] - lo), 0.0)
+                df["upper95"] = df["mean"] + f * (hi - df["mean"])
             frames.append(df)
         return pd.concat(frames, ignore_index=True)
 

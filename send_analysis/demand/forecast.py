@@ -1,5 +1,5 @@
-"""The LA forecast: total caseload with calibrated intervals, setting groups and age bands that
-sum to it, predictive paths for the finance model, and the flows that drive the growth.
+"""The LA forecast: total caseload with calibrated intervals, setting groups, age bands and
+primary needs that each sum to it, predictive paths for the finance model, and the flows that drive the growth.
 
 - :func:`forecast` -> :class:`ForecastResult` (``.summary_frame()``);
 - :func:`simulate_paths` -> draws by year x setting group (the finance engineer's input);
@@ -21,6 +21,7 @@ import pandas as pd
 
 from send_analysis.data.taxonomy import AGE_BANDS, SETTING_GROUPS
 from send_analysis.demand import intervals as iv
+from send_analysis.demand.crosstab import NEEDS
 from send_analysis.demand.models import model_registry
 from send_analysis.demand.panel import Panel, default_panel
 from send_analysis.errors import DataError
@@ -133,8 +134,8 @@ def reconcile(total: np.ndarray, shares: np.ndarray) -> np.ndarray:
 class ForecastResult:
     """One LA's forecast: total with calibrated intervals, components, and predictive draws.
 
-    ``draws`` is long: ``year, component_type ("setting_group"/"age_band"), component, draw,
-    plans``; total draws are ``component_type == "total"``.
+    ``draws`` is long: ``year, component_type ("setting_group"/"age_band"/"primary_need"),
+    component, draw, plans``; total draws are ``component_type == "total"``.
     """
 
     la_code: str
@@ -247,8 +248,10 @@ def forecast(la_code: str, horizon: int = 5, as_of: int | None = None, model: st
                             "draw": np.repeat(np.arange(n_draws), horizon),
                             "plans": total.ravel()})]
     comp_hist = {}
+    # primary need last, so adding it left the setting-group and age-band draws unchanged
     for ctype, parts, names in (("setting_group", cut.groups, list(SETTING_GROUPS)),
-                                ("age_band", cut.ages, list(AGE_BANDS))):
+                                ("age_band", cut.ages, list(AGE_BANDS)),
+                                ("primary_need", cut.needs, list(NEEDS))):
         if parts is None:
             notes.append(f"no {ctype} data: component forecast skipped")
             continue

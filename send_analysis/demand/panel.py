@@ -32,7 +32,8 @@ class Panel:
     """Counts by LA (rows, 3-digit code) and January census year (int columns).
 
     ``plans`` is the total caseload. Optional parts are ``None`` when the source is missing:
-    ``groups`` (setting group -> LA x year), ``ages`` (age band -> LA x year), ``new_plans``
+    ``groups`` (setting group -> LA x year), ``ages`` (age band -> LA x year), ``needs``
+    (primary need -> LA x year; SEN2 publishes January 2025 only), ``new_plans``
     (LA x calendar year issued), ``ceased`` (LA x calendar year), ``population`` (LA x mid-year,
     children aged 0-17). ``national`` is England's published total by census year; ``region`` maps LA to
     region code; ``continuous`` lists LAs whose published series needed no apportioning.
@@ -43,6 +44,7 @@ class Panel:
     region: pd.Series
     groups: dict[str, pd.DataFrame] | None = None
     ages: dict[str, pd.DataFrame] | None = None
+    needs: dict[str, pd.DataFrame] | None = None
     new_plans: pd.DataFrame | None = None
     ceased: pd.DataFrame | None = None
     population: pd.DataFrame | None = None
@@ -70,6 +72,7 @@ class Panel:
             national=self.national[self.national.index <= year],
             groups=None if self.groups is None else {g: cut(d, year) for g, d in self.groups.items()},
             ages=None if self.ages is None else {a: cut(d, year) for a, d in self.ages.items()},
+            needs=None if self.needs is None else {n: cut(d, year) for n, d in self.needs.items()},
             new_plans=cut(self.new_plans, year - 1),
             ceased=cut(self.ceased, year - 1),
             population=cut(self.population, year - 1),
@@ -160,6 +163,19 @@ def _get(tables: Mapping[str, pd.DataFrame] | None, name: str) -> pd.DataFrame |
         return None
 
 
+def _needs_table(tables: Mapping[str, pd.DataFrame] | None) -> pd.DataFrame | None:
+    """Plans by primary need (``level, la_code, year, need, value``): ``tables["plans_by_need"]``
+    when tables are given, else read from the staged SEN2 2025 release (None if not staged)."""
+    if tables is not None:
+        return tables.get("plans_by_need")
+    from send_analysis.demand.crosstab import plans_by_need
+
+    try:
+        return plans_by_need()
+    except (DataError, FileNotFoundError, OSError):
+        return None
+
+
 def _population(tables: Mapping[str, pd.DataFrame] | None) -> pd.DataFrame | None:
     """Children aged 0-17 (LA x mid-year), from the tables mapping or the population reader.
 
@@ -228,6 +244,14 @@ def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
         ages = {a: _wide(cons[cons["age_band"] == a]).reindex(index=plans.index)
                 for a in AGE_BANDS}
 
+    needs = None
+    by_need = _needs_table(tables)
+    if by_need is not None:
+        from send_analysis.demand.crosstab import NEEDS
+
+        rows = _la_rows(by_need[by_need["need"] != "total"])
+        needs = {n: _wide(rows[rows["need"] == n]).reindex(index=plans.index) for n in NEEDS}
+
     def flow(name: str, dim: str) -> pd.DataFrame | None:
         df = _get(tables, name)
         if df is None:
@@ -241,6 +265,7 @@ def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
         region=region,
         groups=groups,
         ages=ages,
+        needs=needs,
         new_plans=flow("new_plans", "setting"),
         ceased=flow("ceased_plans", "reason"),
         population=(p.reindex(plans.index) if (p := _population(tables)) is not None else None),

@@ -20,6 +20,7 @@ import math
 import sys
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from send_analysis.errors import ConfigError
@@ -48,9 +49,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("dsg-plan", help="DSG management plan workbook (unmitigated and mitigated)")
     _common(p)
     p.add_argument("--scenario", action="append", default=[], help="scenario YAML (repeatable)")
-    p.add_argument("--xlsx", required=True, help="workbook to write")
+    p.add_argument("--xlsx", default=None, help="workbook to write")
+    p.add_argument("--json", action="store_true",
+                   help="print the projection as JSON per financial year (no workbook needed); "
+                        "with --la all, one record per LA")
     _projection_args(p)
     p.set_defaults(func=cmd_dsg_plan)
+
+    p = subparsers.add_parser("finance-backtest",
+                              help="the DSG projection scored against outturn at past origins")
+    p.add_argument("--json", action="store_true", help="print JSON (default: tables)")
+    p.set_defaults(func=cmd_finance_backtest)
+
+    p = subparsers.add_parser("finance-inputs",
+                              help="the LA's full public-default inputs as a commented YAML to edit")
+    p.add_argument("--la", required=True, help="3-digit DfE LA code, e.g. 334")
+    p.set_defaults(func=cmd_finance_inputs)
 
     p = subparsers.add_parser("scenario", help="mitigation scenarios: trajectories, savings, payback, NPV")
     _common(p)
@@ -116,10 +130,67 @@ def _positions(p) -> list[dict]:
              "cumulative_p90": round(s.loc[fy, "cumulative_p90"])} for fy in s.index]
 
 
+def projection_record(p, inputs: dict, where: str) -> dict:
+    """A projection as data: per financial year income, expenditure, in-year and cumulative
+    balance (mean, p10, p50, p90), and the opening balance it started from."""
+    def stats(arr) -> dict:
+        return {"mean": round(float(arr.mean())), **{f"p{q}": round(float(np.percentile(arr, q)))
+                                                     for q in (10, 50, 90)}}
+
+    years = []
+    for j, fy in enumerate(p.fys):
+        years.append({"financial_year": fy, "income": stats(p.income_total[:, j]),
+                      "expenditure": stats(p.expenditure_total[:, j]),
+                      "in_year": stats(p.in_year[:, j]), "cumulative": stats(p.cumulative[:, j])})
+    ob = inputs["opening_balance"]
+    sources = inputs.get("sources") or {}
+    return {"la_code": str(inputs["la_code"]), "la_name": inputs.get("la_name"), "inputs": where,
+            "opening_balance": {"at_31_march_of": ob["financial_year"],
+                                "cumulative": round(float(ob["cumulative"])),
+                                "p10": None if ob.get("p10") is None else round(float(ob["p10"])),
+                                "p90": None if ob.get("p90") is None else round(float(ob["p90"])),
+                                "source": sources.get("opening_balance.cumulative", where)},
+            "years": years}
+
+
+def _dsg_plan_all(args: argparse.Namespace) -> int:
+    from send_analysis.finance import public
+    from send_analysis.errors import SendAnalysisError
+
+    if args.xlsx or args.inputs:
+        raise ConfigError("--la all prints JSON only: drop --xlsx and --inputs")
+    h = public.read_hnb_allocations()
+    codes = sorted(h.loc[h["financial_year"] == h["financial_year"].max(), "la_code"])
+    for code in codes:
+        one = argparse.Namespace(**{**vars(args), "la": code, "scenario": []})
+        try:
+            inputs, where, unmitigated, _ = _run(one)
+            rec = projection_record(unmitigated, inputs, where)
+        except SendAnalysisError as exc:
+            rec = {"la_code": code, "error": str(exc)}
+        print(json.dumps(rec), flush=True)
+    return 0
+
+
 def cmd_dsg_plan(args: argparse.Namespace) -> int:
     from send_analysis.finance.export import write_dsg_plan
 
+    if str(args.la).strip().lower() == "all":
+        if not args.json:
+            raise ConfigError("--la all needs --json (one record per LA)")
+        return _dsg_plan_all(args)
+    if not args.xlsx and not args.json:
+        raise ConfigError("give --xlsx FILE (the workbook) or --json (the projection as data)")
     inputs, where, unmitigated, results = _run(args)
+    if args.json:
+        doc = projection_record(unmitigated, inputs, where)
+        if results:
+            doc["mitigated"] = projection_record(results[-1].mitigated, inputs, where)["years"]
+        if args.xlsx:
+            doc["workbook"] = str(write_dsg_plan(args.xlsx, inputs, unmitigated, results,
+                                                 inputs_file=where))
+        print(json.dumps(doc, indent=2))
+        return 0
     path = write_dsg_plan(args.xlsx, inputs, unmitigated, results, inputs_file=where)
     frame = pd.DataFrame(_positions(unmitigated)).set_index("financial_year")
     print(f"DSG High Needs Block, LA {inputs['la_code']} ({where}); £, negative = deficit")
@@ -129,6 +200,30 @@ def cmd_dsg_plan(args: argparse.Namespace) -> int:
         print(f"Mitigated ({results[-1].name}):")
         print(pd.DataFrame(_positions(results[-1].mitigated)).set_index("financial_year").to_string())
     print(f"wrote {path}")
+    return 0
+
+
+def cmd_finance_backtest(args: argparse.Namespace) -> int:
+    from send_analysis.finance.backtest import run_finance_backtest
+
+    result = run_finance_backtest()
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return 0
+    print("Spend: projected high-needs spend against S251 outturn, % error by years ahead")
+    print(result.spend_metrics().round(2).to_string())
+    print("\nBalances: cumulative DSG balance at 31 March, £m")
+    print(result.balance_metrics().round(2).to_string())
+    print("\nIncome: HNB allocation beyond the years announced, % error")
+    print(result.income_metrics().round(2).to_string())
+    return 0
+
+
+def cmd_finance_inputs(args: argparse.Namespace) -> int:
+    from send_analysis.finance.defaults import default_inputs
+    from send_analysis.finance.inputs_yaml import commented_yaml
+
+    sys.stdout.write(commented_yaml(default_inputs(str(args.la).strip())))
     return 0
 
 

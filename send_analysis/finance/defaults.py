@@ -458,48 +458,127 @@ def default_inputs(la_code: str) -> dict:
                         expected="a current LA in the ESFA DSG allocation files (they leave "
                                  "out City of London and the Isles of Scilly; for those give "
                                  "the LA's own figures in an inputs file, docs/finance_inputs.md)")
-    growth = _growth_cached().loc[la_code]
+    from send_analysis.finance import current
+    from send_analysis.finance.outturn import hn_spend_wide
+
     infl = unit_cost_inflation()
-    unit, unit_src = _unit_costs_for(la_code)
-    other, other_src = _other_expenditure_for(la_code, infl["rate"])
-    opening, open_src = _opening_balance_for(la_code)
-    first = fy_offset(BALANCE_YEAR, 1)
+    unit21, unit_src = _unit_costs_for(la_code)
+    other21, other_src = _other_expenditure_for(la_code, infl["rate"])
+    spend = hn_spend_wide()
+    base = str(spend.columns.max())
+    if la_code not in spend.index or pd.isna(spend.at[la_code, base]):
+        raise DataError(f"LA {la_code} has no {base} S251 high-needs spend",
+                        file="s251_highneeds_derived",
+                        expected="an LA in the S251 outturn; give the LA's own figures in an "
+                                 "inputs file (docs/finance_inputs.md)")
+    rec = current.reconcile(unit21, other21, current.fy_groups(la_code, base),
+                            float(spend.at[la_code, base]))
+    cost = current.national_cost_growth(base)
+    hnb_rate = current.england_hnb_growth()
+    dfe, la_contrib, support_text = current.support_payments(la_code)
+    opening = current.estimated_opening(la_code, base, dfe, la_contrib)
+    hnb, hnb_how = opening["hnb"], opening["hnb_source"]
+    first = fy_offset(base, 1)
+    rebase = (f" x {rec['factor']:.4f} (rebased so that {base} placements x unit costs + other "
+              f"lines = the {base} S251 high-needs outturn {_fmt(rec['outturn'])}; decision 0066)")
+    unit_src = {k: v + rebase for k, v in unit_src.items()}
+    other_src = {k: (v + rebase if k != "other_expenditure" else
+                     f"growth {cost['rate']:.4f} a year: unit-cost inflation rule, decision 0065")
+                 for k, v in other_src.items()}
+    other = {n: {**v, "growth": cost["rate"]} for n, v in rec["other"].items()}
+    other[current.OTHER_DSG_LINE] = {"amount": round(-opening["other_dsg"], 2),
+                                     "growth": hnb_rate["rate"]}
+    pub = opening["published"]
     sources = {
         "income.hnb_allocation": (
             "ESFA DSG allocations, High Needs Block after deductions for ESFA-funded places "
             "(Allocations_summary 'High needs block allocation (£s)'): "
             + "; ".join(f"{r.financial_year} {r.source}" for r in mine.itertuples())
-            + "; docs/decisions/0040"),
+            + "".join(f"; {fy} {how}" for fy, how in hnb_how.items() if how != "published")
+            + "; docs/decisions/0040, 0066"),
         "income.growth_rate": (
-            ("FALLBACK " if growth["fallback"] else "")
-            + f"compound annual growth of the HNB before deductions, {growth['years']}"
-            + f" = {growth['growth_rate']:.4f}; docs/decisions/0041"),
-        "income.block_transfers": "none in public data",
+            f"England's compound annual growth of the HNB after deductions, {hnb_rate['first']} "
+            f"to {hnb_rate['last']} = {hnb_rate['rate']:.4f} (chosen over the LA's own growth by "
+            "the income backtest, decision 0065); replace with the LA's own settlement"),
+        "income.block_transfers": "none in public data: enter the LA's agreed transfers",
+        "income.support": support_text or (
+            "none listed in the public agreements file (send_analysis/finance/"
+            "safety_valve_agreements.csv; the list is incomplete): enter the LA's own"),
+        "income.la_contributions": support_text or "none in public data: enter the LA's own",
         "unit_costs.inflation": (
-            f"England specialist top-up spend per specialist placement {INFLATION_FIRST} "
-            f"{_fmt(infl['per_placement'][INFLATION_FIRST])} to {INFLATION_LAST} "
-            f"{_fmt(infl['per_placement'][INFLATION_LAST])} ({public.SEND_AP_RDATA}, SEN2 "
-            "plans_by_setting); docs/decisions/0044"),
-        "unit_costs.price_year": f"{HN} is the {PRICE_YEAR} S251 outturn",
-        **unit_src, **other_src, **open_src,
+            f"England's growth in S251 high-needs spend per financial-year placement, "
+            f"{fy_offset(base, -1)} {_fmt(cost['per_placement'][fy_offset(base, -1)])} to {base} "
+            f"{_fmt(cost['per_placement'][base])} ({cost['n_las']} LAs); decision 0065"),
+        "unit_costs.price_year": f"{base}: unit costs rebased to the {base} S251 outturn",
+        f"other_expenditure.{current.OTHER_DSG_LINE}": (
+            ("" if opening["gap_how"] == "measured" else opening["gap_how"] + " (no balance at "
+             "31 March 2021) instead of: ")
+            + f"DERIVED: place funding within the schools budget (S251 1.0.2) and the other DSG "
+            f"blocks' net position, measured in {current.GAP_YEAR} as the in-year change of the "
+            f"DSG balance {_fmt(pub['in_year'])} less (HNB after deductions "
+            f"{_fmt(hnb[current.GAP_YEAR])} - S251 high-needs spend - support received), "
+            f"{_fmt(opening['gap'])}, scaled with the HNB to {base} and grown with it after; "
+            "decision 0066"),
+        "opening_balance.cumulative": (
+            f"ESTIMATE (80% band {_fmt(opening['p10'])} to {_fmt(opening['p90'])}): the published "
+            f"balance at 31 March 2022 ({_fmt(pub['cumulative'])}, APPROXIMATE, "
+            f"{public.DSG_BALANCES_FILE}) rolled forward to 31 March {fy_start(base) + 1} with "
+            "each year's HNB income, S251 high-needs spend, support and the other-DSG line; "
+            "replace with the LA's own balance at the latest 31 March; decision 0066"),
+        "opening_balance.in_year": f"ESTIMATE: the {base} step of the roll-forward; decision 0066",
+        **unit_src, **other_src,
     }
     return {
         "la_code": la_code,
         "la_name": _la_names()[la_code],
         "first_forecast_year": first,
         "income": {
-            "hnb_allocation": {r.financial_year: float(r.hnb_after_deductions)
-                               for r in mine.itertuples()},
-            "growth_rate": round(float(growth["growth_rate"]), 4),
+            "hnb_allocation": {fy: round(v, 2) for fy, v in sorted(hnb.items())},
+            "growth_rate": hnb_rate["rate"],
             "block_transfers": {},
+            # earlier years are in the estimated opening balance (the roll-forward)
+            "support": {fy: v for fy, v in sorted(dfe.items()) if fy_start(fy) > fy_start(base)},
+            "la_contributions": {fy: v for fy, v in sorted(la_contrib.items())
+                                 if fy_start(fy) > fy_start(base)},
         },
-        "opening_balance": opening,
-        "unit_costs": {"price_year": PRICE_YEAR, "inflation": infl["rate"],
-                       "by_setting_group": unit},
+        "opening_balance": {"financial_year": base, "cumulative": opening["cumulative"],
+                            "in_year": opening["in_year"], "p10": opening["p10"],
+                            "p90": opening["p90"]},
+        "unit_costs": {"price_year": base, "inflation": cost["rate"],
+                       "by_setting_group": rec["unit_costs"]},
         "other_expenditure": other,
+        "uncertainty": {**spend_uncertainty(), **income_uncertainty()},
         "mitigations": [],
         "sources": sources,
     }
+
+
+@lru_cache(maxsize=1)
+def income_uncertainty() -> dict:
+    """The spread of HNB income in years not yet announced: 10th/50th/90th percentiles of the log
+    errors of England's growth rule one and two years beyond the last allocation (the income
+    backtest, every LA), decision 0067."""
+    from send_analysis.finance.backtest import income_forecasts
+
+    inc = income_forecasts()
+    inc = inc[inc["method"] == "england_growth"]
+    err = np.log(inc["actual"] / inc["forecast"])
+    q = err.groupby(inc["h"]).quantile([0.1, 0.5, 0.9]).unstack()
+    return {"income_log_error": {int(h): {"p10": round(float(r[0.1]), 4),
+                                          "p50": round(float(r[0.5]), 4),
+                                          "p90": round(float(r[0.9]), 4)}
+                                 for h, r in q.iterrows()}}
+
+
+@lru_cache(maxsize=1)
+def spend_uncertainty() -> dict:
+    """The spread of projected spend by years ahead: 10th/50th/90th percentiles of the log errors
+    of the default spend rule in the finance backtest (every LA and origin), decision 0067."""
+    from send_analysis.finance.backtest import cached_spend_error_quantiles
+
+    q = cached_spend_error_quantiles()
+    return {"spend_log_error": {int(h): {k: round(float(v), 4) for k, v in r.items()}
+                                for h, r in q.iterrows()}}
 
 
 def default_inputs_all() -> pd.DataFrame:

@@ -1,21 +1,28 @@
-"""The DSG management plan workbook (Excel, openpyxl), written atomically.
+"""The DSG management plan workbook (Excel, openpyxl), laid out like the DfE template, written
+atomically.
 
-Laid out like the financial tabs of the DfE DSG management plan template (the exact line names
-of the template are not public in a readable form; see
-``docs/decisions/0049-sensitivity-and-export.md``):
+Tabs in the template's order (``shared/reference/dsg-management-plan-template.md``; names,
+headings and labels in :mod:`send_analysis.finance.template_map`, the one place to adjust them):
 
-- ``Summary``: end-of-year positions by financial year (income, expenditure, in-year and
-  cumulative balance), unmitigated and mitigated, with the 10th-90th percentile of the
-  cumulative balance;
-- ``Financial plan``: the High Needs Block income and expenditure lines by financial year,
-  unmitigated then mitigated, each row with the source of its figure;
-- ``Mitigations``: the workstream log: each scenario's savings, investment, net benefit,
-  payback year and NPV;
-- ``Placements``: mean placements by setting group and financial year;
-- ``Assumptions``: every input (dotted key, value, source) and every scenario lever.
+- ``Cover``: the LA, the version of the template followed, what the workbook was built from;
+- ``Management plan introduction``: definitions (age groups, years, unmitigated and mitigated);
+- ``Summary narrative``: financial plan narrative, high needs trends, outcomes, written from the
+  projection, the placement tables and the scenarios;
+- ``Financial summary``: summary of end of year positions (in-year and cumulative, unmitigated
+  and mitigated) and the High needs block plan by financial year (income lines, block
+  movements, expenditure lines with their s251 lines, in-year, brought and carried forward);
+- ``Children and young people summary``: the seven placement sections, each with its
+  age-group and primary-need tables (exact labels and total rows), SEN2 history and the demand
+  forecast as whole numbers whose parts add up to the totals
+  (:func:`send_analysis.demand.placement_tables.placement_tables`), and a chart;
+- ``Governance and management``: sign off and review, and a workstream log built from the
+  scenario files;
+- ``Stakeholder engagement``: one row per stakeholder group, for the LA to complete;
 
-The workbook is saved to a temporary file beside the target and renamed over it only when
-complete, so a failed run never leaves a half-written file or replaces a good one.
+then supporting tabs: ``Mitigation economics`` (savings, investment, payback, NPV),
+``Placements`` (financial-year placements by line) and ``Assumptions`` (every input and lever
+with its source). The workbook is saved to a temporary file beside the target and renamed over
+it only when complete, so a failed run never leaves a half-written file or replaces a good one.
 """
 
 from __future__ import annotations
@@ -24,14 +31,19 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from send_analysis.atomic import atomic_path
+from send_analysis.demand.placement_tables import PlacementTables, largest_remainder
+from send_analysis.finance import template_map as tm
 from send_analysis.finance.inputs import flatten
 from send_analysis.finance.model import DSGProjection
 from send_analysis.finance.scenarios import ScenarioResult
+from send_analysis.finance.years import fy_start
 
 MONEY = '#,##0;[Red]-#,##0'
 BOLD = Font(bold=True)
@@ -93,57 +105,382 @@ def _header(ws, row: int, first: str, fys: Sequence[str], last: str | None = "So
     return row + 1
 
 
-def _opening(inputs: Mapping) -> dict:
-    ob = inputs["opening_balance"]
-    alloc = inputs["income"]["hnb_allocation"].get(ob["financial_year"])
-    return {"fy": ob["financial_year"], "cumulative": float(ob["cumulative"]),
-            "in_year": ob.get("in_year"), "income": alloc}
+TITLE = Font(bold=True, size=14)
+SUBTITLE = Font(bold=True, size=12)
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _plan_block(ws, row: int, title: str, p: DSGProjection, inputs: Mapping, inputs_file: str) -> int:
-    ws.cell(row=row, column=1, value=title).font = Font(bold=True, size=12)
-    row = _header(ws, row + 1, "High Needs Block (£)", p.fys)
-    for name, arr in p.income.items():
-        row = _write_row(ws, row, p.label_of(name), arr.mean(axis=0), line_source(name, inputs, inputs_file))
-    row = _write_row(ws, row, "Total income", p.income_total.mean(axis=0), "sum of the lines above", bold=True)
-    for name, arr in p.expenditure.items():
-        row = _write_row(ws, row, p.label_of(name), arr.mean(axis=0), line_source(name, inputs, inputs_file))
-    row = _write_row(ws, row, "Total expenditure", p.expenditure_total.mean(axis=0),
-                     "sum of the lines above", bold=True)
-    row = _write_row(ws, row, "In-year balance (income - expenditure)", p.in_year.mean(axis=0),
-                     "mean of the draws", bold=True)
-    row = _write_row(ws, row, "Cumulative balance at 31 March", p.cumulative.mean(axis=0),
-                     f"opening balance {p.opening_fy} ({source_of('opening_balance.cumulative', inputs.get('sources') or {}, inputs_file)}) + in-year balances",
-                     bold=True)
-    row = _write_row(ws, row, "  cumulative, 10th percentile", np.quantile(p.cumulative, 0.1, axis=0),
-                     "demand uncertainty across draws")
-    row = _write_row(ws, row, "  cumulative, 90th percentile", np.quantile(p.cumulative, 0.9, axis=0),
-                     "demand uncertainty across draws")
+def _money(x: float | None) -> str:
+    """£ with thousands separators; negative as -£."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"-£{abs(x):,.0f}" if x < 0 else f"£{x:,.0f}"
+
+
+def _heading(ws, row: int, text: str, font: Font = SUBTITLE) -> int:
+    ws.cell(row=row, column=1, value=text).font = font
     return row + 1
 
 
-def _summary_sheet(ws, inputs: Mapping, unmitigated: DSGProjection, result: ScenarioResult | None,
-                   inputs_file: str) -> None:
-    o = _opening(inputs)
-    ws.cell(row=1, column=1, value=f"DSG management plan: {inputs.get('la_name', '')} ({inputs.get('la_code', '')})").font = Font(bold=True, size=14)
-    ws.cell(row=2, column=1, value="Summary of end of year positions, High Needs Block, £ (negative = deficit). "
-                                   f"{o['fy']} is the last actual year; later years are forecast (mean of draws).")
-    fys = [o["fy"], *unmitigated.fys]
-    row = _header(ws, 4, "", fys, last=None)
-    blocks: list[tuple[str, DSGProjection]] = [("Unmitigated", unmitigated)]
+def _text(ws, row: int, text: str, width: int = 10) -> int:
+    c = ws.cell(row=row, column=1, value=text)
+    c.alignment = WRAP
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    ws.row_dimensions[row].height = max(15, 15 * (len(text) // 120 + 1))
+    return row + 1
+
+
+def census_year_of(fy: str) -> int:
+    """The January census inside financial year ``fy`` (``"2025-26" -> 2026``): the template
+    pairs census January N with financial year (N-1)-N."""
+    return fy_start(fy) + 1
+
+
+def _opening(inputs: Mapping, p: DSGProjection) -> dict:
+    """The last actual year: its year and cumulative balance from the projection; its in-year
+    balance from the inputs when they state one (else left empty)."""
+    ob = inputs.get("opening_balance") if isinstance(inputs.get("opening_balance"), Mapping) else {}
+    in_year = ob.get("in_year") if ob.get("financial_year") == p.opening_fy else None
+    return {"fy": p.opening_fy, "cumulative": float(p.opening_cumulative),
+            "in_year": None if in_year is None else float(in_year)}
+
+
+# ------------------------------------------------------------------------------ narrative
+
+
+def financial_narrative(unmitigated: DSGProjection, result: ScenarioResult | None) -> str:
+    """The financial plan narrative: the balance now, unmitigated and mitigated at the horizon."""
+    last = unmitigated.fys[-1]
+    cum = unmitigated.cumulative[:, -1]
+    text = (f"The High Needs Block cumulative balance was {_money(unmitigated.opening_cumulative)} "
+            f"at 31 March of {unmitigated.opening_fy} (negative = deficit). With no new action "
+            f"(unmitigated) it is forecast at {_money(float(cum.mean()))} by 31 March of {last} "
+            f"(80% range {_money(float(np.quantile(cum, 0.1)))} to "
+            f"{_money(float(np.quantile(cum, 0.9)))}, from demand uncertainty), with an in-year "
+            f"balance of {_money(float(unmitigated.in_year[:, -1].mean()))} in {last}.")
     if result is not None:
-        blocks.append((f"Mitigated ({result.name})", result.mitigated))
-    for title, p in blocks:
-        ws.cell(row=row, column=1, value=title).font = BOLD
+        m = result.mitigated
+        text += (f" With the mitigations ({result.name}) the cumulative balance is forecast at "
+                 f"{_money(float(m.cumulative[:, -1].mean()))} by 31 March of {last} and the "
+                 f"in-year balance at {_money(float(m.in_year[:, -1].mean()))} in {last}.")
+        if float(m.in_year[:, -1].mean()) >= 0 > float(m.cumulative[:, -1].mean()):
+            text += " In-year balance is reached but the accumulated deficit remains."
+    else:
+        text += " No mitigation scenario was given, so there is no mitigated forecast."
+    return text
+
+
+def trends_narrative(tables: PlacementTables) -> str:
+    """High needs trends: plans from the first history year to the latest census and the
+    forecast; the placement sections and primary need that grow most."""
+    tot = tables.totals.sum(axis=0)
+    h0, h1 = tables.history_years[0], tables.history_years[-1]
+    text = (f"EHC plans maintained by {tables.la_name} went from {tot[h0]:,.0f} in January {h0} "
+            f"to {tot[h1]:,.0f} in January {h1} (SEN2).")
+    if tables.projected_years:
+        p1 = tables.projected_years[-1]
+        growth = tables.totals[p1] - tables.totals[h1]
+        top = growth.sort_values(ascending=False).index[0]
+        needs = pd.DataFrame({g: t[p1] for g, t in tables.by_need.items()}).sum(axis=1)
+        text += (f" The demand forecast is {tot[p1]:,.0f} in January {p1}; the largest increase "
+                 f"is in {tm.PLACEMENT_SECTIONS[top].lower()} (+{growth[top]:,.0f}). The most "
+                 f"common primary need would be {tm.NEED_ROWS[needs.idxmax()]} "
+                 f"({needs.max() / needs.sum():.0%} of plans).")
+    return text
+
+
+def outcomes_narrative(results: Sequence[ScenarioResult]) -> str:
+    """Outcomes: what each mitigation workstream intends, from its scenario file."""
+    seen, parts = set(), []
+    for r in results:
+        for s in r.scenarios:
+            if s.file in seen:
+                continue
+            seen.add(s.file)
+            parts.append(f"{s.name}: {' '.join((s.description or '').split()) or 'no description'}")
+    if not parts:
+        return "No mitigation workstreams were given (no scenario files)."
+    return "Mitigation workstreams and what they intend: " + " ".join(
+        f"({i}) {p}" for i, p in enumerate(parts, start=1))
+
+
+# ------------------------------------------------------------------------------ tabs
+
+
+def _cover_sheet(ws, inputs: Mapping, unmitigated: DSGProjection, inputs_file: str,
+                 tables: PlacementTables | None) -> None:
+    row = _heading(ws, 1, f"{tm.TAB_HEADINGS[tm.TAB_COVER]}: DSG management plan", TITLE)
+    rows = [("Local authority", inputs.get("la_name", "")),
+            ("LA code", str(inputs.get("la_code", ""))),
+            ("Template layout followed", tm.TEMPLATE_VERSION),
+            ("Financial years", f"{unmitigated.opening_fy} (last actual) to {unmitigated.fys[-1]}"),
+            ("Census years (children and young people)",
+             "" if tables is None else f"January {tables.years[0]} to January {tables.years[-1]}"),
+            ("Finance inputs", inputs_file),
+            ("Simulated demand paths (draws)", len(unmitigated.draws)),
+            ("Built by", "send-analysis dsg-plan")]
+    for label, value in rows:
+        ws.cell(row=row + 1, column=1, value=label).font = BOLD
+        ws.cell(row=row + 1, column=2, value=value)
         row += 1
-        row = _write_row(ws, row, "Income", [o["income"], *p.income_total.mean(axis=0)])
-        row = _write_row(ws, row, "Expenditure", [None, *p.expenditure_total.mean(axis=0)])
-        row = _write_row(ws, row, "In-year balance", [o["in_year"], *p.in_year.mean(axis=0)], bold=True)
-        row = _write_row(ws, row, "Cumulative balance", [o["cumulative"], *p.cumulative.mean(axis=0)], bold=True)
-        row = _write_row(ws, row, "  10th percentile", [None, *np.quantile(p.cumulative, 0.1, axis=0)])
-        row = _write_row(ws, row, "  90th percentile", [None, *np.quantile(p.cumulative, 0.9, axis=0)])
+
+
+def _introduction_sheet(ws) -> None:
+    row = _heading(ws, 1, tm.TAB_HEADINGS[tm.TAB_INTRODUCTION], TITLE)
+    lines = [
+        "Age groups: age in whole years on 31 August before the academic year (SEN2): "
+        + "; ".join(tm.AGE_ROWS.values()) + ".",
+        "Children and young people tables count EHC plans (headcount) at the January census. "
+        "Census January N is shown beside financial year (N-1)-N.",
+        "Financial years run April to March. Money is in £; a negative balance is a deficit.",
+        "Unmitigated: the forecast if current demand trends continue with no new action. "
+        "Mitigated: the same forecast after the financial effect of the workstreams in the "
+        "Governance and management tab.",
+        "In-year surplus/(deficit) = income and block movements - expenditure. Cumulative "
+        "balance carried forward = brought forward + in-year.",
+        f"Only the {tm.MODELLED_BLOCK} is modelled; the other blocks "
+        f"({', '.join(b for b in tm.BLOCKS if b != tm.MODELLED_BLOCK)}) are left for the LA.",
+        "Rows and cells the public description of the template does not give are laid out by "
+        "send_analysis/finance/template_map.py, which an LA holding the real workbook can adjust.",
+    ]
+    for text in lines:
+        row = _text(ws, row + 1, text) - 1
+
+
+def _narrative_sheet(ws, unmitigated: DSGProjection, result: ScenarioResult | None,
+                     tables: PlacementTables | None, results: Sequence[ScenarioResult]) -> None:
+    row = _heading(ws, 1, tm.TAB_HEADINGS[tm.TAB_NARRATIVE], TITLE)
+    texts = [financial_narrative(unmitigated, result),
+             trends_narrative(tables) if tables is not None else "No placement tables.",
+             outcomes_narrative(results)]
+    for title, text in zip(tm.NARRATIVE_SECTIONS, texts, strict=True):
+        row = _heading(ws, row + 1, title)
+        row = _text(ws, row, text)
+
+
+def _positions_rows(ws, row: int, title: str, p: DSGProjection, o: dict) -> int:
+    ws.cell(row=row, column=1, value=title).font = BOLD
+    row += 1
+    row = _write_row(ws, row, f"{tm.MODELLED_BLOCK}: {tm.ROW_IN_YEAR}",
+                     [o["in_year"], *p.in_year.mean(axis=0)], bold=True)
+    row = _write_row(ws, row, f"{tm.MODELLED_BLOCK}: {tm.ROW_CARRIED_FORWARD}",
+                     [o["cumulative"], *p.cumulative.mean(axis=0)], bold=True)
+    row = _write_row(ws, row, "  cumulative, 10th percentile",
+                     [None, *np.quantile(p.cumulative, 0.1, axis=0)])
+    row = _write_row(ws, row, "  cumulative, 90th percentile",
+                     [None, *np.quantile(p.cumulative, 0.9, axis=0)])
+    return row
+
+
+def _block_plan(ws, row: int, title: str, p: DSGProjection, inputs: Mapping,
+                inputs_file: str) -> int:
+    """The High needs block plan for one scenario: income, block movements, expenditure (with
+    s251 lines), in-year, brought and carried forward. Columns: line, s251, years, source."""
+    row = _heading(ws, row, f"{tm.MODELLED_BLOCK}: {title}")
+    cells = ["Line", "s251 line(s)", *p.fys, "Source"]
+    for j, text in enumerate(cells):
+        c = ws.cell(row=row, column=1 + j, value=text)
+        c.font = BOLD
+        c.fill = HEADER_FILL
+    row += 1
+
+    def line(label: str, s251: str, values, source: str | None = None, bold: bool = False):
+        nonlocal row
+        ws.cell(row=row, column=1, value=label).font = Font(bold=bold)
+        ws.cell(row=row, column=2, value=s251)
+        for j, v in enumerate(values):
+            c = ws.cell(row=row, column=3 + j, value=None if v is None else float(np.round(v)))
+            c.number_format = MONEY
+            c.font = Font(bold=bold)
+        if source:
+            ws.cell(row=row, column=3 + len(values), value=source)
         row += 1
-    ws.cell(row=row, column=1, value=f"Inputs: {inputs_file}. Draws: {len(unmitigated.draws)}.")
+
+    zeros = np.zeros(len(p.fys))
+    income = {k: v for k, v in p.income.items() if k not in tm.BLOCK_MOVEMENT_LINES}
+    moves = {k: v for k, v in p.income.items() if k in tm.BLOCK_MOVEMENT_LINES}
+    for name, arr in income.items():
+        line(p.label_of(name), "", arr.mean(axis=0), line_source(name, inputs, inputs_file))
+    line(tm.ROW_INCOME_TOTAL, "", sum((a.mean(axis=0) for a in income.values()), zeros),
+         "sum of the income lines", bold=True)
+    for name, arr in moves.items():
+        line(p.label_of(name), "", arr.mean(axis=0), line_source(name, inputs, inputs_file))
+    line(tm.ROW_MOVEMENTS_TOTAL, "", sum((a.mean(axis=0) for a in moves.values()), zeros),
+         "sum of the block movement lines", bold=True)
+    for name, arr in p.expenditure.items():
+        codes = tm.S251_OF_LINE.get(name, [])
+        line(p.label_of(name), ", ".join(codes), arr.mean(axis=0),
+             line_source(name, inputs, inputs_file))
+    line(tm.ROW_EXPENDITURE_TOTAL, "", p.expenditure_total.mean(axis=0),
+         "sum of the expenditure lines", bold=True)
+    cum = p.cumulative.mean(axis=0)
+    line(tm.ROW_IN_YEAR, "", p.in_year.mean(axis=0),
+         "income + block movements - expenditure (mean of draws)", bold=True)
+    line(tm.ROW_BROUGHT_FORWARD, "", [p.opening_cumulative, *cum[:-1]],
+         f"opening balance {p.opening_fy} ("
+         + source_of("opening_balance.cumulative", inputs.get("sources") or {}, inputs_file) + ")")
+    line(tm.ROW_CARRIED_FORWARD, "", cum, "brought forward + in-year", bold=True)
+    return row + 1
+
+
+def _financial_sheet(ws, inputs: Mapping, unmitigated: DSGProjection,
+                     result: ScenarioResult | None, inputs_file: str) -> None:
+    o = _opening(inputs, unmitigated)
+    row = _heading(ws, 1, tm.TAB_HEADINGS[tm.TAB_FINANCIAL], TITLE)
+    row = _heading(ws, row + 1, tm.FINANCIAL_SECTIONS[0])
+    row = _text(ws, row, f"End-of-year positions, £ (negative = deficit). {o['fy']} is the last "
+                         "actual year; later years are forecast (mean of the demand draws). "
+                         f"Only the {tm.MODELLED_BLOCK} is modelled.")
+    row = _header(ws, row, "", [o["fy"], *unmitigated.fys], last=None)
+    row = _positions_rows(ws, row, tm.SCENARIO_UNMITIGATED, unmitigated, o)
+    if result is not None:
+        row = _positions_rows(ws, row, f"{tm.SCENARIO_MITIGATED} ({result.name})",
+                              result.mitigated, o)
+    row = _heading(ws, row + 1, tm.FINANCIAL_SECTIONS[1])
+    row = _block_plan(ws, row, tm.SCENARIO_UNMITIGATED, unmitigated, inputs, inputs_file)
+    if result is not None:
+        row = _block_plan(ws, row, f"{tm.SCENARIO_MITIGATED} ({result.name})", result.mitigated,
+                          inputs, inputs_file)
+    ws.cell(row=row, column=1, value="s251 lines: " + "; ".join(
+        f"{k} {v}" for k, v in tm.S251_LINES.items()))
+
+
+def template_sections(tables: PlacementTables) -> dict[str, dict]:
+    """The CYP tables in the template's sections: for each section, ``age`` (band x year) and
+    ``need`` (need x year) in whole numbers (NaN where SEN2 does not publish the part), with
+    ages a section has no row for (:data:`template_map.SECTION_AGE_BANDS`) moved, with as many
+    plans from its need rows (largest remainder), to :data:`template_map.UNLISTED_AGE_SECTION`."""
+    age = {g: t.copy() for g, t in tables.by_age.items()}
+    need = {g: t.copy() for g, t in tables.by_need.items()}
+    tot = tables.totals.copy()
+    to = tm.UNLISTED_AGE_SECTION
+    for g, bands in tm.SECTION_AGE_BANDS.items():
+        drop = [b for b in age[g].index if b not in bands]
+        for y in tables.years:
+            moved = age[g].loc[drop, y]
+            k = float(moved.sum()) if moved.notna().all() else 0.0
+            if k <= 0:
+                continue
+            age[to].loc[drop, y] += moved
+            age[g].loc[drop, y] = 0.0
+            tot.loc[g, y] -= k
+            tot.loc[to, y] += k
+            if need[g][y].notna().all():
+                shift = largest_remainder(need[g][y].to_numpy(), int(k))
+                need[g][y] -= shift
+                need[to][y] += shift
+    return {g: {"age": age[g].loc[tm.SECTION_AGE_BANDS.get(g, list(tm.AGE_ROWS))],
+                "need": need[g], "total": tot.loc[g]} for g in tm.PLACEMENT_SECTIONS}
+
+
+def _count_row(ws, row: int, label: str, values, bold: bool = False) -> int:
+    ws.cell(row=row, column=1, value=label).font = Font(bold=bold)
+    for j, v in enumerate(values):
+        c = ws.cell(row=row, column=2 + j, value=None if v is None or v != v else int(round(v)))
+        c.number_format = "#,##0"
+        if bold:
+            c.font = BOLD
+    return row + 1
+
+
+def _part_total(parts: pd.DataFrame, total: pd.Series) -> list[float]:
+    """Total row: the sum of the parts where they are published, else the section total."""
+    return [parts[y].sum() if parts[y].notna().all() else total[y] for y in parts.columns]
+
+
+def _cyp_sheet(ws, tables: PlacementTables) -> None:
+    row = _heading(ws, 1, tm.TAB_HEADINGS[tm.TAB_CYP], TITLE)
+    row = _heading(ws, row + 1, tm.CYP_SECTIONS[0])
+    for note in tables.notes:
+        row = _text(ws, row, note)
+    years = tables.years
+    basis = ["SEN2"] * len(tables.history_years) + ["Projection"] * len(tables.projected_years)
+    sections = template_sections(tables)
+    # all sections at a glance (feeds the chart)
+    row = _header(ws, row + 1, "All placements (January census)", [str(y) for y in years],
+                  last=None)
+    first = row
+    for g, heading in tm.PLACEMENT_SECTIONS.items():
+        row = _count_row(ws, row, heading, list(sections[g]["total"][years]))
+    last = row - 1
+    row = _count_row(ws, row, "Total number of EHCPs", list(tables.totals[years].sum(axis=0)),
+                     bold=True)
+    row += 1
+    for g, heading in tm.PLACEMENT_SECTIONS.items():
+        sec = sections[g]
+        row = _heading(ws, row + 1, heading)
+        row = _header(ws, row, tm.AGE_TABLE_TITLE, [str(y) for y in years], last=None)
+        row = _count_row(ws, row, "", []) - 1
+        for j, b in enumerate(basis):
+            ws.cell(row=row, column=2 + j, value=b).font = Font(italic=True)
+        row += 1
+        for band, vals in sec["age"].iterrows():
+            row = _count_row(ws, row, tm.AGE_ROWS[band], list(vals[years]))
+        row = _count_row(ws, row, tm.AGE_TOTAL_LABEL, _part_total(sec["age"], sec["total"]),
+                         bold=True)
+        row = _header(ws, row + 1, tm.NEED_TABLE_TITLE, [str(y) for y in years], last=None)
+        for code, vals in sec["need"].iterrows():
+            row = _count_row(ws, row, tm.NEED_ROWS[code], list(vals[years]))
+        row = _count_row(ws, row, tm.NEED_TOTAL_LABEL, _part_total(sec["need"], sec["total"]),
+                         bold=True)
+    row = _heading(ws, row + 2, tm.CYP_SECTIONS[1])
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
+    chart.title = "EHC plans by placement section, January census"
+    data = Reference(ws, min_col=1, max_col=1 + len(years), min_row=first, max_row=last)
+    chart.add_data(data, from_rows=True, titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, max_col=1 + len(years), min_row=first - 1))
+    chart.width, chart.height = 24, 12
+    ws.add_chart(chart, f"A{row}")
+
+
+def _governance_sheet(ws, results: Sequence[ScenarioResult]) -> None:
+    row = _heading(ws, 1, tm.TAB_HEADINGS[tm.TAB_GOVERNANCE], TITLE)
+    row = _heading(ws, row + 1, tm.GOVERNANCE_SECTIONS[0])
+    for f in tm.SIGN_OFF_FIELDS:  # for the LA to complete
+        ws.cell(row=row, column=1, value=f).font = BOLD
+        row += 1
+    row = _text(ws, row, "The plan goes to schools forum for discussion and is reviewed at "
+                         "least once a term (DfE guidance). Lead/owner, status and progress notes "
+                         "of the workstreams are for the LA to complete.")
+    row = _heading(ws, row + 1, tm.GOVERNANCE_SECTIONS[1])
+    singles = [r for r in results if len(r.scenarios) == 1]
+    fys = singles[0].fys if singles else []
+    cols = [c for c in tm.WORKSTREAM_COLUMNS if not c.startswith("Estimated saving")]
+    saving_at = cols.index("Progress notes")
+    header = cols[:saving_at] + [f"Estimated saving {fy} (£, mean)" for fy in fys] + cols[saving_at:]
+    for j, text in enumerate(header):
+        c = ws.cell(row=row, column=1 + j, value=text)
+        c.font = BOLD
+        c.fill = HEADER_FILL
+    row += 1
+    for i, r in enumerate(singles, start=1):
+        (s,) = r.scenarios
+        improvement = r.dsg_improvement().mean(axis=0)
+        active = [fy for fy, v in zip(r.fys, improvement, strict=True) if abs(v) >= 0.5]
+        lever_types = sorted({str(lv.get("type", "")) for lv in s.levers})
+        values = [f"WS{i}", s.name, " ".join((s.description or "").split()), "",
+                  active[0] if active else "", active[-1] if active else "", "",
+                  f"{tm.MODELLED_BLOCK}: " + ", ".join(lever_types)]
+        values += [float(np.round(v)) for v in r.savings().mean(axis=0)]
+        values += ["", f"{s.source} ({s.file})" if s.source else s.file]
+        for j, v in enumerate(values):
+            c = ws.cell(row=row, column=1 + j, value=v)
+            if isinstance(v, float):
+                c.number_format = MONEY
+        row += 1
+    if not singles:
+        ws.cell(row=row, column=1, value="No scenario files: no workstreams.")
+
+
+def _stakeholder_sheet(ws) -> None:
+    row = _heading(ws, 1, tm.TAB_HEADINGS[tm.TAB_STAKEHOLDERS], TITLE)
+    row = _text(ws, row, "For the LA to complete: how each group was engaged, consulted or "
+                         "co-produced the plan, and when.")
+    row = _header(ws, row + 1, "Stakeholder group", ["How engaged", "Dates"], last=None)
+    for g in tm.STAKEHOLDER_GROUPS:
+        ws.cell(row=row, column=1, value=g)
+        row += 1
 
 
 def _mitigation_sheet(ws, results: Sequence[ScenarioResult]) -> None:
@@ -206,26 +543,47 @@ def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[
                                           "(docs/decisions/0045).")
 
 
+#: Supporting tabs after the template's.
+SUPPORTING_TABS = ["Mitigation economics", "Placements", "Assumptions"]
+
+
+def placement_tables_for(inputs: Mapping, unmitigated: DSGProjection) -> PlacementTables:
+    """The CYP tables for the inputs' LA: SEN2 from January
+    :data:`template_map.FIRST_HISTORY_CENSUS`, the demand forecast for the census years inside
+    the projection's financial years."""
+    from send_analysis.demand.placement_tables import placement_tables
+
+    return placement_tables(str(unmitigated.la_code or inputs["la_code"]),
+                            [census_year_of(fy) for fy in unmitigated.fys],
+                            first_history=tm.FIRST_HISTORY_CENSUS)
+
+
 def build_workbook(inputs: Mapping, unmitigated: DSGProjection, results: Sequence[ScenarioResult] = (),
-                   inputs_file: str = "inputs") -> Workbook:
+                   inputs_file: str = "inputs", tables: PlacementTables | None = None) -> Workbook:
     """The workbook in memory. ``results[-1]`` (if any) is the mitigated line shown in the plan:
-    pass the combination of all scenarios last."""
+    pass the combination of all scenarios last. ``tables`` are the CYP tables (default: built
+    from the data with :func:`placement_tables_for`)."""
     combined = results[-1] if results else None
+    if tables is None:
+        tables = placement_tables_for(inputs, unmitigated)
     wb = Workbook()
-    ws = wb.active
-    ws.title = "Summary"
-    _summary_sheet(ws, inputs, unmitigated, combined, inputs_file)
-    plan = wb.create_sheet("Financial plan")
-    row = _plan_block(plan, 1, "Unmitigated", unmitigated, inputs, inputs_file)
-    if combined is not None:
-        _plan_block(plan, row + 1, f"Mitigated ({combined.name})", combined.mitigated, inputs, inputs_file)
+    sheets = {name: (wb.active if i == 0 else wb.create_sheet(name))
+              for i, name in enumerate(tm.TEMPLATE_TABS)}
+    wb.active.title = tm.TEMPLATE_TABS[0]
+    _cover_sheet(sheets[tm.TAB_COVER], inputs, unmitigated, inputs_file, tables)
+    _introduction_sheet(sheets[tm.TAB_INTRODUCTION])
+    _narrative_sheet(sheets[tm.TAB_NARRATIVE], unmitigated, combined, tables, results)
+    _financial_sheet(sheets[tm.TAB_FINANCIAL], inputs, unmitigated, combined, inputs_file)
+    _cyp_sheet(sheets[tm.TAB_CYP], tables)
+    _governance_sheet(sheets[tm.TAB_GOVERNANCE], results)
+    _stakeholder_sheet(sheets[tm.TAB_STAKEHOLDERS])
     if results:
-        _mitigation_sheet(wb.create_sheet("Mitigations"), results)
-    _placements_sheet(wb.create_sheet("Placements"), unmitigated, combined)
-    _assumptions_sheet(wb.create_sheet("Assumptions"), inputs, inputs_file, results)
+        _mitigation_sheet(wb.create_sheet(SUPPORTING_TABS[0]), results)
+    _placements_sheet(wb.create_sheet(SUPPORTING_TABS[1]), unmitigated, combined)
+    _assumptions_sheet(wb.create_sheet(SUPPORTING_TABS[2]), inputs, inputs_file, results)
     for sheet in wb.worksheets:
         sheet.column_dimensions["A"].width = 48
-        for j in range(2, 12):
+        for j in range(2, 14):
             sheet.column_dimensions[get_column_letter(j)].width = 14
     return wb
 
@@ -238,6 +596,7 @@ def write_atomic(wb: Workbook, path: str | Path) -> Path:
 
 
 def write_dsg_plan(path: str | Path, inputs: Mapping, unmitigated: DSGProjection,
-                   results: Sequence[ScenarioResult] = (), inputs_file: str = "inputs") -> Path:
+                   results: Sequence[ScenarioResult] = (), inputs_file: str = "inputs",
+                   tables: PlacementTables | None = None) -> Path:
     """Build the DSG management plan workbook and write it atomically to ``path``."""
-    return write_atomic(build_workbook(inputs, unmitigated, results, inputs_file), path)
+    return write_atomic(build_workbook(inputs, unmitigated, results, inputs_file, tables), path)

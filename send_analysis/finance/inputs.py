@@ -36,6 +36,10 @@ REPLACE_WHOLE: frozenset[str] = frozenset(
     {
         "income.hnb_allocation",
         "income.block_transfers",
+        "income.support",
+        "income.la_contributions",
+        "opening_balance",
+        "uncertainty",
         "other_expenditure",
         "high_cost_tail",
         "invest_to_save",
@@ -47,12 +51,15 @@ TOP_LEVEL_KEYS: frozenset[str] = frozenset(
     {
         "la_code", "la_name", "first_forecast_year", "income", "opening_balance", "unit_costs",
         "high_cost_tail", "other_expenditure", "mitigations", "sources", "invest_to_save", "notes",
-        "description",
+        "description", "uncertainty",
     }
 )
 
 #: Largest plausible annual rate (growth, inflation), as a fraction: catches 3 written for 3%.
 MAX_RATE: float = 0.5
+
+#: The signed other-expenditure line (place funding and the other DSG blocks, decision 0066).
+OTHER_DSG_LINE = "place_funding_and_other_dsg"
 
 _ONGOING_RE = re.compile(r"^ongoing_from_\d{4}_\d{2}$")
 
@@ -208,7 +215,8 @@ def _validate_income(p: Problems, d: Mapping, partial: bool) -> None:
     inc = _section(p, d, "income", not partial)
     if inc is None:
         return
-    check_keys(p, "income", inc, {"hnb_allocation", "growth_rate", "block_transfers"})
+    check_keys(p, "income", inc, {"hnb_allocation", "growth_rate", "block_transfers", "support",
+                                  "la_contributions"})
     if "hnb_allocation" in inc:
         alloc = inc["hnb_allocation"]
         if check_year_series(p, "income.hnb_allocation", alloc) and not alloc:
@@ -222,21 +230,28 @@ def _validate_income(p: Problems, d: Mapping, partial: bool) -> None:
     if inc.get("block_transfers"):
         check_year_series(p, "income.block_transfers", inc["block_transfers"], allow_negative=True,
                           contiguous=False)
+    for key in ("support", "la_contributions"):
+        if inc.get(key):
+            check_year_series(p, f"income.{key}", inc[key], contiguous=False)
 
 
 def _validate_opening(p: Problems, d: Mapping, partial: bool) -> None:
     ob = _section(p, d, "opening_balance", not partial)
     if ob is None:
         return
-    check_keys(p, "opening_balance", ob, {"financial_year", "cumulative", "in_year"})
+    check_keys(p, "opening_balance", ob, {"financial_year", "cumulative", "in_year", "p10", "p90"})
     for k in ("financial_year", "cumulative"):
         if k not in ob and not partial:
             p.add(f"opening_balance.{k}", "missing")
     if "financial_year" in ob:
         check_fy(p, "opening_balance.financial_year", ob["financial_year"])
-    for k in ("cumulative", "in_year"):
+    for k in ("cumulative", "in_year", "p10", "p90"):
         if k in ob and ob[k] is not None:
             check_money(p, f"opening_balance.{k}", ob[k], allow_negative=True)
+    if all(_is_number(ob.get(k)) for k in ("p10", "cumulative", "p90")) and not (
+            ob["p10"] <= ob["cumulative"] <= ob["p90"]):
+        p.add("opening_balance", f"expected p10 <= cumulative <= p90, got {ob['p10']}, "
+                                 f"{ob['cumulative']}, {ob['p90']}")
 
 
 def _validate_unit_costs(p: Problems, d: Mapping, partial: bool) -> None:
@@ -296,7 +311,7 @@ def _validate_other(p: Problems, d: Mapping) -> None:
         if "amount" not in line:
             p.add(f"{key}.amount", "missing")
         else:
-            check_money(p, f"{key}.amount", line["amount"])
+            check_money(p, f"{key}.amount", line["amount"], allow_negative=name == OTHER_DSG_LINE)
         check_rate(p, f"{key}.growth", line.get("growth", 0.0))
 
 
@@ -331,6 +346,35 @@ def validate_invest_to_save(p: Problems, block: object, key: str = "invest_to_sa
             p.add(f"{pk}.costs", "missing")
         else:
             check_year_series(p, f"{pk}.costs", post["costs"])
+
+
+def _validate_uncertainty(p: Problems, block: object) -> None:
+    """``uncertainty.spend_log_error`` and ``.income_log_error``: ``{years ahead: {p10, p50,
+    p90}}`` with p10 <= p50 <= p90 (log errors measured by the finance backtest)."""
+    if not isinstance(block, Mapping):
+        p.add("uncertainty", f"expected a mapping, got {block!r}")
+        return
+    check_keys(p, "uncertainty", block, {"spend_log_error", "income_log_error"})
+    for name in ("spend_log_error", "income_log_error"):
+        _validate_spread(p, f"uncertainty.{name}", block.get(name))
+
+
+def _validate_spread(p: Problems, prefix: str, spread: object) -> None:
+    if spread is None:
+        return
+    if not isinstance(spread, Mapping) or not spread:
+        p.add(prefix, "expected {years ahead: {p10, p50, p90}}")
+        return
+    for h, q in spread.items():
+        key = f"{prefix}.{h}"
+        if not str(h).isdigit() or int(h) < 1:
+            p.add(key, "years ahead must be a whole number from 1")
+            continue
+        if not isinstance(q, Mapping) or set(q) != {"p10", "p50", "p90"} or not all(
+                _is_number(v) and abs(float(v)) < 2 for v in q.values()):
+            p.add(key, f"expected {{p10, p50, p90}} log errors between -2 and 2, got {q!r}")
+        elif not q["p10"] <= q["p50"] <= q["p90"]:
+            p.add(key, "expected p10 <= p50 <= p90")
 
 
 def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False) -> dict:
@@ -368,6 +412,8 @@ def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False)
         p.add("sources", "expected a mapping of dotted key to source text")
     if d.get("invest_to_save") is not None:
         validate_invest_to_save(p, d["invest_to_save"])
+    if d.get("uncertainty") is not None:
+        _validate_uncertainty(p, d["uncertainty"])
     p.raise_if_any()
     if not partial:
         _check_years_fit(p, d)
@@ -385,6 +431,13 @@ def _check_years_fit(p: Problems, d: Mapping) -> None:
         p.add("opening_balance.financial_year",
               f"must be the year before first_forecast_year ({fy_label(first - 1)}), "
               f"got {d['opening_balance']['financial_year']}")
+    for key in ("support", "la_contributions", "block_transfers"):
+        early = [y for y in (d["income"].get(key) or {}) if fy_start(y) < first]
+        if early:
+            p.add(f"income.{key}",
+                  f"{', '.join(sorted(early))} {'is' if len(early) == 1 else 'are'} before "
+                  f"first_forecast_year ({d['first_forecast_year']}): money already received is "
+                  "in the opening balance; give only the years projected")
     alloc_years = [fy_start(y) for y in d["income"]["hnb_allocation"]]
     if max(alloc_years) < first - 1:
         p.add("income.hnb_allocation",

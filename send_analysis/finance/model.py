@@ -32,7 +32,7 @@ import pandas as pd
 
 from send_analysis.data.taxonomy import GROUP_LABELS, GROUP_OF
 from send_analysis.errors import ConfigError, DataError
-from send_analysis.finance.inputs import SETTING_GROUPS
+from send_analysis.finance.inputs import OTHER_DSG_LINE, SETTING_GROUPS
 from send_analysis.finance.years import census_to_financial_years, fy_label, fy_start
 from send_analysis.report import money_m  # noqa: F401  (used by the finance pages)
 
@@ -71,6 +71,9 @@ OTHER_LINE_LABELS: dict[str, str] = {
     "ap_pru_places_topups": "AP/PRU places and top-ups (beyond plan-driven placements)",
 }
 
+#: Seed of the income draws' order (independent of the placement draws).
+INCOME_SEED = 20260331
+
 #: The assumptions as given in the inputs (no override).
 AS_GIVEN = Assumptions()
 
@@ -105,6 +108,8 @@ class PlacementState:
     placements: dict[str, np.ndarray]
     unit_costs: dict[str, np.ndarray]
     labels: dict[str, str] = field(default_factory=dict)
+    #: Cost uncertainty: multiplies every expenditure line, ``(n_draws, n_fys)`` (decision 0067).
+    cost_factor: np.ndarray | None = None
 
     @property
     def n_draws(self) -> int:
@@ -115,6 +120,7 @@ class PlacementState:
             list(self.fys), self.draws.copy(),
             {k: v.copy() for k, v in self.placements.items()},
             {k: v.copy() for k, v in self.unit_costs.items()}, dict(self.labels),
+            None if self.cost_factor is None else self.cost_factor.copy(),
         )
 
     def fy_index(self, label: str) -> int:
@@ -203,7 +209,49 @@ def baseline_state(
         unit_costs["high_cost_tail"] = float(tail["average_cost"]) * infl
         labels["high_cost_tail"] = (
             f"High-cost placements (above £{float(tail['threshold']):,.0f})")
-    return PlacementState(fys, draws, groups, unit_costs, labels)
+    state = PlacementState(fys, draws, groups, unit_costs, labels)
+    spread = (inputs.get("uncertainty") or {}).get("spend_log_error")
+    if spread:
+        other = sum(other_lines(inputs, fys, n).values(), np.zeros((n, len(fys))))
+        total = sum(state.spend().values(), np.zeros((n, len(fys)))) + other
+        state.cost_factor = cost_factors(total, fys, uc["price_year"], spread)
+        state.unit_costs = {k: v * state.cost_factor for k, v in state.unit_costs.items()}
+    return state
+
+
+def spread_quantile(spread: Mapping, h: int, u: np.ndarray) -> np.ndarray:
+    """The log error of projected spend at ``h`` years ahead for probabilities ``u``: normal on
+    each side of the median, matching the backtest's 10th/50th/90th percentiles (beyond the
+    longest horizon tested, its deviations grow in proportion to ``h``)."""
+    from scipy.stats import norm
+
+    keys = sorted(int(k) for k in spread)
+    k = min(max(int(h), keys[0]), keys[-1])
+    q = spread.get(k, spread.get(str(k)))
+    scale = max(float(h), 1.0) / k if h > keys[-1] else 1.0
+    z = norm.ppf(np.clip(u, 1e-6, 1 - 1e-6))
+    lower = (q["p50"] - q["p10"]) / 1.2815515655446004
+    upper = (q["p90"] - q["p50"]) / 1.2815515655446004
+    return scale * (q["p50"] + np.where(z < 0, lower, upper) * z)
+
+
+def cost_factors(total: np.ndarray, fys: list[str], base_fy: str, spread: Mapping) -> np.ndarray:
+    """Per draw and year, the factor that moves the draw's projected spend onto the backtest's
+    error distribution: draws keep their order (a high-placement draw stays a high-spend draw)
+    and the spread across draws becomes the calibrated one (decision 0067). Years at or before
+    ``base_fy`` (known) get 1."""
+    n = total.shape[0]
+    out = np.ones_like(total, dtype=float)
+    ranks = (total.sum(axis=1).argsort().argsort() + 0.5) / n
+    centre = total.mean(axis=0)
+    for j, fy in enumerate(fys):
+        h = fy_start(fy) - fy_start(base_fy)
+        if h <= 0:
+            continue
+        target = centre[j] * np.exp(spread_quantile(spread, h, ranks))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[:, j] = np.where(total[:, j] > 0, target / total[:, j], 1.0)
+    return out
 
 
 def income_lines(inputs: Mapping, fys: list[str], n_draws: int,
@@ -219,9 +267,23 @@ def income_lines(inputs: Mapping, fys: list[str], n_draws: int,
         np.array([alloc.get(y, np.nan) for y in fys])[None, :],
         grown,
     )
-    transfers = inc.get("block_transfers") or {}
-    bt = np.tile(np.array([float(transfers.get(y, 0.0)) for y in fys]), (n_draws, 1))
-    return {"hnb_allocation": hnb, "block_transfers": bt}
+    spread = (inputs.get("uncertainty") or {}).get("income_log_error")
+    if spread:
+        u = (np.random.default_rng(INCOME_SEED).permutation(n_draws) + 0.5) / n_draws
+        for j, fy in enumerate(fys):
+            h = fy_start(fy) - fy_start(last)
+            if h > 0:
+                hnb[:, j] = hnb[:, j] * np.exp(spread_quantile(spread, h, u))
+    out = {"hnb_allocation": hnb}
+    for key in ("block_transfers", "support", "la_contributions"):
+        series = inc.get(key) or {}
+        beyond = [y for y in series if fy_start(y) > fy_start(fys[-1])]
+        if beyond:
+            raise ConfigError(f"key 'income.{key}': {', '.join(sorted(beyond))} after the last "
+                              f"projected year {fys[-1]}: lengthen the projection (--horizon) or "
+                              "drop those years")
+        out[key] = np.tile(np.array([float(series.get(y, 0.0)) for y in fys]), (n_draws, 1))
+    return out
 
 
 def other_lines(inputs: Mapping, fys: list[str], n_draws: int) -> dict[str, np.ndarray]:
@@ -254,6 +316,8 @@ class DSGProjection:
     placements: dict[str, np.ndarray]
     line_labels: dict[str, str] = field(default_factory=dict)
     outside_dsg: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The opening balance per draw when it is an estimate with a band (else None).
+    opening_draws: np.ndarray | None = None
 
     @property
     def income_total(self) -> np.ndarray:
@@ -271,7 +335,9 @@ class DSGProjection:
     @property
     def cumulative(self) -> np.ndarray:
         """Cumulative balance at 31 March of each year (negative = deficit)."""
-        return self.opening_cumulative + np.cumsum(self.in_year, axis=1)
+        opening = (self.opening_cumulative if self.opening_draws is None
+                   else self.opening_draws.reshape(-1, 1))
+        return opening + np.cumsum(self.in_year, axis=1)
 
     def label_of(self, line: str) -> str:
         return self.line_labels.get(line, line)
@@ -329,23 +395,42 @@ def project_from_state(
         expenditure[f"placements.{key}"] = arr
         labels[f"placements.{key}"] = state.labels.get(key, key)
     for key, arr in other_lines(inputs, state.fys, n).items():
-        expenditure[key] = arr
+        scaled = not key.endswith(OTHER_DSG_LINE) and state.cost_factor is not None
+        expenditure[key] = arr * state.cost_factor if scaled else arr
         name = key.split(".", 1)[1]
         labels[key] = OTHER_LINE_LABELS.get(name, name.replace("_", " ").capitalize())
     for key, arr in (extra_expenditure or {}).items():
         expenditure[key] = np.broadcast_to(arr, (n, len(state.fys))).astype(float)
     labels.update(extra_labels or {})
     labels.update({"hnb_allocation": "High Needs Block allocation",
-                   "block_transfers": "Block transfers (in + / out -)"})
+                   "block_transfers": "Block transfers (in + / out -)",
+                   "support": "DfE deficit support (safety valve and similar)",
+                   "la_contributions": "LA contributions to the DSG deficit"})
     ob = inputs["opening_balance"]
     return DSGProjection(
         label=label, la_code=str(inputs.get("la_code", "")), fys=list(state.fys),
         draws=state.draws, opening_fy=ob["financial_year"],
-        opening_cumulative=float(ob["cumulative"]), income=income, expenditure=expenditure,
+        opening_cumulative=float(ob["cumulative"]), opening_draws=opening_draws(ob, n),
+        income=income, expenditure=expenditure,
         placements={k: v.copy() for k, v in state.placements.items()}, line_labels=labels,
         outside_dsg={k: np.broadcast_to(v, (n, len(state.fys))).astype(float)
                      for k, v in (outside_dsg or {}).items()},
     )
+
+
+def opening_draws(opening: Mapping, n_draws: int, seed: int = 20250331) -> np.ndarray | None:
+    """Draws of an estimated opening balance from its 10th/90th percentiles (normal on each side
+    of the estimate), independent of the placement draws; None when the balance has no band."""
+    if opening.get("p10") is None or opening.get("p90") is None:
+        return None
+    from scipy.stats import norm
+
+    z = norm.ppf((np.arange(n_draws) + 0.5) / n_draws)
+    z = np.random.default_rng(seed).permutation(z)
+    mid = float(opening["cumulative"])
+    lower = (mid - float(opening["p10"])) / 1.2815515655446004
+    upper = (float(opening["p90"]) - mid) / 1.2815515655446004
+    return mid + np.where(z < 0, lower, upper) * z
 
 
 def project_dsg(

@@ -1,0 +1,355 @@
+"""Public defaults brought up to the latest actuals (decision 0066).
+
+The 2021-22 high-needs outturn gives each LA's *mix* of unit costs; the S251 series gives its
+actual high-needs spend to 2024-25. Here:
+
+- **Rebasing** (:func:`reconcile`): 2024-25 financial-year placements by setting group x the
+  2021-22 unit costs, plus the 2021-22 other lines, are scaled by one factor so that they
+  reproduce the LA's 2024-25 S251 high-needs spend (lines 1.2.x) exactly; the factor and the
+  lines before and after are shown on the costs page.
+- **Other DSG and place funding** (:func:`other_dsg_line`): the HNB also pays place funding
+  within the schools budget (S251 1.0.2), and the DSG balance carries the other blocks; neither is
+  in 1.2.x. The gap is measured in the last year with a published in-year change (2021-22):
+  in-year change - (HNB after deductions - S251 spend - DfE support received), scaled with the
+  HNB after that (the finance backtest's nowcast check, decision 0065).
+- **Opening balance** (:func:`estimated_opening`): the cumulative balance at 31 March 2022
+  (published) rolled forward to 31 March of the last outturn year with actual spend, the HNB
+  allocations (the latest year not published is grown at England's rate), known support and the
+  held gap; its 80% band from the error of the same estimate in the one year that can test it
+  (2021-22, every LA), widened by the square root of the years estimated.
+- **Unit-cost inflation** (:func:`national_cost_growth`): England's growth in high-needs spend per
+  financial-year placement in the latest year (chosen by the finance backtest, decision 0065).
+- **Income growth** (:func:`england_hnb_growth`): England's compound growth of the HNB after
+  deductions over the years published (the income backtest: 2.1% error two years ahead, against
+  2.7% for the LA's own growth).
+- **Known money flows** (:func:`support_payments`): DfE deficit support from
+  ``shared/reference/safety-valve-agreements.csv`` (the project copy is
+  ``send_analysis/finance/safety_valve_agreements.csv``), spread evenly over
+  :data:`SUPPORT_YEARS` financial years from the signing year: APPROXIMATE.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from send_analysis.errors import DataError
+from send_analysis.finance.years import EARLIER_WEIGHT, LATER_WEIGHT, fy_label, fy_offset, fy_start
+
+#: The year with the last published in-year change of the DSG balance (March 2021 -> 2022).
+GAP_YEAR = "2021-22"
+#: Payment profile of a deficit-support agreement whose profile is not public (years).
+SUPPORT_YEARS = 5
+SUPPORT_FILE = Path(__file__).with_name("safety_valve_agreements.csv")
+#: The other_expenditure line that carries place funding and the other DSG blocks (signed).
+from send_analysis.finance.inputs import OTHER_DSG_LINE  # noqa: E402,F401  (one definition)
+
+
+def fy_groups(la_code: str, fy: str) -> dict[str, float]:
+    """Financial-year placements by setting group: 5/12 of January Y + 7/12 of January Y+1."""
+    from send_analysis.finance.model import actual_groups
+
+    y = fy_start(fy)
+    a = actual_groups(la_code, y).set_index("setting_group")["plans"]
+    b = actual_groups(la_code, y + 1).set_index("setting_group")["plans"]
+    return {g: float(EARLIER_WEIGHT * a[g] + LATER_WEIGHT * b[g]) for g in a.index}
+
+
+def reconcile(unit_costs: dict[str, float], other: dict[str, dict], placements: dict[str, float],
+              outturn: float) -> dict:
+    """Scale the 2021-22 unit costs and other lines so that the base year reproduces ``outturn``.
+
+    Returns ``factor``, ``lines`` (a table: line, placements, model before, model after) and the
+    rebased ``unit_costs`` and ``other`` amounts. Pure.
+    """
+    rows = []
+    for g, cost in unit_costs.items():
+        rows.append({"line": g, "placements": placements.get(g, 0.0),
+                     "before": placements.get(g, 0.0) * cost})
+    for name, line in other.items():
+        rows.append({"line": f"other.{name}", "placements": np.nan, "before": float(line["amount"])})
+    table = pd.DataFrame(rows)
+    before = float(table["before"].sum())
+    if before <= 0:
+        raise DataError("the model's base-year spend is zero: cannot rebase to the outturn")
+    factor = outturn / before
+    table["after"] = table["before"] * factor
+    return {"factor": factor, "before": before, "outturn": outturn, "lines": table,
+            "unit_costs": {g: round(c * factor, 2) for g, c in unit_costs.items()},
+            "other": {n: {**v, "amount": round(float(v["amount"]) * factor, 2)}
+                      for n, v in other.items()}}
+
+
+@lru_cache(maxsize=1)
+def _spend() -> pd.DataFrame:
+    from send_analysis.finance.outturn import hn_spend_wide
+
+    return hn_spend_wide()
+
+
+@lru_cache(maxsize=1)
+def _plans_total() -> pd.DataFrame:
+    from send_analysis.demand.panel import default_panel
+
+    return default_panel().plans
+
+
+def national_cost_growth(last_fy: str | None = None) -> dict:
+    """England's growth in high-needs spend per financial-year placement, ``last_fy`` - 1 to
+    ``last_fy`` (the LAs with outturn in both years): ``rate`` and the per-placement amounts."""
+    s = _spend()
+    last_fy = last_fy or str(s.columns.max())
+    prev = fy_offset(last_fy, -1)
+    plans = _plans_total()
+    las = s[[prev, last_fy]].dropna().index.intersection(plans.index)
+    per = {}
+    for fy in (prev, last_fy):
+        y = fy_start(fy)
+        placements = EARLIER_WEIGHT * plans.loc[las, y].sum() + LATER_WEIGHT * plans.loc[las, y + 1].sum()
+        per[fy] = float(s.loc[las, fy].sum() / placements)
+    return {"rate": round(per[last_fy] / per[prev] - 1, 4), "per_placement": per, "n_las": len(las)}
+
+
+def england_hnb_growth() -> dict:
+    """England's compound annual growth of the HNB after deductions over the years published."""
+    from send_analysis.finance import public
+
+    h = public.read_hnb_allocations().pivot(index="la_code", columns="financial_year",
+                                            values="hnb_after_deductions").dropna()
+    first, last = h.columns[0], h.columns[-1]
+    n = fy_start(last) - fy_start(first)
+    rate = (h[last].sum() / h[first].sum()) ** (1 / n) - 1
+    return {"rate": round(float(rate), 4), "first": first, "last": last, "n_las": len(h)}
+
+
+# ------------------------------------------------------------------------------ support flows
+
+
+@lru_cache(maxsize=1)
+def support_agreements() -> pd.DataFrame:
+    """The public deficit-support agreements with an LA code and first financial year."""
+    from send_analysis.finance.public import code_for_la_name
+
+    with open(SUPPORT_FILE, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for i, r in enumerate(rows, start=2):
+        name = r["la_name"].split("(")[0].strip()
+        try:
+            code = code_for_la_name(name)
+            first = fy_label(int(r["agreement_year"][:4]))
+            dfe = float(r["dfe_contribution_gbp_m"] or 0) * 1e6
+            la = float(r["la_contribution_gbp_m"] or 0) * 1e6
+        except (DataError, ValueError) as exc:
+            raise DataError(f"cannot read agreement: {exc}", file=str(SUPPORT_FILE), row=i) from None
+        out.append({"la_code": code, "la_name": r["la_name"], "first_fy": first, "dfe": dfe,
+                    "la": la, "terms": r["terms"], "source": r["source_title"]})
+    return pd.DataFrame(out)
+
+
+def support_payments(la_code: str) -> tuple[dict[str, float], dict[str, float], str | None]:
+    """DfE support and LA contributions by financial year (even over SUPPORT_YEARS from the
+    signing year) and a description, or empty when no public agreement is listed."""
+    a = support_agreements()
+    mine = a[a["la_code"] == str(la_code)]
+    dfe: dict[str, float] = {}
+    la: dict[str, float] = {}
+    notes = []
+    for r in mine.itertuples():
+        for k in range(SUPPORT_YEARS):
+            fy = fy_offset(r.first_fy, k)
+            if r.dfe:
+                dfe[fy] = dfe.get(fy, 0.0) + round(r.dfe / SUPPORT_YEARS, 2)
+            if r.la:
+                la[fy] = la.get(fy, 0.0) + round(r.la / SUPPORT_YEARS, 2)
+        notes.append(f"{r.la_name}: DfE £{r.dfe / 1e6:,.1f}m"
+                     + (f", LA £{r.la / 1e6:,.1f}m" if r.la else "")
+                     + f" from {r.first_fy} ({r.source})")
+    text = None
+    if notes:
+        text = ("APPROXIMATE: " + "; ".join(notes) + f"; spread evenly over {SUPPORT_YEARS} years "
+                "from the signing year because payment profiles are mostly not public: enter the "
+                "LA's own profile (docs/decisions/0066)")
+    return dfe, la, text
+
+
+# ------------------------------------------------------------------------- opening balance
+
+
+def _published(la_code: str) -> dict:
+    from send_analysis.finance.defaults import SUCCESSOR_OF, _balances_indexed, _hnb_latest_share
+
+    bal = _balances_indexed()
+    src = SUCCESSOR_OF.get(la_code, la_code)
+    share = float(_hnb_latest_share()[la_code]) if src != la_code else 1.0
+    prev = fy_offset(GAP_YEAR, -1)
+    if (src, GAP_YEAR) not in bal.index:
+        raise DataError(f"no DSG balance for LA {src} at 31 March 2022",
+                        file="dsg_balances/dsg_deficit_derived.xlsx")
+    cur = float(bal.loc[(src, GAP_YEAR), "balance_gbp"]) * share
+    before = (float(bal.loc[(src, prev), "balance_gbp"]) * share
+              if (src, prev) in bal.index else np.nan)
+    return {"cumulative": cur, "in_year": cur - before, "share": share, "source_code": src}
+
+
+def _hnb_series(la_code: str, through: str) -> tuple[dict[str, float], dict[str, str]]:
+    """HNB after deductions by year to ``through``: the LA's own, else its predecessor's x its
+    share (Cumbria's successors), unpublished years grown at England's rate."""
+    from send_analysis.finance import public
+    from send_analysis.finance.defaults import SUCCESSOR_OF, _hnb_latest_share
+
+    h = public.read_hnb_allocations()
+    wide = h.pivot(index="la_code", columns="financial_year", values="hnb_after_deductions")
+    out: dict[str, float] = {}
+    how: dict[str, str] = {}
+    pred = SUCCESSOR_OF.get(la_code)
+    for fy in wide.columns:
+        if la_code in wide.index and pd.notna(wide.at[la_code, fy]):
+            out[fy], how[fy] = float(wide.at[la_code, fy]), "published"
+        elif pred and pred in wide.index and pd.notna(wide.at[pred, fy]):
+            share = float(_hnb_latest_share()[la_code])
+            out[fy] = float(wide.at[pred, fy]) * share
+            how[fy] = f"APPROXIMATE: predecessor {pred}'s x {share:.4f}"
+    rate = england_hnb_growth()["rate"]
+    fy = max(out, key=fy_start)
+    while fy_start(fy) < fy_start(through):
+        nxt = fy_offset(fy, 1)
+        out[nxt] = out[fy] * (1 + rate)
+        how[nxt] = f"ESTIMATE: {fy} x (1 + England's HNB growth {rate:.4f})"
+        fy = nxt
+    return out, how
+
+
+def _spend_for(la_code: str, fy: str, interpolate: bool = True) -> float:
+    """S251 high-needs spend: the LA's own, else its predecessor's x its share, else (a year
+    missing between two published ones: Cumbria's successors in 2023-24) the geometric mean of
+    the years either side."""
+    from send_analysis.finance.defaults import SUCCESSOR_OF, _hnb_latest_share
+
+    spend = _spend()
+    if interpolate:
+        try:
+            return _spend_for(la_code, fy, interpolate=False)
+        except DataError:
+            before, after = fy_offset(fy, -1), fy_offset(fy, 1)
+            if after not in spend.columns:
+                raise
+            return math.sqrt(_spend_for(la_code, before, False) * _spend_for(la_code, after, False))
+    if la_code in spend.index and pd.notna(spend.at[la_code, fy]):
+        return float(spend.at[la_code, fy])
+    pred = SUCCESSOR_OF.get(la_code)
+    if pred and pred in spend.index and pd.notna(spend.at[pred, fy]):
+        return float(spend.at[pred, fy]) * float(_hnb_latest_share()[la_code])
+    raise DataError(f"LA {la_code}: no S251 high-needs spend for {fy}", file="s251_highneeds_derived")
+
+
+@lru_cache(maxsize=1)
+def england_gap_ratio() -> float:
+    """Median over LAs of the 2021-22 gap (other DSG and place funding) / HNB: the fallback for
+    an LA whose gap cannot be measured (no balance at 31 March 2021: reorganised LAs)."""
+    from send_analysis.finance.backtest import balance_inputs
+
+    b = balance_inputs()
+    w = {c: b.pivot(index="la_code", columns="financial_year", values=c)
+         for c in ("balance_gbp", "hnb_after_deductions", "hn_spend")}
+    prev = fy_offset(GAP_YEAR, -1)
+    change = w["balance_gbp"][GAP_YEAR] - w["balance_gbp"][prev]
+    gap = change - (w["hnb_after_deductions"][GAP_YEAR] - w["hn_spend"][GAP_YEAR])
+    return float((gap / w["hnb_after_deductions"][GAP_YEAR]).dropna().median())
+
+
+def gap_error_quantiles() -> dict:
+    """Error of the one-year balance estimate from actual income and spend (2021-22, every LA
+    with the data), as a share of the HNB: 10th and 90th percentiles and ``n``."""
+    from send_analysis.finance.backtest import balance_forecasts, balance_inputs
+
+    inp = balance_inputs()
+    b = balance_forecasts(inp, pd.DataFrame(columns=["origin", "target", "la_code",
+                                                     "forecast", "lower80", "upper80"]))
+    b = b[b["method"] == "structural_change_actual_spend"]  # the rule used to roll forward
+    rel = (b["actual"] - b["forecast"]) / b["income"]
+    return {"p10": float(rel.quantile(0.1)), "p90": float(rel.quantile(0.9)), "n": int(len(rel))}
+
+
+def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
+                      la_contrib: dict[str, float]) -> dict:
+    """The cumulative DSG balance at 31 March of ``last_fy``, estimated from the published
+    31 March 2022 balance, actual spend and HNB income; with its 80% band and the yearly steps."""
+    pub = _published(la_code)
+    hnb, how = _hnb_series(la_code, last_fy)
+    if GAP_YEAR not in hnb:
+        raise DataError(f"LA {la_code}: no {GAP_YEAR} HNB allocation", file="dsg_allocations")
+    flows_gap = dfe.get(GAP_YEAR, 0.0) + la_contrib.get(GAP_YEAR, 0.0)
+    if math.isnan(pub["in_year"]):
+        gap, gap_how = england_gap_ratio() * hnb[GAP_YEAR], "FALLBACK England median share of HNB"
+    else:
+        s_gap = _spend_for(pub["source_code"], GAP_YEAR) * pub["share"]
+        gap, gap_how = pub["in_year"] - (hnb[GAP_YEAR] - s_gap) - flows_gap, "measured"
+    steps = []
+    cum = pub["cumulative"]
+    fy = GAP_YEAR
+    while fy_start(fy) < fy_start(last_fy):
+        fy = fy_offset(fy, 1)
+        s = _spend_for(la_code, fy)
+        flows = dfe.get(fy, 0.0) + la_contrib.get(fy, 0.0)
+        other_dsg = gap * hnb[fy] / hnb[GAP_YEAR]
+        change = hnb[fy] - s + other_dsg + flows
+        cum += change
+        steps.append({"financial_year": fy, "hnb": hnb[fy], "hnb_source": how[fy], "spend": s,
+                      "other_dsg": other_dsg, "support": flows, "in_year": change, "cumulative": cum})
+    q = gap_error_quantiles()
+    k = math.sqrt(len(steps))
+    scale = hnb[last_fy]
+    return {"financial_year": last_fy, "cumulative": round(cum, 2),
+            "in_year": round(steps[-1]["in_year"], 2), "other_dsg": steps[-1]["other_dsg"], "p10": round(cum + q["p10"] * k * scale, 2),
+            "p90": round(cum + q["p90"] * k * scale, 2), "gap": gap, "gap_how": gap_how, "steps": pd.DataFrame(steps),
+            "published": pub, "error_quantiles": q, "hnb": hnb, "hnb_source": how}
+
+
+# ------------------------------------------------------------------------- the costs page
+
+
+def reconciliation_table(inputs: dict) -> pd.DataFrame:
+    """The base year (``unit_costs.price_year``) as the model costs it, beside the LA's S251
+    high-needs outturn for that year: one row per model line (placements x unit cost, other
+    lines), the model's total, the outturn (S251 lines 1.2.x) and the difference, which the page
+    names when it is more than 1% (decision 0066). The line carrying place funding and the other
+    DSG blocks is outside S251 1.2.x and is shown apart."""
+    from send_analysis.data.taxonomy import GROUP_LABELS
+    from send_analysis.finance.model import OTHER_LINE_LABELS
+
+    la = str(inputs["la_code"])
+    fy = inputs["unit_costs"]["price_year"]
+    groups = fy_groups(la, fy)
+    rows = []
+    for g, cost in inputs["unit_costs"]["by_setting_group"].items():
+        rows.append({"line": f"Placements: {GROUP_LABELS.get(g, g)}", "placements": groups.get(g, 0.0),
+                     "unit_cost": float(cost), "model": groups.get(g, 0.0) * float(cost)})
+    outside = None
+    for name, line in (inputs.get("other_expenditure") or {}).items():
+        if name == OTHER_DSG_LINE:
+            outside = float(line["amount"])
+            continue
+        rows.append({"line": OTHER_LINE_LABELS.get(name, name.replace("_", " ").capitalize()),
+                     "placements": np.nan, "unit_cost": np.nan, "model": float(line["amount"])})
+    table = pd.DataFrame(rows)
+    total = float(table["model"].sum())
+    spend = _spend()
+    outturn = float(spend.at[la, fy]) if la in spend.index and fy in spend.columns and pd.notna(
+        spend.at[la, fy]) else np.nan
+    extra = [{"line": "Model total (S251 lines 1.2.x scope)", "model": total, "outturn": outturn},
+             {"line": "Difference: outturn - model", "model": np.nan,
+              "outturn": outturn - total if np.isfinite(outturn) else np.nan}]
+    if outside is not None:
+        extra.append({"line": "Place funding in the schools budget and other DSG blocks "
+                              "(outside 1.2.x)", "model": outside, "outturn": np.nan})
+    out = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
+    out.attrs.update({"financial_year": fy, "outturn": outturn, "model_total": total,
+                      "difference_pct": (outturn - total) / outturn * 100 if np.isfinite(outturn)
+                      else np.nan})
+    return out
