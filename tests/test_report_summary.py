@@ -125,6 +125,12 @@ def test_dsg_figures_take_their_years_from_the_inputs_and_projection():
     assert end["biggest_cost_growth"]["line"] == "Placements: Independent and non-maintained special"
     assert end["biggest_cost_growth"]["increase"] == pytest.approx(3e6)
     assert figs["dsg_balance_end_mitigated"]["scenario"] == "All scenarios combined"
+    est = hl.dsg_figures({"opening_balance": {"financial_year": "2030-31", "cumulative": -5e6,
+                                              "p10": -7e6, "p90": -3e6},
+                          "sources": {"opening_balance.cumulative": "ESTIMATE: rolled forward"}},
+                         "public defaults for LA 334", proj)["dsg_balance_latest"]
+    assert (est["lower80"], est["upper80"], est["estimate"]) == (-7e6, -3e6, True)
+    assert hl.figure_text("dsg_balance_latest", est) == "−£5.0m (80% band −£7.0m to −£3.0m)"
     own = hl.dsg_figures(inputs, "inputs/solihull.yaml merged over public defaults for LA 334", proj)
     assert "dsg_balance_end_mitigated" not in own  # absent when no scenario applies
     assert own["dsg_balance_latest"]["source"] == "the LA's own inputs"

@@ -100,9 +100,11 @@ def dsg_figures(inputs: Mapping, inputs_source: str, projection, scenario=None) 
     ob = inputs["opening_balance"]
     latest = {"value": _num(ob["cumulative"]), "financial_year": str(ob["financial_year"]),
               "date": f"31 March {fy_start(str(ob['financial_year'])) + 1}", "source": source}
-    for lo, hi in (("lower80", "upper80"),):
-        if lo in ob and hi in ob:  # an estimated opening balance with its band
-            latest[lo], latest[hi] = _num(ob[lo]), _num(ob[hi])
+    if "p10" in ob and "p90" in ob:  # an estimated opening balance with its 80% band
+        latest["lower80"], latest["upper80"] = _num(ob["p10"]), _num(ob["p90"])
+    note = str((inputs.get("sources") or {}).get("opening_balance.cumulative", ""))
+    if note.startswith("ESTIMATE"):
+        latest["estimate"] = True
 
     def end_of(proj) -> dict:
         s = proj.summary_frame()

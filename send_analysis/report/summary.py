@@ -56,7 +56,8 @@ def context(key: str, fig: Mapping) -> str:
     if key == "pct_within_20_weeks" and fig.get("england") is not None:
         return f"England {fmt_pct(fig['england'])}; cases with an allowed exception left out"
     if key == "dsg_balance_latest":
-        return f"end of {fig['financial_year']}; negative = deficit"
+        est = "an estimate rolled forward from the last published balance; " if fig.get("estimate") else ""
+        return f"end of {fig['financial_year']}; {est}negative = deficit"
     if key == "dsg_balance_end_unmitigated":
         g = fig.get("biggest_cost_growth")
         if g:
