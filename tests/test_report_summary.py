@@ -227,3 +227,19 @@ def test_table_formats_counts_years_rates_and_marks():
     html = table(df, decimals=1).to_html()
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
     assert cells == ["2020", "1,234", "86.4", "817", "2024", "–", "−1.2", "c"]
+
+
+def test_claims_intro_and_detail_in_words():
+    from send_analysis.benchmark import narrative
+
+    frame = pd.DataFrame({"verdict": ["reproduced", "not reproduced", "not checkable", "reproduced"]})
+    text = narrative.claims_intro({"report": "Cabinet, June 2021", "as_of": 2021}, "x.yaml",
+                                  [1, 2, 3, 4], frame)
+    assert text.startswith("## Cabinet, June 2021\n")
+    assert '<b data-headline="claims_reproduced">2 of 4</b> claims reproduced' in text
+    assert "**1 not reproduced, 1 not checkable" in text
+    r = SimpleNamespace(id="growth", verdict="reproduced", text="up 53%", claimed=53.0, unit="percent",
+                        tolerance=0.5, computed=52.71, definition="all ages", note=None,
+                        alternatives=[{"primary": True, "definition": "all ages", "value": 52.71}])
+    detail = narrative.claim_detail(r)
+    assert "Computed **52.71**: all ages." in detail and "| Definition | Value |" in detail
