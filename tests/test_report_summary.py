@@ -243,3 +243,33 @@ def test_claims_intro_and_detail_in_words():
                         alternatives=[{"primary": True, "definition": "all ages", "value": 52.71}])
     detail = narrative.claim_detail(r)
     assert "Computed **52.71**: all ages." in detail and "| Definition | Value |" in detail
+
+
+def test_finance_present_sentences():
+    from send_analysis.finance import present
+
+    class P:
+        def __init__(self, lo, hi, label="Unmitigated"):
+            self.fys, self.label, self._lo, self._hi = ["2029-30", "2030-31"], label, lo, hi
+
+        def summary_frame(self):
+            return pd.DataFrame({"cumulative_p10": [0, self._lo], "cumulative_p90": [0, self._hi]},
+                                index=self.fys)
+
+    tornado = pd.DataFrame({"label": ["Unit-cost inflation"], "balance_low": [-31.5e6],
+                            "balance_high": [-49.4e6]})
+    text = present.sensitivity_text(tornado, P(-55e6, -27.6e6), P(-57.3e6, -24.9e6))
+    assert text.startswith("The largest effect is **unit-cost inflation**: from −£31.5m to −£49.4m")
+    assert "31 March 2031 from −£55.0m to −£27.6m (demand only) to −£57.3m to −£24.9m." in text
+    req = pd.DataFrame({"in_year_gap_mean": [1e6, 2.34e6], "placements_to_move": [10, 42.4]},
+                       index=["2029-30", "2030-31"])
+    assert present.balance_text(P(0, 0, "All scenarios combined"), req, None) == (
+        "With all scenarios combined, the mean in-year balance is **not** reached by 2030-31: in "
+        "2030-31 a further £2.3m a year is needed, the cost difference of about 42 independent "
+        "placements met in state special schools instead.")
+    assert "reached from **2030-31**" in present.balance_text(P(0, 0), req, "2030-31")
+    s = SimpleNamespace(name="Early help", file="/x/scenarios/early_help.yaml", description=" Fewer plans. ")
+    intro = present.scenarios_intro("334", "Solihull", "public defaults for LA 334", [s],
+                                    [("/x/scenarios/isp.yaml", "needs /x/data.csv")], "2025-26", 2025, "/x")
+    assert "- **Early help** (early_help.yaml): Fewer plans." in intro
+    assert "- isp.yaml: needs data.csv" in intro and "**2025-26**" in intro

@@ -90,3 +90,49 @@ def break_even_table(be: pd.DataFrame) -> pd.DataFrame:
     out[whole] = out[whole].round(0).astype("Int64")
     out[money] = out[money].round(0).astype("Int64")
     return relabel(out)
+
+
+def sensitivity_text(tornado: pd.DataFrame, demand_only, everything) -> str:
+    """What moves the balance most (the tornado's top row) and how much drawing every
+    assumption at random widens the 80% range of the cumulative balance at the horizon."""
+    from send_analysis.finance.years import fy_start
+
+    last = demand_only.fys[-1]
+    d, a = demand_only.summary_frame().loc[last], everything.summary_frame().loc[last]
+    top = tornado.iloc[0]
+    return (
+        f"The largest effect is **{top['label'].lower()}**: from {money_m(top['balance_low'])} to "
+        f"{money_m(top['balance_high'])} at the horizon. Drawing all assumptions at random with the "
+        f"demand paths widens the 80% range of the cumulative balance at 31 March "
+        f"{fy_start(last) + 1} from {money_m(d['cumulative_p10'])} to {money_m(d['cumulative_p90'])} "
+        f"(demand only) to {money_m(a['cumulative_p10'])} to {money_m(a['cumulative_p90'])}.")
+
+
+def scenarios_intro(la_code: str, la_name: str, inputs_source: str, scenarios, skipped,
+                    first_year: str, last_census: int, root: str = "") -> str:
+    """The scenarios page's opening: the inputs, the scenario files that apply (name, file,
+    description) and those that do not, with why (paths shown relative to ``root``)."""
+    lines = [f"## {la_name} ({la_code})", "",
+             f"Finance inputs: **{inputs_source}**. Each scenario file is a small YAML file in "
+             f"`scenarios/`; {len(scenarios)} apply to this LA's inputs. Mitigations act from "
+             f"**{first_year}**, the first financial year with forecast placements (January "
+             f"censuses to {last_census} are actual counts):", ""]
+    lines += [f"- **{s.name}** ({str(s.file).split('/')[-1]}): {s.description.strip()}"
+              for s in scenarios]
+    if skipped:
+        lines += ["", "Not applied here:", ""]
+        lines += [f"- {str(f).split('/')[-1]}: {why.replace(root + '/', '') if root else why}"
+                  for f, why in skipped]
+    return "\n".join(lines)
+
+
+def balance_text(target, req: pd.DataFrame, balanced: str | None) -> str:
+    """When the mean in-year balance is reached with ``target`` (a projection), or what further
+    saving the last year needs and how many independent placements that is."""
+    last = target.fys[-1]
+    if balanced:
+        return f"With {target.label.lower()}, the mean in-year balance is reached from **{balanced}**."
+    return (f"With {target.label.lower()}, the mean in-year balance is **not** reached by {last}: "
+            f"in {last} a further {money_m(req.loc[last, 'in_year_gap_mean'])} a year is needed, the "
+            f"cost difference of about {req.loc[last, 'placements_to_move']:,.0f} independent "
+            "placements met in state special schools instead.")
