@@ -273,3 +273,15 @@ def test_finance_present_sentences():
                                     [("/x/scenarios/isp.yaml", "needs /x/data.csv")], "2025-26", 2025, "/x")
     assert "- **Early help** (early_help.yaml): Fewer plans." in intro
     assert "- isp.yaml: needs data.csv" in intro and "**2025-26**" in intro
+
+
+def test_data_quality_sentences():
+    from send_analysis.data import quality
+
+    manifest = {"sources": [{"id": "ehcp/plans_2025.zip", "sha256": "ab" * 32}],
+                "built_at": "2026-11-30T01:14:16", "package_version": "0.1.0"}
+    assert quality.sources_text(manifest).endswith(
+        "`plans_2025.zip` (sha256 `abababababab…`). The tables were built on 2026-11-30 by "
+        "send-analysis 0.1.0.")
+    agree = pd.DataFrame({"figures compared": [6459, 4830], "figures differing": [0, 2]})
+    assert quality.agreement_text(agree) == "**11,289 overlapping figures compared; 2 differ.**"
