@@ -180,7 +180,7 @@ def test_national_index_is_a_sortable_table_of_headlines():
     assert 'class="sortable"' in page and "th.dataset.sort" in page
     heads = re.findall(r'<th data-sort="num">([^<]*)</th>', page)
     assert heads == [summary.SHORT[k] for k in hl.HEADLINE_KEYS if k in HEADLINE]
-    assert f'data-v="{-40_310_935.0!r}"' in page
+    assert f'data-v="{-40_310_935.0!r}" title="−£40.3m (80% band −£55.0m to −£27.6m)">−£40.3m</td>' in page
     assert '<a href="334/index.html">Solihull</a>' in page and "1 with a failed page" in page
 
 

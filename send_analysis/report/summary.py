@@ -231,8 +231,10 @@ def national_index_html(results: Sequence, names: Mapping[str, tuple[str, str]],
                 if r.pages else html.escape(str(name)))
         h = r.headline or {}
         cells = "".join(
-            f'<td class="num" data-v="{_sort_value(k, h.get(k))}">'
-            f"{html.escape(figure_text(k, h.get(k))) if h.get(k) else ''}</td>" for k in keys)
+            f'<td class="num" data-v="{_sort_value(k, h.get(k))}" '
+            f'title="{html.escape(figure_text(k, h.get(k)))}">'  # the band on hover
+            f"{html.escape(figure_text(k, {**h[k], 'lower80': None})) if h.get(k) else ''}</td>"
+            for k in keys)
         status = "ok" if r.ok else "failed: " + html.escape("; ".join(r.failures))[:300]
         rows.append(f"<tr><td>{r.la_code}</td><td>{link}</td><td>{html.escape(str(region))}</td>"
                     f"{cells}<td>{status}</td></tr>")
@@ -245,7 +247,8 @@ td.num {{ text-align: right; white-space: nowrap; }}
 th[data-sort] {{ cursor: pointer; }} th[data-sort]::after {{ content: " \\2195"; color: #999; }}</style>
 </head><body><h1>SEND evidence packs: all local authorities</h1>
 <p>{len(results)} LAs, {failed} with a failed page. Built {stamp}. Click a column heading to sort.
-Each LA's figures are the headline of its pack (its summary page); bands hold 80% of outcomes.</p>
+Each LA's figures are the headline of its pack (its summary page); point at a figure for its
+80% band.</p>
 <table class="sortable" id="national"><thead><tr><th data-sort="text">Code</th><th data-sort="text">LA</th>
 <th data-sort="text">Region</th>{head}<th data-sort="text">Status</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>{SORT_JS}</body></html>
