@@ -143,7 +143,7 @@ def benchmark_intro(la_name: str, region_name: str, year: int, neighbours: list[
         f"Ranks and bands (A = top quarter) are among all {int(row.loc['plans', 'n'])} LAs with a "
         "figure; for indicators with a polarity rank 1 is the best, otherwise rank 1 is the "
         f"highest. {note}")
-    fig = benchmark_figure(bench, nb_source)
+    fig = benchmark_figure(bench, nb_source, year)
     return (text + f"\n\nEHC plans per 10,000 children and young people aged 0 to 25 in January "
             f"{year}: {mark('plans_per_10k_0_25', fig)} (England {fig['england']:,.1f}, "
             f"statistical neighbours {fig['neighbours']:,.1f}).")

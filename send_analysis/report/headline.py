@@ -130,10 +130,12 @@ def biggest_cost_growth(projection) -> dict:
             "from_year": str(projection.fys[0]), "to_year": str(projection.fys[-1])}
 
 
-def benchmark_figure(bench, neighbours_source: str) -> dict:
-    """``plans_per_10k_0_25`` from a :func:`send_analysis.benchmark.compare.benchmark` frame."""
+def benchmark_figure(bench, neighbours_source: str, year: int | None = None) -> dict:
+    """``plans_per_10k_0_25`` from a :func:`send_analysis.benchmark.compare.benchmark` frame of
+    benchmark year ``year`` (a January census)."""
     r = bench.set_index("metric").loc["plans_per_10k"]
-    return {"value": _num(r["la"]), "england": _num(r["england"]), "neighbours": _num(r["neighbours"]),
+    return {"value": _num(r["la"]), "year": year, "england": _num(r["england"]),
+            "neighbours": _num(r["neighbours"]),
             "rank": int(r["rank"]) if not math.isnan(float(r["rank"])) else None,
             "of": int(r["n"]), "neighbours_source": neighbours_source, "source": PUBLIC}
 
@@ -265,7 +267,7 @@ def _benchmark(la_code: str, as_of_year: int, processed: str | None) -> dict:
     year = int(as_of_year)
     neighbours, nb_source = compare.default_neighbours(la_code, year)
     bench = compare.benchmark(la_code, year, neighbours=neighbours, tables=Tables(processed=processed))
-    return benchmark_figure(bench, nb_source)
+    return benchmark_figure(bench, nb_source, year)
 
 
 def _claims(la_code: str, processed: str | None) -> dict | None:

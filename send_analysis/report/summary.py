@@ -23,7 +23,7 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("dsg_balance_latest", "DSG High Needs balance at {date}"),
     ("dsg_balance_end_unmitigated", "DSG High Needs balance at {date}, without mitigation"),
     ("dsg_balance_end_mitigated", "DSG High Needs balance at {date}, with the LA's scenarios"),
-    ("plans_per_10k_0_25", "EHC plans per 10,000 aged 0 to 25"),
+    ("plans_per_10k_0_25", "EHC plans per 10,000 aged 0 to 25, January {year}"),
     ("claims_reproduced", "Figures in the LA's report reproduced from public data"),
 )
 
@@ -38,8 +38,10 @@ SHORT: dict[str, str] = {
 
 
 def _fill(template: str, fig: Mapping | None) -> str:
+    """The row's question with the figure's year or date; without them, the question alone."""
+    fields = {k: v for k, v in (fig or {}).items() if v is not None}
     try:
-        return template.format(**(fig or {}))
+        return template.format(**fields)
     except KeyError:
         return template.split(",")[0].replace(" at {date}", "").replace(" {year}", "")
 
@@ -69,6 +71,8 @@ def context(key: str, fig: Mapping) -> str:
         rank = f"; {fig['rank']} of {fig['of']} LAs, highest first" if fig.get("rank") else ""
         return (f"England {fig['england']:,.1f}, statistical neighbours {fig['neighbours']:,.1f}"
                 f"{rank}")
+    if key == "new_plans_last_year":
+        return "issued in the calendar year"
     if key == "claims_reproduced":
         return (f"{fig['not_reproduced']} not reproduced, {fig['not_checkable']} not checkable "
                 "from public data")
@@ -83,7 +87,7 @@ def basis(fig: Mapping) -> str:
 
 
 def sentences(la_name: str, h: Mapping[str, Mapping | None]) -> list[str]:
-    """A few sentences saying where the LA stands, where it is heading and what the plan does."""
+    """A few short paragraphs: where the LA stands, where it is heading and what the plan does."""
     out = []
     p, f = h.get("plans_latest"), h.get("plans_forecast_5y")
     if p:
@@ -104,10 +108,10 @@ def sentences(la_name: str, h: Mapping[str, Mapping | None]) -> list[str]:
         out.append(s + ".")
         src = {fig.get("source") for fig in (lat, un, mi) if fig}
         if "public defaults" in src:
-            out.append("The finance figures rest on public defaults (DfE published balances, "
-                       "allocations and outturn); the LA's own inputs file would replace them.")
+            out[-1] += (" The finance figures rest on public defaults (DfE published balances, "
+                        "allocations and outturn); the LA's own inputs file would replace them.")
         else:
-            out.append("The finance figures rest on the LA's own inputs.")
+            out[-1] += " The finance figures rest on the LA's own inputs."
     b = h.get("plans_per_10k_0_25")
     if b and b.get("england") is not None:
         word = "more" if b["value"] > b["england"] else "fewer"
@@ -159,7 +163,7 @@ def index_html(la_code: str, la_name: str, h: Mapping[str, Mapping | None], page
                titles: Mapping[str, str], notes: Mapping[str, str] | None = None) -> str:
     """The LA's summary page: sentences, the headline table (each figure linking to its page),
     then every page of the pack (``page_list``: ``<li>`` items)."""
-    lede = " ".join(html.escape(s) for s in sentences(la_name, h))
+    lede = "".join(f'<p class="sa-lede">{html.escape(s)}</p>' for s in sentences(la_name, h))
     missing = "".join(f"<li>{html.escape(SHORT[k])}: {html.escape(v)}</li>"
                       for k, v in (notes or {}).items())
     missing = f"<p>Figures not available:</p><ul>{missing}</ul>" if missing else ""
@@ -170,7 +174,7 @@ def index_html(la_code: str, la_name: str, h: Mapping[str, Mapping | None], page
 </head><body class="sa-summary-page">
 {nav}
 <h1>SEND High Needs evidence pack: {html.escape(la_name)} ({la_code})</h1>
-<p class="sa-lede">{lede}</p>
+{lede}
 <h2>The headline of every page</h2>
 <table class="sa-summary"><thead><tr><th>Question</th><th>Figure</th><th>In context</th>
 <th>Based on</th><th>Page</th></tr></thead><tbody>{summary_rows(h, out_dir, titles)}</tbody></table>
