@@ -169,6 +169,9 @@ def test_summary_page_renders_every_figure_from_the_headline(tmp_path):
     assert "31 March 2030, without mitigation" in page and "Public defaults" in page
     assert "DSG balance at horizon, mitigated: no scenario applies" in page
     assert "<title>SEND evidence pack summary: Solihull (334)</title>" in page
+    assert '<p class="sa-lede">Solihull maintained 2,503 EHC plans in January 2025; on the trend' in page
+    assert ("without mitigation it reaches −£40.3m by 31 March 2030. The finance figures rest on "
+            "public defaults") in page
 
 
 def test_national_index_is_a_sortable_table_of_headlines():
