@@ -226,10 +226,12 @@ def test_table_formats_counts_years_rates_and_marks():
     from send_analysis.report import table
 
     df = pd.DataFrame({"Year": [2020, 2024], "Plans": pd.array([1234, None], dtype="Int64"),
-                       "Held (%)": [86.44, -1.25], "Held": [817, "c"]})
+                       "Held (%)": [86.44, -1.25], "Held": [817, "c"],
+                       "Cost a year (£)": [40780.0, 43390.4], "Placements to avoid a year": [3.09, 4.0]})
     html = table(df, decimals=1).to_html()
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
-    assert cells == ["2020", "1,234", "86.4", "817", "2024", "–", "−1.2", "c"]
+    assert cells == ["2020", "1,234", "86.4", "817", "40,780.0", "3.1",
+                     "2024", "–", "−1.2", "c", "43,390.4", "4.0"]
 
 
 def test_claims_intro_and_detail_in_words():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pandas as pd
 
@@ -72,6 +73,10 @@ def number(v: float, decimals: int = 0) -> str:
     return "\u2212" + text[1:] if text.startswith("-") and text.strip("-0.,") else text.lstrip("-")
 
 
+#: Column headings that hold years (shown as 2024, never 2,024); 'cost a year' is not one.
+YEAR_COLUMN = re.compile(r"(first |last |financial |calendar |census )?year( of transfer)?")
+
+
 def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):
     """A reviewer-friendly table: thousands separators, a true minus sign, '–' for unpublished
     cells, integer columns always whole, other numbers to ``decimals``, year columns as years;
@@ -79,7 +84,7 @@ def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):
     styler = df.style
     for col in df.columns:
         s = df[col]
-        if "year" in str(col).lower():  # 2024, 2024-25: never '2,024'
+        if YEAR_COLUMN.fullmatch(str(col).strip().lower()):  # 2024, 2024-25: never '2,024'
             styler = styler.format(lambda v: "–" if v is None or v is pd.NA or v != v else
                                    str(int(v)) if isinstance(v, float) else str(v), subset=[col])
         elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
