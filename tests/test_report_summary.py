@@ -174,6 +174,14 @@ def test_summary_page_renders_every_figure_from_the_headline(tmp_path):
             "public defaults") in page
 
 
+def test_summary_questions_without_a_year_keep_their_words():
+    assert summary._fill("EHC plans per 10,000 aged 0 to 25, January {year}", {"year": None}) == \
+        "EHC plans per 10,000 aged 0 to 25"
+    assert summary._fill("DSG High Needs balance at {date}, without mitigation", {}) == \
+        "DSG High Needs balance, without mitigation"
+    assert summary._fill("New EHC plans issued in {year}", {"year": 2024}) == "New EHC plans issued in 2024"
+
+
 def test_national_index_is_a_sortable_table_of_headlines():
     results = [SimpleNamespace(la_code="334", la_name="Solihull", pages=["01_overview.html"],
                                headline=HEADLINE, ok=True, failures=[]),

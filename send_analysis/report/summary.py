@@ -8,6 +8,7 @@ Every number on these pages comes from the headline dict that ``pack.json`` carr
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -42,8 +43,8 @@ def _fill(template: str, fig: Mapping | None) -> str:
     fields = {k: v for k, v in (fig or {}).items() if v is not None}
     try:
         return template.format(**fields)
-    except KeyError:
-        return template.split(",")[0].replace(" at {date}", "").replace(" {year}", "")
+    except KeyError:  # no year or date known: the question without it
+        return re.sub(r",? (?:January |at |in )?\{\w+\}", "", template)
 
 
 def context(key: str, fig: Mapping) -> str:
@@ -150,7 +151,12 @@ SUMMARY_CSS = """
   table.sa-summary th, table.sa-summary td { border-bottom: 1px solid #ddd; padding: 6px 8px;
                                              text-align: left; vertical-align: top; }
   table.sa-summary thead th { border-bottom: 2px solid #0072B2; }
-  table.sa-summary td.num { text-align: right; white-space: nowrap; font-weight: bold; }
+  table.sa-summary td.num { text-align: right; font-weight: bold; min-width: 8em; }
+  table.sa-summary th[scope="row"] { min-width: 12em; }
+  @media print {
+    table.sa-summary { break-inside: auto; page-break-inside: auto; font-size: 10pt; }
+    .sa-lede { font-size: 12pt; }
+  }
   table.sa-summary td.num a { color: #0b4f8a; }
   table.sortable th[data-sort] { cursor: pointer; }
   table.sortable th[data-sort]::after { content: " \\2195"; color: #999; }
