@@ -63,6 +63,19 @@ def test_relabel_leaves_no_key_in_index_or_columns():
     assert cov.to_dict("list") == {"Broken down by": ["Age band"], "First year": [2010]}
 
 
+def test_show_puts_a_backtest_into_words():
+    from send_analysis.report.labels import show
+
+    bt = pd.DataFrame({"calendar-year": [2024, 2024], "setting-group": ["total", "special_indep_nm"],
+                       "actual": [2301, 89], "pct_error": [3.46, -0.4], "covered": [True, False]})
+    html = show(bt, values=["setting-group"]).to_html()
+    heads = re.findall(r"<th[^>]*>([^<]*)</th>", html)
+    assert heads == ["January census", "Setting group", "Actual", "Error (%)", "Inside the 95% band"]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert cells == ["2024", "Total", "2,301", "3.5", "yes",
+                     "2024", "Independent and non-maintained special", "89", "−0.4", "no"]
+
+
 def test_input_label_reads_the_dotted_inputs_key():
     assert input_label("income.hnb_allocation.2020-21") == "Income: High Needs Block allocation, 2020-21"
     assert input_label("opening_balance.cumulative") == \

@@ -74,7 +74,8 @@ def number(v: float, decimals: int = 0) -> str:
 
 
 #: Column headings that hold years (shown as 2024, never 2,024); 'cost a year' is not one.
-YEAR_COLUMN = re.compile(r"(first |last |financial |calendar |census )?year( of transfer)?")
+YEAR_COLUMN = re.compile(r"(first |last |financial |calendar |census )?year( of transfer)?|"
+                         r"january census")
 
 
 def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):
@@ -87,7 +88,9 @@ def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):
         if YEAR_COLUMN.fullmatch(str(col).strip().lower()):  # 2024, 2024-25: never '2,024'
             styler = styler.format(lambda v: "–" if v is None or v is pd.NA or v != v else
                                    str(int(v)) if isinstance(v, float) else str(v), subset=[col])
-        elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        elif pd.api.types.is_bool_dtype(s):
+            styler = styler.format(lambda v: "yes" if v else "no", subset=[col])
+        elif pd.api.types.is_numeric_dtype(s):
             d = 0 if pd.api.types.is_integer_dtype(s) else decimals
             styler = styler.format(lambda v, d=d: number(v, d), subset=[col])
         elif s.dtype == object:  # numbers among text (e.g. suppression marks): numbers formatted

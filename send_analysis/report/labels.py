@@ -64,6 +64,11 @@ WORDS: dict[str, str] = {
     "plans_by_age": "EHC plans by age", "requests_assessments": "Requests and assessments",
     "timeliness": "Plans issued within 20 weeks", "ceased_plans": "Ceased plans",
     "annual_reviews": "Annual reviews", "tribunal_appeals": "Tribunal appeals",
+    # cohort backtest
+    "calendar-year": "January census", "setting-group": "Setting group", "actual": "Actual",
+    "error": "Error", "pct_error": "Error (%)", "covered": "Inside the 95% band",
+    "lower95_raw": "95% band, low (model's own)", "upper95_raw": "95% band, high (model's own)",
+    "covered_raw": "Inside the model's own band", "total": "Total",
     # statutory performance (casework)
     "issued_incl_exc": "Plans issued", "within_20wk_incl_exc": "Within 20 weeks",
     "issued_excl_exc": "Plans issued, exceptions left out",
@@ -110,7 +115,7 @@ def plain(key: object) -> str:
     """
     if not isinstance(key, str):
         return str(key)
-    for table in (GROUP_LABELS, AGE_BAND_LABELS, WORDS, SETTING_LABELS):
+    for table in (WORDS, GROUP_LABELS, AGE_BAND_LABELS, SETTING_LABELS):
         if key in table:
             return table[key]
     if key.startswith("placements."):
@@ -163,9 +168,10 @@ def input_label(key: str) -> str:
     return head + (": " + ", ".join(rest) if rest else "")
 
 
-def show(df: pd.DataFrame, decimals: int = 1):
-    """A frame with a plain row number index as a reviewer table: headings in words, no index,
-    integer columns whole, other numbers to ``decimals`` (text such as suppression marks kept)."""
+def show(df: pd.DataFrame, decimals: int = 1, values: list[str] | tuple[str, ...] = ()):
+    """A frame with a plain row number index as a reviewer table: headings in words (and the
+    cells of the ``values`` columns), no index, integer columns whole, other numbers to
+    ``decimals`` (text such as suppression marks kept)."""
     from send_analysis.report import table
 
-    return table(relabel(df, index=False), decimals).hide(axis="index")
+    return table(relabel(df, index=False, values=values), decimals).hide(axis="index")
