@@ -67,7 +67,7 @@ def test_show_puts_a_backtest_into_words():
     from send_analysis.report.labels import show
 
     bt = pd.DataFrame({"calendar-year": [2024, 2024], "setting-group": ["total", "special_indep_nm"],
-                       "actual": [2301, 89], "pct_error": [3.46, -0.4], "covered": [True, False]})
+                       "actual": [2301.0, 89.0], "pct_error": [3.46, -0.4], "covered": [True, False]})
     html = show(bt, values=["setting-group"]).to_html()
     heads = re.findall(r"<th[^>]*>([^<]*)</th>", html)
     assert heads == ["January census", "Setting group", "Actual", "Error (%)", "Inside the 95% band"]

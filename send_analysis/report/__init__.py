@@ -80,8 +80,8 @@ YEAR_COLUMN = re.compile(r"(first |last |financial |calendar |census )?year( of 
 
 def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):
     """A reviewer-friendly table: thousands separators, a true minus sign, '–' for unpublished
-    cells, integer columns always whole, other numbers to ``decimals``, year columns as years;
-    text left as it is."""
+    cells, whole-number columns (counts, rounded means) without decimals, other numbers to
+    ``decimals``, year columns as years, yes/no for booleans; text left as it is."""
     styler = df.style
     for col in df.columns:
         s = df[col]
@@ -91,7 +91,9 @@ def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):
         elif pd.api.types.is_bool_dtype(s):
             styler = styler.format(lambda v: "yes" if v else "no", subset=[col])
         elif pd.api.types.is_numeric_dtype(s):
-            d = 0 if pd.api.types.is_integer_dtype(s) else decimals
+            vals = s.dropna()
+            whole = pd.api.types.is_integer_dtype(s) or bool(len(vals) and (vals == vals.round()).all())
+            d = 0 if whole else decimals
             styler = styler.format(lambda v, d=d: number(v, d), subset=[col])
         elif s.dtype == object:  # numbers among text (e.g. suppression marks): numbers formatted
             styler = styler.format(lambda v: v if isinstance(v, str) else number(
