@@ -311,3 +311,16 @@ def test_data_quality_sentences():
         "send-analysis 0.1.0.")
     agree = pd.DataFrame({"figures compared": [6459, 4830], "figures differing": [0, 2]})
     assert quality.agreement_text(agree) == "**11,289 overlapping figures compared; 2 differ.**"
+
+
+@pytest.mark.realdata
+def test_compute_headline_only_for_the_pages_run():
+    """A run of some pages computes their figures (and the overview's, always); the others are
+    not computed, so the summary never quotes a figure whose page was not built."""
+    figs, notes = hl.compute_headline("334", 2025, pages={"00_data_quality.html", "07_claims_check.html"})
+    assert list(figs) == ["plans_latest", "new_plans_last_year", "claims_reproduced",
+                          "pct_within_20_weeks"]
+    assert notes == {}
+    assert figs["plans_latest"]["value"] == 2503 and figs["plans_latest"]["page"] == "01_overview.html"
+    assert figs["claims_reproduced"]["checked"] == sum(
+        figs["claims_reproduced"][k] for k in ("value", "not_reproduced", "not_checkable"))
