@@ -100,7 +100,8 @@ def sentences(la_name: str, h: Mapping[str, Mapping | None]) -> list[str]:
     lat, un, mi = (h.get(k) for k in ("dsg_balance_latest", "dsg_balance_end_unmitigated",
                                       "dsg_balance_end_mitigated"))
     if lat and un:
-        s = (f"The DSG High Needs balance stood at {figure_text('dsg_balance_latest', lat)} at "
+        est = "an estimated " if lat.get("estimate") else ""
+        s = (f"The DSG High Needs balance stood at {est}{figure_text('dsg_balance_latest', lat)} at "
              f"{lat['date']} (negative = deficit); without mitigation it reaches "
              f"{money_m(un['value'])} by {un['date']}")
         if mi:
