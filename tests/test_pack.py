@@ -90,9 +90,44 @@ def test_pack_pages_hide_code_and_carry_provenance(pack):
 
 
 @pytest.mark.realdata
+def test_pack_json_headline_has_exactly_the_summary_keys(pack):
+    from send_analysis.report.headline import HEADLINE_KEYS, figure_text
+
+    meta = json.loads((pack / "pack.json").read_text())
+    h = meta["headline"]
+    required = set(HEADLINE_KEYS) - {"dsg_balance_end_mitigated"}
+    assert required <= set(h) <= set(HEADLINE_KEYS)
+    assert list(h) == [k for k in HEADLINE_KEYS if k in h]
+    assert h["plans_latest"]["value"] == 2503  # published count, not a model figure
+    index = (pack / "index.html").read_text()
+    for key, fig in h.items():
+        assert fig is not None and fig["page"].endswith(".html"), key
+        assert f'data-headline="{key}">{figure_text(key, fig)}<' in index, key
+    # Solihull's scenario files apply, so the mitigated balance is given, with its band
+    assert {"value", "lower80", "upper80", "date"} <= set(h["dsg_balance_end_mitigated"])
+
+
+@pytest.mark.realdata
+def test_rendered_pages_show_no_internal_keys(pack):
+    """Table headings and row names are words: no setting-group, age-band or column key."""
+    keys = re.compile(r"\b(special_indep_nm|special_state|resourced_unit|\d+_\d+|under_5|"
+                      r"break_even_\w+|dsg_cost|financial_year|income\.\w+|coverage80|lower80|"
+                      r"[a-z]+_[a-z]+_?[a-z]*)\b")
+    for page in sorted(pack.glob("0[0-7]_*.html")):
+        text = page.read_text()
+        text = re.sub(r"<details.*?</details>", "", text, flags=re.S)  # the officer's keys
+        heads = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", text, re.S)]
+        bad = sorted({h for h in heads if keys.search(h)})
+        assert bad == [], (page.name, bad)
+        counts = re.findall(r"<td[^>]*>\s*-?(?:\d{3,}|\d{1,3}(?:,\d{3})+)\.0\s*</td>", text)
+        assert counts == [], (page.name, counts[:3])  # 931.0, 2503.0: counts print whole
+
+
+@pytest.mark.realdata
 @pytest.mark.browser
 def test_pack_in_headless_chromium(pack):
-    """Every linked page and image loads, and the pack shows the LA's name and latest total."""
+    """The summary's figures equal the linked pages' figures; every page and image loads, has its
+    own title and the print stylesheet."""
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
         pytest.fail("headless Chromium is missing: run `bash scripts/install_chromium.sh`")
@@ -110,14 +145,30 @@ def test_pack_in_headless_chromium(pack):
         browser.get((pack / "index.html").as_uri())
         body = browser.find_element("tag name", "body").text
         assert "Solihull" in body
-        assert browser.find_element("id", "latest-total").text == "2,503"
-        hrefs = [a.get_attribute("href") for a in browser.find_elements("css selector", "ol a")]
+        figures = {e.get_attribute("data-headline"): (e.text, e.get_attribute("href"))
+                   for e in browser.find_elements("css selector", "table.sa-summary [data-headline]")}
+        assert figures["plans_latest"][0] == "2,503"
+        assert len(figures) >= 8
+        # the summary's figures equal the figures on the pages they link to
+        for key, (text, href) in figures.items():
+            assert href, key
+            browser.get(href)
+            on_page = [e.text for e in browser.find_elements("css selector", f'[data-headline="{key}"]')]
+            assert on_page == [text], (key, href, on_page)
+        browser.get((pack / "index.html").as_uri())
+        hrefs = [a.get_attribute("href") for a in browser.find_elements("css selector", "ol.sa-pages a")]
         assert len(hrefs) == len(discover_notebooks(ROOT / "notebooks"))
-        images = 0
+        images, titles = 0, set()
         for href in hrefs:
             browser.get(href)
             assert browser.execute_script("return document.readyState") == "complete"
             assert "Solihull" in browser.find_element("tag name", "body").text, href
+            # every page has its own title and the print stylesheet
+            assert browser.title not in titles and browser.title != "Notebook", (href, browser.title)
+            titles.add(browser.title)
+            assert browser.execute_script(
+                "return Array.from(document.styleSheets).some(s => s.media.mediaText === 'print' "
+                "&& Array.from(s.cssRules).some(r => r.cssText.includes('break-before')))"), href
             broken = browser.execute_script(
                 "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
                 ".map(i => i.src.slice(0, 60))")

@@ -43,8 +43,8 @@ MIX_GROUPS: dict[str, tuple[str, ...]] = {
 MIX_LABELS: dict[str, str] = {
     "mainstream": "Mainstream school",
     "resourced_unit": "Resourced provision / SEN unit",
-    "special_state": "Maintained & academy special",
-    "special_indep_nm": "Independent & non-maintained special",
+    "special_state": "Maintained and academy special",
+    "special_indep_nm": "Independent and non-maintained special",
     "fe_sixth_form": "FE college / sixth form",
     "specialist_post16": "Specialist post-16 institution",
     "ap_pru": "Alternative provision / PRU",

@@ -78,3 +78,106 @@ def verdict_counts(results: pd.DataFrame) -> dict[str, int]:
     """Number of claims per verdict, in the order reproduced / not reproduced / not checkable."""
     counts = results["verdict"].value_counts()
     return {v: int(counts.get(v, 0)) for v in ("reproduced", "not reproduced", "not checkable")}
+
+
+def national_display(national: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """Every LA's indicators with headings in words (indicator labels), indexed by LA name."""
+    cols = {"la_code": "LA code", "la_name": "Local authority", "region_name": "Region",
+            **{m: METRICS[m].label for m in metrics}}
+    out = national[list(cols)].rename(columns=cols).set_index("Local authority")
+    out.index.name = None
+    return out
+
+
+def claims_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The claims verdicts with headings in words; the claim's id in the claims file is a
+    column (an officer finds the claim by it), not a heading."""
+    cols = {"claim": "Claim (id in the claims file)", "area": "Area", "unit": "Unit",
+            "claimed": "Claimed", "computed": "Computed", "verdict": "Verdict",
+            "primary value": "Value on the plain reading", "definition": "Definition used",
+            "note": "Note"}
+    return frame[list(cols)].rename(columns=cols)
+
+
+def claims_styler(frame: pd.DataFrame, tables=None):
+    """:func:`claims_display` for the page: areas by name (given the :class:`Tables`), text
+    left-aligned, numbers to two decimals, '–' where none, no index."""
+    out = claims_display(frame)
+    if tables is not None:
+        lk = tables.get("la_lookup")
+        names = {"E92000001": "England", **dict(zip(lk["la_code"].astype(str), lk["la_name"], strict=True))}
+        out["Area"] = out["Area"].astype(str).map(lambda c: names.get(c, c))
+    text = ["Claim (id in the claims file)", "Area", "Unit", "Verdict", "Definition used", "Note"]
+    return (out.style.hide(axis="index").format(precision=2, na_rep="–")
+            .set_properties(subset=text, **{"text-align": "left"}))
+
+
+def display_styler(bench: pd.DataFrame, groups: list[str] | None = None):
+    """:func:`display_table` styled: counts whole, other indicators to one decimal, '–' where
+    not published."""
+    table = display_table(bench, groups)
+    numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+    counts = [METRICS[m].label for m in bench["metric"] if METRICS[m].unit == "count"]
+    whole = ["Rank", "of"]
+    styler = table.style.format(precision=1, na_rep="–", thousands=",", subset=numeric)
+    rows = [r for r in counts if r in table.index]
+    if rows:
+        styler = styler.format(precision=0, na_rep="–", thousands=",",
+                               subset=pd.IndexSlice[rows, numeric])
+    return styler.format(precision=0, na_rep="–", subset=[c for c in whole if c in table.columns])
+
+
+def benchmark_intro(la_name: str, region_name: str, year: int, neighbours: list[str],
+                    nb_source: str, groups: list[str], bench: pd.DataFrame, note: str) -> str:
+    """The benchmarking page's opening: the years of each kind of figure, the comparators, how
+    ranks read, the population note, and the plans-per-10,000 figure the pack summary quotes."""
+    from send_analysis.report.headline import benchmark_figure, mark
+
+    row = bench.set_index("metric")
+    text = (
+        f"Caseload figures are at the January {year} census; flows (new plans, requests, "
+        f"assessments, 20-week timeliness, tribunal appeals, ceased plans) are for calendar year "
+        f"{year - 1}, as in the DfE release of {year}. Comparators: England, the {region_name} "
+        f"region, {nb_source} ({', '.join(neighbours)})"
+        + (f", and {', '.join(groups)}" if groups else "") + ". "
+        f"Ranks and bands (A = top quarter) are among all {int(row.loc['plans', 'n'])} LAs with a "
+        "figure; for indicators with a polarity rank 1 is the best, otherwise rank 1 is the "
+        f"highest. {note}")
+    fig = benchmark_figure(bench, nb_source, year)
+    return (text + f"\n\nEHC plans per 10,000 children and young people aged 0 to 25 in January "
+            f"{year}: {mark('plans_per_10k_0_25', fig)} (England {fig['england']:,.1f}, "
+            f"statistical neighbours {fig['neighbours']:,.1f}).")
+
+
+def claims_intro(header: dict, file_name: str, results: list, frame: pd.DataFrame) -> str:
+    """The claims page's opening: the report, the file, the counts of each verdict (reproduced
+    marked as the pack summary's figure) and what 'reproduced' means."""
+    from send_analysis.report.headline import claims_figure, mark
+
+    counts = verdict_counts(frame)
+    report = header.get("report", file_name)
+    return (
+        f"## {report}\n\n"
+        f"Claims file `{file_name}`: {len(results)} claims, checked against data as it stood at the "
+        f"report's cut-off (January {header.get('as_of')} census). "
+        f"{mark('claims_reproduced', claims_figure(counts, str(report)))} claims reproduced; "
+        f"**{counts['not reproduced']} not reproduced, {counts['not checkable']} not checkable "
+        "from public data.** A claim is reproduced when a definition's value is within the claim's "
+        "tolerance (half a unit of its last quoted digit); the definition used is shown, and "
+        "whether it is the plain reading of the claim (the primary definition) or an alternative.")
+
+
+def claim_detail(r) -> str:
+    """One claim's section: verdict, the quoted text, the claimed and computed values, the note,
+    and every definition tried (markdown)."""
+    lines = [f"### {r.id}: {r.verdict}", "", f"> {r.text}", "",
+             f"Claimed **{r.claimed:g}** ({r.unit}, tolerance {r.tolerance:g}). "
+             + (f"Computed **{r.computed:,.2f}**: {r.definition}." if r.computed is not None
+                else r.definition + ".")]
+    if r.note:
+        lines.append(f"\n_{r.note}_")
+    if r.alternatives:
+        lines.append("\n| Definition | Value |\n| --- | --- |")
+        lines += [f"| {'**primary** ' if a['primary'] else ''}{a['definition']} | {a['value']:,.2f} |"
+                  for a in r.alternatives]
+    return "\n".join(lines)

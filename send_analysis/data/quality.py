@@ -88,3 +88,19 @@ def boundary_changes(processed: str | None = None) -> pd.DataFrame:
 def series_breaks() -> pd.DataFrame:
     """Known breaks in the published series."""
     return pd.DataFrame(SERIES_BREAKS).sort_values("year").reset_index(drop=True)
+
+
+def sources_text(manifest: dict) -> str:
+    """The data-quality page's opening: the published files (with a short checksum), the build
+    date and the software version (markdown)."""
+    src = "; ".join(f"`{s['id'].split('/')[-1]}` (sha256 `{s['sha256'][:12]}…`)"
+                    for s in manifest["sources"])
+    return (f"Figures come from the DfE statistics *Education, health and care plans* (SEN2), read "
+            f"straight from the published zips: {src}. The tables were built on "
+            f"{manifest['built_at'][:10]} by send-analysis {manifest['package_version']}.")
+
+
+def agreement_text(agree: pd.DataFrame) -> str:
+    """One bold line: how many overlapping figures the two releases share and how many differ."""
+    n, d = int(agree["figures compared"].sum()), int(agree["figures differing"].sum())
+    return f"**{n:,} overlapping figures compared; {d} differ.**"

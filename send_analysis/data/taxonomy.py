@@ -149,8 +149,8 @@ SETTING_GROUPS: dict[str, list[str]] = {
 GROUP_LABELS: dict[str, str] = {
     "mainstream": "Mainstream",
     "resourced_unit": "Resourced provision / SEN unit",
-    "special_state": "Maintained & academy special",
-    "special_indep_nm": "Independent & non-maintained special",
+    "special_state": "Maintained and academy special",
+    "special_indep_nm": "Independent and non-maintained special",
     "ap_pru": "Alternative provision / PRU",
     "post16": "FE and specialist post-16",
     "other": "Other, elsewhere, NEET, early years",
@@ -166,6 +166,16 @@ AGE_BANDS: dict[str, tuple[int, int]] = {
     "11_15": (11, 15),
     "16_19": (16, 19),
     "20_25": (20, 25),
+}
+
+#: Age bands in words, for reviewers.
+AGE_BAND_LABELS: dict[str, str] = {
+    "under_5": "Under 5",
+    "5_10": "Age 5 to 10",
+    "11_15": "Age 11 to 15",
+    "16_19": "Age 16 to 19",
+    "20_25": "Age 20 to 25",
+    "total": "All ages",
 }
 
 AGE_2022: dict[str, str] = {

@@ -34,7 +34,7 @@ def fan_chart(res: ForecastResult, ax: plt.Axes | None = None) -> plt.Axes:
     plots.fan(ax, sf.index, sf["lower80"], sf["upper80"], label="80% interval", alpha=0.5)
     x = [res.history.index[-1], *sf.index]
     ax.plot(x, [res.history.iloc[-1], *sf["mean"]], color=plots.COLOURS["forecast"], ls="--",
-            lw=2, label=f"Forecast ({res.model})")
+            lw=2, label="Forecast (mean)")
     ax.set_title(f"{res.la_name}: EHC plans, published and forecast from January {res.origin}")
     ax.set_xlabel("January census year")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -93,9 +93,13 @@ def comparison_table(bt: BacktestResult, horizon: int) -> pd.DataFrame:
     """Model comparison at one horizon over every LA and origin: MAPE, median APE, bias,
     80% coverage and width, rounded for display, best first."""
     d = bt.by_horizon().xs(horizon, level="h")
-    cols = {"mape": "MAPE %", "median_ape": "median APE %", "bias": "bias %",
-            "coverage80": "80% coverage %", "width80": "80% width %", "n": "forecasts"}
-    return d[list(cols)].rename(columns=cols).sort_values("MAPE %").round(1)
+    cols = {"mape": "Mean error (%)", "median_ape": "Median error (%)", "bias": "Bias (%)",
+            "coverage80": "Outcomes inside the 80% band (%)", "width80": "Width of the 80% band (%)",
+            "n": "Forecasts"}
+    out = d[list(cols)].rename(columns=cols).sort_values("Mean error (%)").round(1)
+    out["Forecasts"] = out["Forecasts"].astype(int)
+    out.index = [model_name(m) for m in out.index]
+    return out
 
 
 def accuracy_sentence(bt: BacktestResult, la_code: str, la_name: str, horizon: int,
@@ -124,3 +128,89 @@ def accuracy_sentence(bt: BacktestResult, la_code: str, la_name: str, horizon: i
         f"Across all {ev['la_code'].nunique()} LAs the same method was off by {nat:.1f}% on "
         f"average at {horizon} years, and {cov:.0f}% of outcomes fell inside its 80% interval.")
     return " ".join(parts)
+
+
+# ---- sentences and tables for the page, in plain words (issue 12) ----------------------------
+
+
+def model_name(model: str) -> str:
+    """A model's description in words (its registry entry), for sentences and table rows."""
+    m = model_registry(True).get(model)
+    text = getattr(m, "description", "") if m is not None else ""
+    return text or model.replace("_", " ")
+
+
+def summary_sentence(res: ForecastResult) -> str:
+    """The page's opening paragraph: plans now, the forecast for the last year with its 80%
+    band (marked as the pack summary's figure) and its 95% interval, and the model in words."""
+    from send_analysis.report import fmt_int, fmt_pct
+    from send_analysis.report.headline import forecast_figure, mark
+
+    fig = forecast_figure(res)
+    end = res.summary_frame().iloc[-1]
+    last = float(res.history.iloc[-1])
+    text = (f"**{res.la_name}** held **{fmt_int(last)}** EHC plans in January {res.origin}. The "
+            f"forecast for January {fig['year']} is {mark('plans_forecast_5y', fig)} "
+            f"({fmt_pct((fig['value'] / last - 1) * 100, 0, signed=True)}), with a 95% interval of "
+            f"{fmt_int(end['lower95'])} to {fmt_int(end['upper95'])}. Method: "
+            f"{model_name(res.model)} (chosen by the all-LA backtest).")
+    if res.notes:
+        text += " Notes: " + "; ".join(res.notes)
+    return text
+
+
+def forecast_table(res: ForecastResult, component: str | None = None) -> pd.DataFrame:
+    """The forecast by January census year in whole numbers: the total with its bands, or (for
+    ``component`` 'setting_group' / 'age_band') the mean of each part, rows named in words."""
+    from send_analysis.report.labels import relabel
+
+    if component is None:
+        sf = res.summary_frame().drop(columns="component").set_index("year")
+        return relabel(sf.round(0).astype(int), index=False)
+    g = res.summary_frame(component).pivot_table(index="component", columns="year", values="mean")
+    return relabel(g.round(0).astype(int))
+
+
+def accuracy_table(bt: BacktestResult, model: str) -> pd.DataFrame:
+    """Accuracy of ``model`` by years ahead over all LAs, columns in words, one decimal."""
+    from send_analysis.report.labels import relabel
+
+    bh = bt.by_horizon().xs(model, level="model")
+    out = relabel(bh[["mape", "median_ape", "bias", "coverage80", "width80"]].round(1), index=False)
+    out.index = [f"{h} year{'s' if h != 1 else ''} ahead" for h in bh.index]
+    return out
+
+
+def drivers_sentence(drivers: pd.DataFrame, la_name: str) -> str:
+    """New and ceased plans a year over the last three years, in words."""
+    recent = drivers.dropna(subset=["new_plans"]).tail(3)
+    if not len(recent):
+        return ""
+    txt = (f"In the last {len(recent)} years {la_name} issued on average "
+           f"{recent['new_plans'].mean():,.0f} new plans a year "
+           f"({recent['new_rate'].mean():.1f} per 100 plans held)")
+    if recent["ceased"].notna().any():
+        txt += (f" and ceased {recent['ceased'].mean():,.0f} a year "
+                f"({recent['ceased_rate'].mean():.1f} per 100)")
+    else:
+        txt += "; ceased plans are not published for these years"
+    return txt + "."
+
+
+def drivers_table(drivers: pd.DataFrame) -> pd.DataFrame:
+    """The flows by January census year, columns in words: counts whole, rates one decimal."""
+    from send_analysis.report.labels import relabel
+
+    d = drivers.copy()
+    words = {"change": "Change on the year", "other": "Other change (moves in and out, recording)"}
+    counts = [c for c in d.columns if not c.endswith("_rate")]
+    d[counts] = d[counts].round(0).astype("Int64")
+    d = d.round(1).rename(columns=words)
+    return relabel(d, index=False)
+
+
+def age_profile_table(profile: pd.DataFrame) -> pd.DataFrame:
+    """Share (%) of plans by age band, bands named in words, one decimal."""
+    from send_analysis.report.labels import relabel
+
+    return relabel(profile.round(1), index=False)

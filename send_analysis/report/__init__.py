@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pandas as pd
 
 
 def notebook_setup(processed_dir: str | None = None) -> None:
-    """First call in every notebook: point the package at the data and apply the pack's style."""
+    """The one set-up call of every notebook: point the package at the data, apply the pack's
+    chart style and how tables show numbers (whole numbers without decimals)."""
     from send_analysis import plots
 
     if processed_dir:
@@ -17,7 +19,19 @@ def notebook_setup(processed_dir: str | None = None) -> None:
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
     pd.set_option("display.max_colwidth", None)
-    pd.set_option("display.float_format", lambda v: f"{v:,.1f}")
+    pd.set_option("display.float_format", number_text)
+
+
+def number_text(v: float) -> str:
+    """How a table shows a float: whole numbers without decimals (931.0 -> '931'), others to one
+    decimal, thousands separated.
+
+    >>> number_text(931.0), number_text(1234.56), number_text(-0.04)
+    ('931', '1,234.6', '-0.0')
+    """
+    if v == v and abs(v) < 1e15 and float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.1f}"
 
 
 def fmt_int(v: float) -> str:
@@ -47,14 +61,50 @@ def compare_word(a: float, b: float, higher: str = "higher", lower: str = "lower
     return higher if a > b else lower
 
 
+def number(v: float, decimals: int = 0) -> str:
+    """A table cell: thousands separated, a true minus sign (as in :func:`money_m`), '–' when missing.
+
+    >>> number(-1234.56, 1), number(2503), number(float("nan"))
+    ('−1,234.6', '2,503', '–')
+    """
+    if v is None or v is pd.NA or v != v:
+        return "–"
+    text = f"{v:,.{decimals}f}"
+    return "\u2212" + text[1:] if text.startswith("-") and text.strip("-0.,") else text.lstrip("-")
+
+
+#: Column headings that hold years (shown as 2024, never 2,024); 'cost a year' is not one.
+YEAR_COLUMN = re.compile(r"(first |last |financial |calendar |census )?year( of transfer)?|"
+                         r"january census")
+
+
 def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):
-    """A reviewer-friendly table: thousands separators, '–' for unpublished cells, no index name.
-    Text in cells, labels and the caption is HTML-escaped (it may come from an inputs file)."""
+    """A reviewer-friendly table: thousands separators, a true minus sign, '–' for unpublished
+    cells, whole-number columns (counts, rounded means) without decimals, other numbers to
+    ``decimals``, year columns as years, yes/no for booleans. Text in cells, labels and the
+    caption is HTML-escaped (it may come from an inputs file)."""
     from send_analysis.report.safe import inert_html
 
-    styler = df.style.format(f"{{:,.{decimals}f}}", na_rep="–", escape="html")
-    styler = styler.format_index(lambda v: str(v), axis=1, escape="html")
-    styler = styler.format_index(axis=0, escape="html")
+    styler = df.style
+    for col in df.columns:
+        s = df[col]
+        if YEAR_COLUMN.fullmatch(str(col).strip().lower()):  # 2024, 2024-25: never '2,024'
+            styler = styler.format(lambda v: "–" if v is None or v is pd.NA or v != v else
+                                   str(int(v)) if isinstance(v, float) else inert_html(str(v)),
+                                   subset=[col])
+        elif pd.api.types.is_bool_dtype(s):
+            styler = styler.format(lambda v: "yes" if v else "no", subset=[col])
+        elif pd.api.types.is_numeric_dtype(s):
+            vals = s.dropna()
+            whole = pd.api.types.is_integer_dtype(s) or bool(len(vals) and (vals == vals.round()).all())
+            d = 0 if whole else decimals
+            styler = styler.format(lambda v, d=d: number(v, d), subset=[col])
+        else:  # text, or numbers among text (e.g. suppression marks): text escaped
+            styler = styler.format(lambda v: inert_html(v) if isinstance(v, str) else
+                                   "–" if v is None or v is pd.NA or v != v else
+                                   number(v, 0 if isinstance(v, int) else decimals), subset=[col])
+    styler = styler.format_index(lambda v: inert_html(str(v)), axis=1)
+    styler = styler.format_index(lambda v: inert_html(str(v)), axis=0)
     if caption:
         styler = styler.set_caption(inert_html(caption))
     return styler

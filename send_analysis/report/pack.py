@@ -21,7 +21,8 @@ import nbformat
 from send_analysis.atomic import write_text
 from send_analysis.errors import SendAnalysisError
 from send_analysis.paths import processed_dir, project_root, reports_dir
-from send_analysis.report import render
+from send_analysis.report import render, summary
+from send_analysis.report.headline import compute_headline
 
 KERNEL = "python3"
 
@@ -45,6 +46,9 @@ class PackResult:
     latest_year: int | None = None
     latest_plans: int | None = None
     seconds: float = 0.0
+    #: The summary's figures (see :mod:`send_analysis.report.headline`) and why any is missing.
+    headline: dict = field(default_factory=dict)
+    headline_notes: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -120,6 +124,8 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
             result.pages.append(fname)
     h = headline(la_code, as_of_year)
     result.latest_year, result.latest_plans = h.latest_year, h.latest_plans
+    result.headline, result.headline_notes = compute_headline(
+        la_code, as_of_year, processed, inputs_file, pages={fname for fname, _ in pages})
     write_text(index_html(result, notebooks, pages, manifest, params), out_dir / "index.html")
     result.seconds = round(time.perf_counter() - started, 1)
     write_text(json.dumps(asdict(result), indent=2), out_dir / "pack.json")
@@ -128,7 +134,8 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
 
 def index_html(result: PackResult, notebooks: list[Path], pages: list[tuple[str, str]],
                manifest: dict, params: dict) -> str:
-    """The LA's pack index: headline figure and a link to each page (and failures, if any)."""
+    """The LA's pack index: the one-page summary (headline of every page, each linking to its
+    page) and a link to each page (and failures, if any)."""
     out_dir = Path(result.out_dir)
     rows = []
     for nb, (fname, title) in zip(notebooks, pages, strict=True):
@@ -141,25 +148,10 @@ def index_html(result: PackResult, notebooks: list[Path], pages: list[tuple[str,
         link = f'<a href="{fname}">{html.escape(title)}</a>' if exists else html.escape(title)
         rows.append(f"<li>{link}{status}<br><small>{html.escape(render.notebook_summary(nb))}"
                     "</small></li>")
-    plans = f"{result.latest_plans:,}" if result.latest_plans is not None else "not published"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>SEND evidence pack: {html.escape(result.la_name)} ({result.la_code})</title>
-{render.PACK_CSS}
-<style>body {{ font: 16px/1.5 system-ui, sans-serif; padding: 0 16px; }}
-.sa-key {{ font-size: 20px; margin: 16px 0; padding: 12px; background: #eef5fb; }}</style>
-</head><body>
-{render.nav_html(pages, None)}
-<h1>SEND High Needs evidence pack: {html.escape(result.la_name)} ({result.la_code})</h1>
-<p class="sa-key">EHC plans maintained in January {result.latest_year}: <b id="latest-total">{plans}</b></p>
-<p>Each page below answers one question of the recovery plan's evidence base. Figures are computed
-from official DfE data by the send-analysis package; the footer of every page gives the data
-release, its checksum, the software version and the parameters of the run.</p>
-<ol>{''.join(rows)}</ol>
-<p><a href="../index.html">All local authorities</a></p>
-{render.footer_html(manifest, params)}
-</body></html>
-"""
+    return summary.index_html(
+        result.la_code, result.la_name, result.headline, "".join(rows), render.nav_html(pages, None),
+        render.footer_html(manifest, params), render.PACK_CSS + render.PRINT_CSS, out_dir,
+        dict(pages), result.headline_notes)
 
 
 # ---- all LAs -------------------------------------------------------------------------------
@@ -199,28 +191,9 @@ def build_all(la_codes: list[str], out_root: Path | None = None, workers: int = 
 
 
 def national_index_html(results: list[PackResult]) -> str:
-    """``reports/index.html``: every LA with its latest total and a link to its pack."""
+    """``reports/index.html``: every LA's headline in a sortable table, linking to its pack."""
     from send_analysis.data.tables import load_table
 
     lk = load_table("la_lookup").set_index("la_code")
-    rows = []
-    for r in results:
-        region = lk.loc[r.la_code, "region_name"] if r.la_code in lk.index else ""
-        name = lk.loc[r.la_code, "la_name"] if r.la_code in lk.index else r.la_name
-        plans = f"{r.latest_plans:,}" if r.latest_plans is not None else ""
-        status = "ok" if r.ok else "failed: " + html.escape("; ".join(r.failures))[:300]
-        link = (f'<a href="{r.la_code}/index.html">{html.escape(str(name))}</a>'
-                if r.pages else html.escape(str(name)))
-        rows.append(f"<tr><td>{r.la_code}</td><td>{link}</td><td>{html.escape(str(region))}</td>"
-                    f"<td style='text-align:right'>{plans}</td><td>{status}</td></tr>")
-    failed = sum(not r.ok for r in results)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>SEND evidence packs: all local authorities</title>
-<style>body {{ font: 15px/1.5 system-ui, sans-serif; max-width: 1100px; margin: 0 auto; padding: 16px; }}
-table {{ border-collapse: collapse; width: 100%; }} td, th {{ border-bottom: 1px solid #ddd; padding: 4px 8px; }}</style>
-</head><body><h1>SEND evidence packs: all local authorities</h1>
-<p>{len(results)} LAs, {failed} with a failed page. Built {stamp}.</p>
-<table><thead><tr><th>Code</th><th>LA</th><th>Region</th><th>Plans (latest January)</th><th>Status</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table></body></html>
-"""
+    names = {code: (str(r["la_name"]), str(r["region_name"])) for code, r in lk.iterrows()}
+    return summary.national_index_html(results, names, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))

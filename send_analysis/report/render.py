@@ -28,7 +28,29 @@ PACK_CSS = """
   .sa-footer { font: 12px/1.5 system-ui, sans-serif; color: #444; margin: 32px 16px 16px;
                padding-top: 10px; border-top: 1px solid #ccc; }
   .sa-footer code { font-size: 11px; }
+  .jp-OutputArea-output { overflow-x: auto; }
+  details.sa-appendix { margin: 12px 0; padding: 6px 12px; border: 1px solid #ccc; background: #fafafa; }
+  details.sa-appendix > summary { cursor: pointer; font-weight: bold; }
+  .sa-key-note { color: #666; font-size: 85%; }
 </style>
+"""
+
+#: How a page prints (or saves to PDF from the browser): navigation and contents hidden, each
+#: section on a new page, charts and tables kept whole, appendices opened.
+PRINT_CSS = """
+<style media="print" id="sa-print">
+  @page { margin: 15mm; }
+  .sa-nav, .sa-toc, .sa-noprint { display: none !important; }
+  body { max-width: none; font-size: 11pt; }
+  h2 { break-before: page; page-break-before: always; }
+  .sa-summary-page h2 { break-before: auto; page-break-before: auto; }
+  img, svg, table, figure, .jp-OutputArea-output, .sa-figure { break-inside: avoid; page-break-inside: avoid; }
+  tr, th, td { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  a { color: inherit; text-decoration: none; }
+</style>
+<script>window.addEventListener("beforeprint", () =>
+  document.querySelectorAll("details.sa-appendix").forEach(d => { d.open = true; }));</script>
 """
 
 
@@ -106,9 +128,27 @@ def nav_html(pages: list[tuple[str, str]], current: str | None, index_href: str 
     return '<nav class="sa-nav">' + "".join(links) + "</nav>"
 
 
+def set_title(page: str, title: str) -> str:
+    """Give an HTML page its own ``<title>`` (nbconvert writes "Notebook" on every page)."""
+    tag = f"<title>{html.escape(title)}</title>"
+    if re.search(r"<title>.*?</title>", page, flags=re.S):
+        return re.sub(r"<title>.*?</title>", lambda _: tag, page, count=1, flags=re.S)
+    return page.replace("</head>", tag + "</head>", 1)
+
+
+def appendix(title: str, content) -> object:
+    """A collapsed appendix section for a page's end: ``content`` (a DataFrame, Styler or HTML
+    string) inside ``<details>``, opened when printed. Returns an IPython HTML object."""
+    from IPython.display import HTML
+
+    inner = content if isinstance(content, str) else content.to_html()
+    return HTML(f'<details class="sa-appendix"><summary>{html.escape(title)}</summary>{inner}</details>')
+
+
 def render_html(nb: nbformat.NotebookNode, pages: list[tuple[str, str]], current: str,
-                footer: str) -> str:
-    """Executed notebook -> reviewer HTML (inputs hidden, contents list, nav, footer)."""
+                footer: str, title: str | None = None) -> str:
+    """Executed notebook -> reviewer HTML (its own title, inputs hidden, contents list, nav,
+    print stylesheet, footer). ``title`` defaults to the page's title in ``pages``."""
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
@@ -120,7 +160,10 @@ def render_html(nb: nbformat.NotebookNode, pages: list[tuple[str, str]], current
     if entries:
         items = "".join(f'<li><a href="#{hid}">{html.escape(t)}</a></li>' for hid, t in entries)
         toc = f'<div class="sa-toc"><h2>Contents</h2><ol>{items}</ol></div>'
-    body = body.replace("</head>", PACK_CSS + "</head>", 1)
+    body = set_title(body, title or dict(pages).get(current, current))
+    first = (f'<style media="print">h2#{entries[0][0]} {{ break-before: auto; '
+             'page-break-before: auto; }</style>') if entries else ""  # no blank first page
+    body = body.replace("</head>", PACK_CSS + PRINT_CSS + first + "</head>", 1)
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav_html(pages, current) + toc, body,
                   count=1)
     return body.replace("</body>", footer + "</body>", 1)
