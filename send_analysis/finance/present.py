@@ -171,7 +171,7 @@ def sensitivity_text(tornado: pd.DataFrame, demand_only, everything) -> str:
     d, a = demand_only.summary_frame().loc[last], everything.summary_frame().loc[last]
     top = tornado.iloc[0]
     return (
-        f"The largest effect is **{inert(top['label'].lower())}**: from {money_m(top['balance_low'])} to "
+        f"The largest effect is **{top['label'].lower()}**: from {money_m(top['balance_low'])} to "
         f"{money_m(top['balance_high'])} at the horizon. Drawing all assumptions at random with the "
         f"projection widens the 80% range of the cumulative balance at 31 March "
         f"{fy_start(last) + 1} from {money_m(d['cumulative_p10'])} to {money_m(d['cumulative_p90'])} "
