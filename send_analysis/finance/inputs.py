@@ -19,14 +19,13 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-import yaml
 
 from send_analysis.data.taxonomy import SETTING_GROUPS as _TAXONOMY_GROUPS
 from send_analysis.errors import ConfigError
 from send_analysis.finance.years import fy_label, fy_start, is_fy_label
+from send_analysis.userfiles import read_user_yaml
 
 #: The setting groups of docs/tables.md, in display order.
 SETTING_GROUPS: tuple[str, ...] = tuple(_TAXONOMY_GROUPS)
@@ -51,30 +50,13 @@ TOP_LEVEL_KEYS: frozenset[str] = frozenset(
     }
 )
 
+#: Longest text accepted in a free-text field (``la_name``, ``description``).
+MAX_TEXT: int = 2000
+
 #: Largest plausible annual rate (growth, inflation), as a fraction: catches 3 written for 3%.
 MAX_RATE: float = 0.5
 
 _ONGOING_RE = re.compile(r"^ongoing_from_\d{4}_\d{2}$")
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key given twice in one mapping (e.g. a year listed twice)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice (first on line {seen[key] + 1})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def read_yaml(path: str | Path) -> dict:
@@ -82,10 +64,7 @@ def read_yaml(path: str | Path) -> dict:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"file {path}: not valid YAML: {exc}") from exc
+    data = read_user_yaml(path, "a YAML file of keys and values")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -351,6 +330,10 @@ def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False)
             p.add("la_code", f"expected a 3-digit DfE code, got {d['la_code']!r}")
     elif not partial:
         p.add("la_code", "missing")
+    for key in ("la_name", "description"):
+        if d.get(key) is not None and (not isinstance(d[key], str) or len(d[key]) > MAX_TEXT):
+            p.add(key, f"expected text of at most {MAX_TEXT} characters, got a "
+                       f"{type(d[key]).__name__}")
     if "first_forecast_year" in d:
         check_fy(p, "first_forecast_year", d["first_forecast_year"])
     elif not partial:
