@@ -14,7 +14,7 @@ from send_analysis.userfiles import MAX_YAML_NODES, check_user_csv, read_user_ya
 
 BOMB = "\n".join(
     ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    + [f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefg", "bcdefgh")]
+    + [f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefg", "bcdefgh", strict=True)]
     + ["la_name: *h", ""])
 
 
@@ -87,3 +87,37 @@ def test_cli_exit_2_with_one_line(bad_files, capsys, argv, kind) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert str(path) in err and "\n" not in err and "Traceback" not in err
+
+
+def test_inputs_text_fields_and_money_are_bounded() -> None:
+    from send_analysis.finance.inputs import validate_inputs
+    from send_analysis.finance.scenarios import validate_scenario
+
+    with pytest.raises(ConfigError, match=r"key 'la_name': expected text .* got a list"):
+        validate_inputs({"la_name": ["lol"] * 9}, "in.yaml", partial=True)
+    with pytest.raises(ConfigError, match=r"key 'description': expected text"):
+        validate_inputs({"description": "x" * 5000}, "in.yaml", partial=True)
+    with pytest.raises(ConfigError, match=r"key 'opening_balance.cumulative': expected an amount in "
+                                          r"pounds of at most £5,000,000,000"):
+        validate_inputs({"opening_balance": {"financial_year": "2020-21", "cumulative": -3e12}},
+                        "in.yaml", partial=True)
+    lever = {"type": "isp_step_down", "share": 0.5}
+    with pytest.raises(ConfigError, match=r"key 'description': expected text, got a list"):
+        validate_scenario({"name": "s", "description": ["a"], "levers": [lever]}, "s.yaml")
+
+
+def test_cohort_csv_problems_exit_2(tmp_path, capsys) -> None:
+    from pathlib import Path
+
+    ex = Path(__file__).resolve().parent.parent / "examples" / "cohort"
+    costs = tmp_path / "costs.csv"
+    costs.write_bytes("need,setting,cost\nSEMH,MMSIB,\u00a3100\n".encode("cp1252"))
+    argv = ["cohort", "--transitions", str(ex / "transitions.csv"), "--population",
+            str(ex / "population.csv"), "--costs", str(costs), "--valid-states",
+            str(ex / "valid_states.csv"), "--out", str(tmp_path / "out")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert str(costs) in err and "Windows-1252" in err and "\n" not in err
+    costs.write_bytes(b"")
+    assert main(argv) == 2
+    assert "is empty (expected the costs CSV given as --costs)" in capsys.readouterr().err

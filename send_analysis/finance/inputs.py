@@ -50,6 +50,11 @@ TOP_LEVEL_KEYS: frozenset[str] = frozenset(
     }
 )
 
+#: Largest plausible amount in pounds for any one line or balance of one LA (England's whole High
+#: Needs Block is about £11bn a year; the largest LA allocations are under £0.5bn): catches a
+#: figure typed in pence or with extra zeros.
+MAX_MONEY: float = 5e9
+
 #: Longest text accepted in a free-text field (``la_name``, ``description``).
 MAX_TEXT: int = 2000
 
@@ -96,12 +101,17 @@ def _is_number(value: object) -> bool:
 
 
 def check_money(p: Problems, key: str, value: object, allow_negative: bool = False) -> bool:
-    """A finite number of pounds; negative only where allowed (balances, transfers)."""
+    """A finite number of pounds up to :data:`MAX_MONEY`; negative only where allowed (balances,
+    transfers)."""
     if not _is_number(value):
         p.add(key, f"expected an amount in pounds, got {value!r}")
         return False
     if value < 0 and not allow_negative:
         p.add(key, f"expected a cost of 0 or more, got {value!r}")
+        return False
+    if abs(value) > MAX_MONEY:
+        p.add(key, f"expected an amount in pounds of at most £{MAX_MONEY:,.0f} (England's whole "
+                   f"High Needs Block is about £11bn), got {value!r}")
         return False
     return True
 
