@@ -143,6 +143,16 @@ def _expanded_size(node: yaml.Node, limit: int) -> int:
     return memo[id(node)]
 
 
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error on one line: what is wrong and where (PyYAML's own text spans lines)."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        parts = [p for p in (exc.context, exc.problem) if p]
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        return where + "; ".join(parts)
+    return " ".join(str(exc).split())
+
+
 def read_user_yaml(path: str | Path, what: str,
                    loader: type[yaml.SafeLoader] = UniqueKeyLoader) -> Any:
     """Parse a user's YAML file safely and within bounds; errors name the file (and line).
@@ -163,7 +173,7 @@ def read_user_yaml(path: str | Path, what: str,
                               "values out instead of repeating aliases)")
         return ldr.construct_document(node)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"file {path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"file {path}: not valid YAML: {yaml_problem(exc)}") from None
     except RecursionError:
         raise ConfigError(f"file {path}: nested too deeply (expected {what})") from None
     finally:

@@ -26,6 +26,8 @@ def bad_files(tmp_path):
         "empty": (tmp_path / "empty.yaml", b""),
         "blank": (tmp_path / "blank.yaml", b"  \n\n"),
         "bomb": (tmp_path / "bomb.yaml", BOMB.encode()),
+        "dupkey": (tmp_path / "dupkey.yaml", b"la_code: '334'\nla_code: '335'\n"),
+        "deep": (tmp_path / "deep.yaml", b"la_name: " + b"[" * 50_000 + b"]" * 50_000),
     }
     for path, data in files.values():
         path.write_bytes(data)
@@ -41,6 +43,8 @@ def bad_files(tmp_path):
     ("blank", "is empty"),
     ("folder", "is a folder"),
     ("bomb", f"expands to more than {MAX_YAML_NODES:,} values"),
+    ("dupkey", r"not valid YAML: line 2, column 1: key 'la_code' appears twice \(first on line 1\)"),
+    ("deep", "nested too deeply"),
 ])
 def test_bad_yaml_files_name_the_file(bad_files, kind, message) -> None:
     path = bad_files[kind]
@@ -75,7 +79,7 @@ def test_csv_checks(tmp_path) -> None:
         check_user_csv(path, "a costs CSV")
 
 
-@pytest.mark.parametrize("kind", ["binary", "cp1252", "empty", "folder", "bomb"])
+@pytest.mark.parametrize("kind", ["binary", "cp1252", "empty", "folder", "bomb", "dupkey"])
 @pytest.mark.parametrize("argv", [
     ["claims", "--claims", "{}"],
     ["scenario", "--la", "334", "--scenario", "{}", "--json"],

@@ -342,8 +342,9 @@ def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False)
         p.add("la_code", "missing")
     for key in ("la_name", "description"):
         if d.get(key) is not None and (not isinstance(d[key], str) or len(d[key]) > MAX_TEXT):
-            p.add(key, f"expected text of at most {MAX_TEXT} characters, got a "
-                       f"{type(d[key]).__name__}")
+            got = (f"{len(d[key]):,} characters" if isinstance(d[key], str)
+                   else f"a {type(d[key]).__name__}")
+            p.add(key, f"expected text of at most {MAX_TEXT} characters, got {got}")
     if "first_forecast_year" in d:
         check_fy(p, "first_forecast_year", d["first_forecast_year"])
     elif not partial:
