@@ -235,4 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="send-analysis-finance")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
+    from send_analysis.cli_checks import check_options
+
+    check_options(args)
     return int(args.func(args) or 0)
