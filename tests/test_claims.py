@@ -187,3 +187,11 @@ def test_claims_file_keys_and_values_are_validated(tmp_path) -> None:
     dup.write_text("claims:\n  - id: a\n    id: b\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"dup.yaml: not valid YAML.*'id' appears twice"):
         cl.load_claims(dup)
+
+
+def test_default_claims_file_skips_unreadable_files(tmp_path) -> None:
+    (tmp_path / "a_excel.yaml").write_bytes("la_code: '100'\nreport: \u00a3\n".encode("cp1252"))
+    ok = tmp_path / "b_ok.yaml"
+    ok.write_text("la_code: '100'\nclaims: []\n", encoding="utf-8")
+    assert cl.default_claims_file("100", tmp_path) == ok
+

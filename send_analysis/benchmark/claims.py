@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from send_analysis.benchmark.metrics import ENGLAND, MIX_GROUPS, Tables
 from send_analysis.errors import ConfigError, DataError
@@ -771,12 +770,13 @@ def default_claims_file(la_code: str, folder: str | Path) -> Path | None:
     folder = Path(folder)
     if not folder.is_dir():
         return None
+    from send_analysis.userfiles import read_user_yaml
+
     for path in sorted(folder.glob("*.yaml")):
-        with open(path, encoding="utf-8") as fh:
-            try:
-                doc = yaml.safe_load(fh)
-            except yaml.YAMLError:
-                continue
+        try:  # a file that cannot be read as YAML (binary, Windows-1252, broken) is not a match
+            doc = read_user_yaml(path, "a claims YAML file")
+        except ConfigError:
+            continue
         if isinstance(doc, Mapping) and str(doc.get("la_code", "")) == str(la_code):
             return path
     return None
