@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from send_analysis import __version__
+from send_analysis.cli_checks import check_options
 from send_analysis.errors import SendAnalysisError
 
 COMMAND_MODULES = [
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        check_options(args)
         result = args.func(args)
     except (SendAnalysisError, FileNotFoundError) as exc:
         print(f"send-analysis {args.command}: error: {exc}", file=sys.stderr)

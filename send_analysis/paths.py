@@ -57,7 +57,10 @@ def default_mirror() -> Path | None:
 def raw_path(source_id: str) -> Path:
     """Path of a staged source file, e.g. ``raw_path("ehcp/education-health-and-care-plans_2025.zip")``.
 
-    Raises :class:`FileNotFoundError` naming the fetch command when the file is not staged.
+    Raises :class:`FileNotFoundError` naming the fetch command when the file is not staged, and
+    :class:`~send_analysis.errors.ChecksumError` when a file of the source registry
+    (``sources.yaml``) no longer has its registered sha256 (e.g. a workbook edited and saved):
+    no reader uses a file the registry does not vouch for.
     """
     path = raw_dir() / source_id
     if not path.exists():
@@ -65,4 +68,28 @@ def raw_path(source_id: str) -> Path:
             f"{path} is not staged; run `send-analysis data fetch` (with --mirror DIR or "
             "SEND_DATA_MIRROR set to a mirror of the official files)"
         )
+    _verify_registered(path, source_id)
     return path
+
+
+_VERIFIED: dict[tuple[str, int, int], str] = {}
+#: Tests that write hand-made files under registered names switch the check off (monkeypatch).
+VERIFY_REGISTERED: bool = True
+
+
+def _verify_registered(path: Path, source_id: str) -> None:
+    """Check a registered source's sha256 once per file version (path, size, mtime)."""
+    from send_analysis.data.sources import load_registry, sha256_file
+    from send_analysis.errors import ChecksumError
+
+    source = load_registry().get(source_id)
+    if not VERIFY_REGISTERED or source is None or not path.is_file():
+        return
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _VERIFIED:
+        _VERIFIED[key] = sha256_file(path)
+    if _VERIFIED[key] != source.sha256:
+        raise ChecksumError("staged file does not match the source registry (sources.yaml); "
+                            "stage it again with `send-analysis data fetch`", file=str(path),
+                            expected=f"sha256 {source.sha256}, found {_VERIFIED[key]}")

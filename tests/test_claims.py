@@ -158,3 +158,40 @@ def test_rounding_uncertainty_widens_tolerance() -> None:
     closer = cl.Candidate("fy=2020-21", "whole DSG", 9.545, primary=True, uncertainty=0.011)
     r = cl.judge(c, [closer])
     assert r.verdict == "reproduced" and r.computed == 9.545
+
+
+def test_claims_file_keys_and_values_are_validated(tmp_path) -> None:
+    """Issue 11 item 4: a typo, an unknown params key or a bad value is an error naming the key."""
+    with pytest.raises(ConfigError, match=r"claim 'c1': unknown key\(s\) tolerence"):
+        run({**claim(), "tolerence": 0.5})
+    with pytest.raises(ConfigError, match=r"'c1': key 'params.base_alternative': unknown for "
+                                          r"metric 'plans_growth'"):
+        run(claim(params={"base_alternative": [2016]}))
+    with pytest.raises(ConfigError, match=r"'params.base_alternatives': expected a list of years"):
+        run(claim(params={"base_alternatives": [2016, "2017x"]}))
+    with pytest.raises(ConfigError, match=r"'params.age_scopes'"):
+        run(claim(params={"age_scopes": ["under_21"]}))
+    with pytest.raises(ConfigError, match=r"'params.sector': 'privat' is not one of"):
+        run(claim(metric="specialist_topup_spend", params={"sector": "privat"}))
+    with pytest.raises(ConfigError, match=r"key 'tolerance': expected a number, got '0.5%'"):
+        run(claim(tolerance="0.5%"))
+    with pytest.raises(ConfigError, match=r"key 'claimed': expected a number, got nan"):
+        run(claim(claimed=float("nan")))
+    with pytest.raises(ConfigError, match=r"key 'claimed': expected a number, got True"):
+        run(claim(claimed=True))
+    with pytest.raises(ConfigError, match=r"key 'text': expected text"):
+        run(claim(text=["a", "b"]))
+    with pytest.raises(ConfigError, match=r"unknown top-level key\(s\) as_off"):
+        cl.parse_claims({"as_off": 2021, "claims": [claim()]}, "test.yaml")
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("claims:\n  - id: a\n    id: b\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"dup.yaml: not valid YAML.*'id' appears twice"):
+        cl.load_claims(dup)
+
+
+def test_default_claims_file_skips_unreadable_files(tmp_path) -> None:
+    (tmp_path / "a_excel.yaml").write_bytes("la_code: '100'\nreport: \u00a3\n".encode("cp1252"))
+    ok = tmp_path / "b_ok.yaml"
+    ok.write_text("la_code: '100'\nclaims: []\n", encoding="utf-8")
+    assert cl.default_claims_file("100", tmp_path) == ok
+

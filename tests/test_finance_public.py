@@ -228,6 +228,7 @@ def tiny_raw(tmp_path, monkeypatch):
         c.cache_clear()
     monkeypatch.setenv("SEND_DATA_RAW", str(tmp_path))
     monkeypatch.setenv("SEND_DATA_PROCESSED", str(tmp_path / "processed"))
+    monkeypatch.setattr("send_analysis.paths.VERIFY_REGISTERED", False)  # hand-made files
     yield tmp_path
     for c in caches:
         c.cache_clear()

@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from send_analysis.benchmark.metrics import ENGLAND, MIX_GROUPS, Tables
 from send_analysis.errors import ConfigError, DataError
@@ -135,21 +134,121 @@ def _area_code(area: object, claim_id: str, known_las: set[str] | None) -> str:
                       "(E12...) or a 3-digit LA code")
 
 
+#: Keys of a claims file's top level, and of one claim.
+HEADER_KEYS: frozenset[str] = frozenset({"report", "la_code", "as_of", "claims"})
+CLAIM_KEYS: frozenset[str] = frozenset({"id", "source", "text", "metric", "area", "years",
+                                        "claimed", "unit", "tolerance", "group", "params"})
+
+
+def _is_year(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 2000 <= value <= 2100
+
+
+def _years_list(value: object) -> str | None:
+    if isinstance(value, list) and all(_is_year(v) for v in value):
+        return None
+    return f"expected a list of years like [2015, 2016], got {value!r}"
+
+
+def _one_of(options: Any) -> Callable[[object], str | None]:
+    def check(value: object) -> str | None:
+        if isinstance(value, str) and value in options:
+            return None
+        return f"{value!r} is not one of {', '.join(options)}"
+    return check
+
+
+def _age_scopes(value: object) -> str | None:
+    if isinstance(value, list) and value and all(isinstance(v, str) and v in AGE_SCOPES
+                                                 for v in value):
+        return None
+    return f"expected a list of age scopes from {', '.join(AGE_SCOPES)}, got {value!r}"
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str) and value.strip() and len(value) <= MAX_TEXT:
+        return None
+    return f"expected text of 1 to {MAX_TEXT} characters, got {type(value).__name__}"
+
+
+def _param_checks() -> dict[str, dict[str, Callable[[object], str | None]]]:
+    """The ``params`` each metric reads, with a check of each value (None = valid)."""
+    sector = _one_of(SECTORS)
+    return {
+        "plans_growth": {"base_alternatives": _years_list, "end_alternatives": _years_list,
+                         "age_scopes": _age_scopes},
+        "placement_share": {"setting": _one_of(SHARE_DEFINITIONS),
+                            "year_alternatives": _years_list},
+        "specialist_topup_spend": {"sector": sector},
+        "specialist_topup_change": {"sector": sector, "measure": _one_of(("gbp_m", "percent"))},
+        "not_public": {"reason": _text, "context": _one_of(CONTEXTS)},
+    }
+
+
+#: Longest free text accepted in a claims file (a claim's quoted text, a reason).
+MAX_TEXT = 2000
+
+
+def _check_claim_keys(raw: Mapping[str, Any], cid: str, source: str) -> None:
+    """Unknown keys, unknown ``params`` keys and bad ``params`` values name the claim and key."""
+    unknown = sorted(str(k) for k in raw if k not in CLAIM_KEYS)
+    if unknown:
+        raise ConfigError(f"{source}: claim {cid!r}: unknown key(s) {', '.join(unknown)} "
+                          f"(expected one of {', '.join(sorted(CLAIM_KEYS))})")
+    for key in ("id", "text", "source", "group"):
+        if key in raw and raw[key] is not None and (problem := _text(raw[key])):
+            raise ConfigError(f"{source}: claim {cid!r}: key {key!r}: {problem}")
+    params = raw.get("params")
+    if params is None:
+        return
+    if not isinstance(params, Mapping):
+        raise ConfigError(f"{source}: claim {cid!r}: key 'params': expected a mapping, got "
+                          f"{params!r}")
+    allowed = _param_checks().get(str(raw.get("metric")), {})
+    for key, value in params.items():
+        if key not in allowed:
+            raise ConfigError(f"{source}: claim {cid!r}: key 'params.{key}': unknown for metric "
+                              f"{raw.get('metric')!r} (expected "
+                              f"{', '.join(allowed) if allowed else 'no params'})")
+        if (problem := allowed[key](value)) is not None:
+            raise ConfigError(f"{source}: claim {cid!r}: key 'params.{key}': {problem}")
+
+
+def _finite(value: object) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
 def parse_claims(doc: Mapping[str, Any], source: str = "<claims>",
                  known_las: set[str] | None = None) -> tuple[dict[str, Any], list[Claim]]:
-    """Validate a claims document; returns (header, claims). Errors name the claim and key."""
+    """Validate a claims document; returns (header, claims). Errors name the claim and key.
+
+    Unknown keys (a typo such as ``tolerence``), unknown ``params`` keys for the claim's
+    metric and values of the wrong kind are errors, never silently dropped.
+    """
     if not isinstance(doc, Mapping) or "claims" not in doc:
         raise ConfigError(f"{source}: expected a mapping with a 'claims' list")
+    unknown = sorted(str(k) for k in doc if k not in HEADER_KEYS)
+    if unknown:
+        raise ConfigError(f"{source}: unknown top-level key(s) {', '.join(unknown)} "
+                          f"(expected one of {', '.join(sorted(HEADER_KEYS))})")
     header = {k: v for k, v in doc.items() if k != "claims"}
-    if "as_of" in header and not isinstance(header["as_of"], int):
+    if "as_of" in header and not _is_year(header["as_of"]):
         raise ConfigError(f"{source}: 'as_of' must be a January census year like 2021")
+    if "report" in header and (problem := _text(header["report"])):
+        raise ConfigError(f"{source}: key 'report': {problem}")
+    if "la_code" in header and not isinstance(header["la_code"], str | int):
+        raise ConfigError(f"{source}: key 'la_code': expected a 3-digit DfE LA code like '334'")
+    if not isinstance(doc["claims"], list | None):
+        raise ConfigError(f"{source}: key 'claims': expected a list of claims")
     default_area = header.get("la_code")
     claims: list[Claim] = []
     seen: set[str] = set()
     for i, raw in enumerate(doc["claims"] or []):
         if not isinstance(raw, Mapping):
             raise ConfigError(f"{source}: claim #{i + 1} is not a mapping")
-        cid = str(raw.get("id", f"#{i + 1}"))
+        cid = str(raw.get("id", f"#{i + 1}"))[:100]
+        _check_claim_keys(raw, cid, source)
         if cid in seen:
             raise ConfigError(f"{source}: claim id {cid!r} appears twice")
         seen.add(cid)
@@ -164,15 +263,15 @@ def parse_claims(doc: Mapping[str, Any], source: str = "<claims>",
         if unit not in UNITS:
             raise ConfigError(f"{source}: claim {cid!r}: unit {unit!r} not one of {UNITS}")
         years = raw["years"] if isinstance(raw["years"], list) else [raw["years"]]
-        if not years or not all(isinstance(y, int) and 2000 <= y <= 2100 for y in years):
+        if not years or not all(_is_year(y) for y in years):
             raise ConfigError(f"{source}: claim {cid!r}: years {raw['years']!r} must be a "
                               "list of years like [2014, 2021]")
-        try:
-            claimed = float(raw["claimed"])
-            tolerance = float(raw.get("tolerance", 0.0))
-        except (TypeError, ValueError):
-            raise ConfigError(f"{source}: claim {cid!r}: claimed and tolerance must be "
-                              "numbers") from None
+        for key in ("claimed", "tolerance"):
+            if key in raw and not _finite(raw[key]):
+                raise ConfigError(f"{source}: claim {cid!r}: key {key!r}: expected a number, "
+                                  f"got {raw[key]!r}")
+        claimed = float(raw["claimed"])
+        tolerance = float(raw.get("tolerance", 0.0))
         if tolerance < 0:
             raise ConfigError(f"{source}: claim {cid!r}: tolerance must be >= 0")
         area = _area_code(raw.get("area", default_area), cid, known_las)
@@ -187,14 +286,10 @@ def parse_claims(doc: Mapping[str, Any], source: str = "<claims>",
 def load_claims(path: str | Path, known_las: set[str] | None = None
                 ) -> tuple[dict[str, Any], list[Claim]]:
     """Read and validate a claims YAML file."""
+    from send_analysis.userfiles import read_user_yaml
+
     path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"claims file {path} not found")
-    with open(path, encoding="utf-8") as fh:
-        try:
-            doc = yaml.safe_load(fh)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    doc = read_user_yaml(path, "a claims YAML file (see claims/solihull_2021.yaml)")
     return parse_claims(doc, str(path), known_las)
 
 
@@ -675,12 +770,13 @@ def default_claims_file(la_code: str, folder: str | Path) -> Path | None:
     folder = Path(folder)
     if not folder.is_dir():
         return None
+    from send_analysis.userfiles import read_user_yaml
+
     for path in sorted(folder.glob("*.yaml")):
-        with open(path, encoding="utf-8") as fh:
-            try:
-                doc = yaml.safe_load(fh)
-            except yaml.YAMLError:
-                continue
+        try:  # a file that cannot be read as YAML (binary, Windows-1252, broken) is not a match
+            doc = read_user_yaml(path, "a claims YAML file")
+        except ConfigError:
+            continue
         if isinstance(doc, Mapping) and str(doc.get("la_code", "")) == str(la_code):
             return path
     return None

@@ -39,6 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from send_analysis.userfiles import check_user_csv
+
+    for option in ("transitions", "population", "costs", "valid_states"):
+        check_user_csv(getattr(args, option), f"the {option.replace('_', '-')} CSV given as "
+                                               f"--{option.replace('_', '-')}")
     valid = read_valid_states(args.valid_states)
     transitions = read_transitions(args.transitions, valid)
     population = read_population(args.population)

@@ -2,11 +2,15 @@
 
 Coverage of each table, suppressed cells, the check that the two SEN2 releases agree where they
 overlap (recorded by the build in ``manifest.json``), the known series breaks and the boundary
-changes, each as a small frame.
+changes, each as a small frame; and the published totals that break implausibly from one year
+to the next (:func:`implausible_totals`, ``docs/decisions/0075-implausible-totals.md``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import numpy as np
 import pandas as pd
 
 from send_analysis.data.geography import BOUNDARY_CHANGES
@@ -104,3 +108,90 @@ def agreement_text(agree: pd.DataFrame) -> str:
     """One bold line: how many overlapping figures the two releases share and how many differ."""
     n, d = int(agree["figures compared"].sum()), int(agree["figures differing"].sum())
     return f"**{n:,} overlapping figures compared; {d} differ.**"
+
+
+#: A published January total that falls by more than this share of the last credible total is
+#: flagged as implausible (decision 0075: the largest other fall in 2010-2025 is 30%, an LA of 10
+#: plans; among large LAs 26%).
+MAX_FALL: float = 0.4
+#: ... or rises by more than this share (the largest rise in 2010-2025 is 67%, an LA of 6 plans;
+#: among large LAs 54%).
+MAX_RISE: float = 0.8
+
+
+def boundary_changed_codes() -> frozenset[str]:
+    """LA codes in a reorganisation (:data:`BOUNDARY_CHANGES`): their published series break."""
+    return frozenset(c for ch in BOUNDARY_CHANGES for c in (*ch.predecessors, *ch.successors))
+
+
+def implausible_totals(totals: pd.DataFrame, exempt: Iterable[str] = (),
+                       max_fall: float = MAX_FALL, max_rise: float = MAX_RISE) -> pd.DataFrame:
+    """Published totals that break implausibly from the LA's last credible total.
+
+    ``totals`` is LA code (rows) x January census year (int columns) of published totals.
+    Walking each LA's years in order, a total is flagged when it is below ``1 - max_fall`` or
+    above ``1 + max_rise`` times the last total that was not flagged (so a one-year dip is
+    flagged once, not again when the series returns), unless the next year's total confirms the
+    new level (near it and not near the old one: a step, which is left in the series). The
+    latest year cannot be confirmed, so a break there is flagged. LAs in ``exempt`` (boundary
+    changes) are not checked. Returns columns ``la_code, year, value, reference_year, reference, change_pct``
+    (one row per flagged total); the data themselves are not changed.
+    """
+    exempt = set(map(str, exempt))
+
+    def near(value: float, ref: float) -> bool:
+        return (1 - max_fall) * ref <= value <= (1 + max_rise) * ref
+
+    rows = []
+    years = sorted(int(c) for c in totals.columns)
+    for la, series in totals.iterrows():
+        if str(la) in exempt:
+            continue
+        values = [(y, float(series.get(y, np.nan))) for y in years]
+        values = [(y, v) for y, v in values if not np.isnan(v)]
+        ref_year, ref = None, np.nan
+        for i, (year, value) in enumerate(values):
+            if ref_year is not None and ref > 0 and not near(value, ref):
+                nxt = values[i + 1][1] if i + 1 < len(values) else None
+                if nxt is None or not (near(nxt, value) and not near(nxt, ref)):
+                    rows.append({"la_code": str(la), "year": year, "value": value,
+                                 "reference_year": ref_year, "reference": float(ref),
+                                 "change_pct": round(100.0 * (value / ref - 1.0), 1)})
+                    continue
+                # the next year confirms the new level: a step in the series, not a one-off
+            ref_year, ref = year, value
+    cols = ["la_code", "year", "value", "reference_year", "reference", "change_pct"]
+    return pd.DataFrame(rows, columns=cols).astype({"year": int})
+
+
+def flagged_totals(processed: str | None = None) -> pd.DataFrame:
+    """:func:`implausible_totals` on the published LA totals of ``plans_by_setting``, with the
+    LA's name: the totals the demand models leave out (decision 0075)."""
+    df = load_table("plans_by_setting", processed)
+    tot = df[(df["level"] == "la") & (df["setting"] == "total")]
+    wide = tot.pivot_table(index="la_code", columns="year", values="value", aggfunc="sum",
+                           min_count=1)
+    wide.columns = wide.columns.astype(int)
+    out = implausible_totals(wide, exempt=boundary_changed_codes())
+    names = tot.drop_duplicates("la_code", keep="last").set_index("la_code")["area_name"]
+    out.insert(1, "la_name", out["la_code"].map(names))
+    return out
+
+
+def implausible_note(la_code: str, processed: str | None = None) -> str | None:
+    """A warning (Markdown) for an LA with a flagged total (:func:`flagged_totals`), else None."""
+    sub = flagged_totals(processed)
+    sub = sub[sub["la_code"] == str(la_code)]
+    if sub.empty:
+        return None
+    items = "; ".join(
+        f"January {r.year}: {r.value:,.0f}, {abs(r.change_pct):.1f}% "
+        f"{'below' if r.change_pct < 0 else 'above'} January {r.reference_year} "
+        f"({r.reference:,.0f})" for r in sub.itertuples())
+    return (f"**Implausible published total for {sub['la_name'].iloc[0]}.** {items}, with no "
+            f"boundary change: a change of this size in one year is almost certainly a reporting "
+            f"error. The figure is shown as published in the tables and charts, but the demand "
+            f"models are neither trained, calibrated nor scored on it, and the forecast starts "
+            f"from the last credible January (rule: a fall of more than {MAX_FALL:.0%} or a rise "
+            f"of more than {MAX_RISE:.0%} from the last credible total; "
+            f"docs/decisions/0075-implausible-totals.md).")

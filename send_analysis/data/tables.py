@@ -4,26 +4,35 @@
 (January 2019-2022 and calendar 2019-2021), combines them, validates every table with its
 pandera schema and only then writes ``data/processed/*.parquet`` and ``manifest.json``, each file
 through a temporary name and an atomic rename, so a failed build never leaves a mixed folder.
+
+A build interrupted *during* its write phase (killed between two renames) could still leave new
+tables beside old ones. So every table carries the build's id in its Parquet metadata, the
+manifest (written last) records it, and :func:`load_table` refuses a table whose id is not the
+manifest's. Temporary files a killed build left behind are removed by the next build. Before
+building, every staged file is checked against ``sources.yaml`` (:func:`verify_staged`).
 """
 
 from __future__ import annotations
 
 import json
 import time
+import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from send_analysis import __version__
 from send_analysis.atomic import atomic_path, write_text
 from send_analysis.data import readers as rd
 from send_analysis.data import taxonomy as tx
 from send_analysis.data.schemas import SCHEMAS
-from send_analysis.data.sources import get_source, sha256_file
-from send_analysis.errors import DataError
+from send_analysis.data.sources import get_source, load_registry, sha256_file
+from send_analysis.errors import ChecksumError, DataError
 from send_analysis.paths import processed_dir, raw_dir
 
 TABLES = list(SCHEMAS) + ["la_lookup"]
@@ -282,6 +291,7 @@ def build_tables(raw: Path | None = None, out_dir: Path | None = None,
     started = time.perf_counter()
     raw = Path(raw) if raw is not None else raw_dir()
     out_dir = Path(out_dir) if out_dir is not None else processed_dir()
+    verify_staged(raw)
     checks: dict[str, pd.DataFrame] = {}
     frames = build_frames(raw, progress=progress, checks=checks)
     sources = []
@@ -293,7 +303,10 @@ def build_tables(raw: Path | None = None, out_dir: Path | None = None,
                             expected=f"sha256 {get_source(sid).sha256}")
         sources.append({"id": sid, "sha256": actual, "page": get_source(sid).page})
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)
+    build_id = uuid.uuid4().hex
     manifest = {
+        "build_id": build_id,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
         "sources": sources,
@@ -305,7 +318,7 @@ def build_tables(raw: Path | None = None, out_dir: Path | None = None,
         },
     }
     for name, df in frames.items():
-        _atomic_parquet(df, out_dir / f"{name}.parquet")
+        _atomic_parquet(df, out_dir / f"{name}.parquet", build_id)
         manifest["tables"][name] = {
             "file": f"{name}.parquet", "rows": int(len(df)),
             "years": [int(df["year"].min()), int(df["year"].max())] if "year" in df else None,
@@ -317,9 +330,57 @@ def build_tables(raw: Path | None = None, out_dir: Path | None = None,
     return manifest
 
 
-def _atomic_parquet(df: pd.DataFrame, dest: Path) -> None:
+#: Parquet metadata key holding the id of the build that wrote a table.
+BUILD_ID_KEY = b"send_analysis_build_id"
+#: A temporary file older than this (seconds) at the start of a build was left by a killed one.
+STALE_SECONDS = 60.0
+
+
+def _atomic_parquet(df: pd.DataFrame, dest: Path, build_id: str | None = None) -> None:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if build_id is not None:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               BUILD_ID_KEY: build_id.encode()})
     with atomic_path(dest) as tmp:
-        df.to_parquet(tmp, index=False)
+        pq.write_table(table, tmp)
+
+
+def verify_staged(raw: Path | None = None) -> list[str]:
+    """Check every staged file of ``sources.yaml`` against its sha256; return the ids checked.
+
+    Raises :class:`ChecksumError` naming the first file that differs (an edited neighbours
+    workbook, a re-saved spreadsheet): the build never uses a file the registry does not vouch for.
+    Files not staged are left to ``send-analysis data fetch`` to report.
+    """
+    raw = Path(raw) if raw is not None else raw_dir()
+    checked = []
+    for sid, src in sorted(load_registry().items()):
+        path = raw / sid
+        if not path.is_file():
+            continue
+        actual = sha256_file(path)
+        if actual != src.sha256:
+            raise ChecksumError("staged file does not match the source registry (sources.yaml); "
+                                "stage it again with `send-analysis data fetch`", file=str(path),
+                                expected=f"sha256 {src.sha256}, found {actual}")
+        checked.append(sid)
+    return checked
+
+
+def remove_stale_temporaries(folder: Path, older_than: float = STALE_SECONDS) -> list[Path]:
+    """Delete ``.*.part`` files (atomic writes' temporary names) a killed run left in ``folder``
+    and its sub-folders (the parse caches); a file younger than ``older_than`` seconds may
+    belong to a run in progress and is kept. Returns the files removed."""
+    removed = []
+    now = time.time()
+    for path in Path(folder).rglob(".*.part"):
+        try:
+            if path.is_file() and now - path.stat().st_mtime > older_than:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,6 +392,35 @@ def _read(path: str, mtime: float) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
+@lru_cache(maxsize=64)
+def _table_build_id(path: str, mtime: float) -> str | None:
+    value = (pq.read_schema(path).metadata or {}).get(BUILD_ID_KEY)
+    return value.decode() if value else None
+
+
+@lru_cache(maxsize=8)
+def _manifest_build_id(path: str, mtime: float) -> str | None:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh).get("build_id")
+
+
+def check_build_id(path: Path) -> None:
+    """Refuse a table that was not written by the build recorded in the folder's manifest.
+
+    Tables and manifests from before build ids existed (neither has one) pass.
+    """
+    table_id = _table_build_id(str(path), path.stat().st_mtime)
+    manifest = path.parent / "manifest.json"
+    manifest_id = (_manifest_build_id(str(manifest), manifest.stat().st_mtime)
+                   if manifest.exists() else None)
+    if table_id != manifest_id:
+        raise DataError(
+            f"table written by build {table_id or 'unknown'} but manifest.json records build "
+            f"{manifest_id or 'none'}: the last `send-analysis data build` did not finish",
+            file=str(path), expected="tables from one complete build; run `send-analysis data "
+                                     "build` again")
+
+
 def load_table(name: str, processed: Path | str | None = None) -> pd.DataFrame:
     """A processed tidy table (a copy, safe to modify). Raises if the build has not run."""
     if name not in TABLES:
@@ -339,10 +429,17 @@ def load_table(name: str, processed: Path | str | None = None) -> pd.DataFrame:
     path = folder / f"{name}.parquet"
     if not path.exists():
         raise FileNotFoundError(f"{path} not found; run `send-analysis data build` first")
+    check_build_id(path)
     return _read(str(path), path.stat().st_mtime).copy()
 
 
-load_table.cache_clear = _read.cache_clear  # type: ignore[attr-defined]
+def _clear_caches() -> None:
+    _read.cache_clear()
+    _table_build_id.cache_clear()
+    _manifest_build_id.cache_clear()
+
+
+load_table.cache_clear = _clear_caches  # type: ignore[attr-defined]
 
 
 def load_manifest(processed: Path | str | None = None) -> dict:

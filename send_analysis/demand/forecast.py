@@ -221,6 +221,17 @@ def forecast(la_code: str, horizon: int = 5, as_of: int | None = None, model: st
     cut = panel.as_of(origin)
     history = cut.series(la_code)
     notes = []
+    if len(history) and int(history.index.max()) < origin:
+        # the origin's published total was left out as implausible (decision 0075): start from
+        # the last credible January and forecast through the years left out as well
+        skipped = origin - int(history.index.max())
+        origin, horizon = int(history.index.max()), int(horizon) + skipped
+        cut = panel.as_of(origin)
+        left_out = panel.flagged[(panel.flagged["la_code"] == la_code)
+                                 & (panel.flagged["year"] > origin)]
+        notes.append("published total(s) left out as implausible (decision 0075): " + "; ".join(
+            f"January {int(r.year)} {r.value:,.0f} after {r.reference:,.0f} in {int(r.reference_year)}"
+            for r in left_out.itertuples()) + f"; the forecast starts from January {origin}")
     if history.iloc[-1] <= 0 or len(history) < 3:
         raise DataError(f"LA {la_code} has too short or zero caseload history {history.to_dict()}",
                         expected="at least 3 years with positive counts up to the origin")

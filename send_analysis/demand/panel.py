@@ -7,6 +7,12 @@ origin (:meth:`Panel.as_of`) without leaking later years.
 Boundary changes are handled once, here, with
 :func:`send_analysis.data.geography.consistent_series` (``geography="current"``): a predecessor's
 history is apportioned to its successors, so every current LA has a full series.
+
+A published total that breaks implausibly from the LA's last credible total
+(:func:`send_analysis.data.quality.implausible_totals`, e.g. Newham's 1,199 in January 2025 after
+2,705) is left out of the panel (its total, setting groups and age bands are NaN) and listed in
+:attr:`Panel.flagged`, so no model is trained, calibrated or scored on it
+(``docs/decisions/0075-implausible-totals.md``). The tidy tables keep the published figure.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from send_analysis.data.quality import implausible_totals
 from send_analysis.data.taxonomy import AGE_BANDS, GROUP_OF, SETTING_GROUPS
 from send_analysis.errors import DataError
 
@@ -36,7 +43,8 @@ class Panel:
     (primary need -> LA x year; SEN2 publishes January 2025 only), ``new_plans``
     (LA x calendar year issued), ``ceased`` (LA x calendar year), ``population`` (LA x mid-year,
     children aged 0-17). ``national`` is England's published total by census year; ``region`` maps LA to
-    region code; ``continuous`` lists LAs whose published series needed no apportioning.
+    region code; ``continuous`` lists LAs whose published series needed no apportioning;
+    ``flagged`` lists the published totals left out as implausible (one row per LA and year).
     """
 
     plans: pd.DataFrame
@@ -50,6 +58,8 @@ class Panel:
     population: pd.DataFrame | None = None
     names: pd.Series = field(default_factory=lambda: pd.Series(dtype=str))
     continuous: frozenset[str] = frozenset()
+    flagged: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["la_code", "year", "value", "reference_year", "reference", "change_pct"]))
 
     @property
     def last_year(self) -> int:
@@ -134,6 +144,15 @@ def implausible_flows_to_nan(flows: pd.DataFrame, plans: pd.DataFrame,
     return flows.mask(flows > max_ratio * nxt)
 
 
+def _drop_flagged(wide: pd.DataFrame, flagged: pd.DataFrame) -> pd.DataFrame:
+    """``wide`` (LA x year) with the flagged (la_code, year) cells set to NaN; a copy."""
+    out = wide.copy()
+    for la, year in zip(flagged["la_code"], flagged["year"], strict=True):
+        if la in out.index and year in out.columns:
+            out.loc[la, year] = np.nan
+    return out
+
+
 def _la_rows(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["level"] == "la"]
 
@@ -215,6 +234,8 @@ def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
     continuous = frozenset(raw_wide.index[raw_wide.notna().all(axis=1)]) - BOUNDARY_CHANGED
     plans = _wide(_consistent(total))
     plans = plans[plans.notna().any(axis=1)]
+    flagged = implausible_totals(raw_wide, exempt=BOUNDARY_CHANGED)
+    plans = _drop_flagged(plans, flagged)
     nat = total[total["level"] == "national"].set_index("year")["value"].astype(float)
     nat.index = nat.index.astype(int)
 
@@ -233,15 +254,16 @@ def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
         settings = settings.assign(group=settings["setting"].map(GROUP_OF))
         cons = _consistent(settings)
         cons = cons.assign(group=cons["setting"].map(GROUP_OF))
-        groups = {g: _wide(cons[cons["group"] == g]).reindex(index=plans.index,
-                                                             columns=plans.columns)
+        groups = {g: _drop_flagged(_wide(cons[cons["group"] == g]).reindex(
+                      index=plans.index, columns=plans.columns), flagged)
                   for g in SETTING_GROUPS}
 
     ages = None
     by_age = _get(tables, "plans_by_age")
     if by_age is not None:
         cons = _consistent(by_age[by_age["age_band"] != "total"])
-        ages = {a: _wide(cons[cons["age_band"] == a]).reindex(index=plans.index)
+        ages = {a: _drop_flagged(_wide(cons[cons["age_band"] == a]).reindex(index=plans.index),
+                                 flagged)
                 for a in AGE_BANDS}
 
     needs = None
@@ -271,6 +293,7 @@ def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
         population=(p.reindex(plans.index) if (p := _population(tables)) is not None else None),
         names=names,
         continuous=continuous & frozenset(plans.index),
+        flagged=flagged,
     )
 
 

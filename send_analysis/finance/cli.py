@@ -89,6 +89,21 @@ def _load(args: argparse.Namespace):
     return inputs, where, scenarios
 
 
+def _check_as_of(as_of: int | None, inputs: dict) -> None:
+    """``--as-of`` before the first forecast year would be raised to it silently: refuse it.
+
+    The projection holds actual placements up to January of the first forecast year, so an
+    earlier cut-off cannot re-create an earlier forecast (see ``model.placement_paths``).
+    """
+    from send_analysis.finance.years import fy_start
+
+    first = fy_start(inputs["first_forecast_year"])
+    if as_of is not None and as_of < first:
+        raise ConfigError(f"--as-of {as_of}: before January {first}, the census of the first "
+                          f"forecast year {inputs['first_forecast_year']} in {inputs.get('la_code')}'s "
+                          f"inputs (expected {first} or later)")
+
+
 def _run(args: argparse.Namespace):
     from send_analysis.finance.model import (
         first_mitigation_year,
@@ -100,6 +115,7 @@ def _run(args: argparse.Namespace):
     from send_analysis.finance.scenarios import bind, evaluate
 
     inputs, where, scenarios = _load(args)
+    _check_as_of(args.as_of, inputs)
     horizon = args.horizon
     if horizon is None:
         known = usable_split_years(str(inputs["la_code"]))
@@ -317,4 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="send-analysis-finance")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
+    from send_analysis.cli_checks import check_options
+
+    check_options(args)
     return int(args.func(args) or 0)

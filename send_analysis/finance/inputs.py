@@ -20,14 +20,13 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-import yaml
 
 from send_analysis.data.taxonomy import SETTING_GROUPS as _TAXONOMY_GROUPS
 from send_analysis.errors import ConfigError
 from send_analysis.finance.years import fy_label, fy_start, is_fy_label
+from send_analysis.userfiles import read_user_yaml
 
 #: The setting groups of docs/tables.md, in display order.
 SETTING_GROUPS: tuple[str, ...] = tuple(_TAXONOMY_GROUPS)
@@ -55,6 +54,14 @@ TOP_LEVEL_KEYS: frozenset[str] = frozenset(
     }
 )
 
+#: Largest plausible amount in pounds for any one line or balance of one LA (England's whole High
+#: Needs Block is about £11bn a year; the largest LA allocations are under £0.5bn): catches a
+#: figure typed in pence or with extra zeros.
+MAX_MONEY: float = 5e9
+
+#: Longest text accepted in a free-text field (``la_name``, ``description``).
+MAX_TEXT: int = 2000
+
 #: Largest plausible annual rate (growth, inflation), as a fraction: catches 3 written for 3%.
 MAX_RATE: float = 0.5
 
@@ -64,35 +71,12 @@ OTHER_DSG_LINE = "place_funding_and_other_dsg"
 _ONGOING_RE = re.compile(r"^ongoing_from_\d{4}_\d{2}$")
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key given twice in one mapping (e.g. a year listed twice)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice (first on line {seen[key] + 1})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def read_yaml(path: str | Path) -> dict:
     """Read a YAML mapping, refusing duplicate keys; errors name the file and line."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"file {path}: not valid YAML: {exc}") from exc
+    data = read_user_yaml(path, "a YAML file of keys and values")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -124,12 +108,17 @@ def _is_number(value: object) -> bool:
 
 
 def check_money(p: Problems, key: str, value: object, allow_negative: bool = False) -> bool:
-    """A finite number of pounds; negative only where allowed (balances, transfers)."""
+    """A finite number of pounds up to :data:`MAX_MONEY`; negative only where allowed (balances,
+    transfers)."""
     if not _is_number(value):
         p.add(key, f"expected an amount in pounds, got {value!r}")
         return False
     if value < 0 and not allow_negative:
         p.add(key, f"expected a cost of 0 or more, got {value!r}")
+        return False
+    if abs(value) > MAX_MONEY:
+        p.add(key, f"expected an amount in pounds of at most £{MAX_MONEY:,.0f} (England's whole "
+                   f"High Needs Block is about £11bn), got {value!r}")
         return False
     return True
 
@@ -395,6 +384,11 @@ def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False)
             p.add("la_code", f"expected a 3-digit DfE code, got {d['la_code']!r}")
     elif not partial:
         p.add("la_code", "missing")
+    for key in ("la_name", "description"):
+        if d.get(key) is not None and (not isinstance(d[key], str) or len(d[key]) > MAX_TEXT):
+            got = (f"{len(d[key]):,} characters" if isinstance(d[key], str)
+                   else f"a {type(d[key]).__name__}")
+            p.add(key, f"expected text of at most {MAX_TEXT} characters, got {got}")
     if "first_forecast_year" in d:
         check_fy(p, "first_forecast_year", d["first_forecast_year"])
     elif not partial:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from send_analysis.errors import ConfigError
 from send_analysis.finance.inputs import (
+    MAX_TEXT,
     SETTING_GROUPS,
     Problems,
     check_count,
@@ -273,6 +274,11 @@ def validate_scenario(d: Mapping, source: str = "<scenario>", first_fy: str | No
     check_keys(p, "", d, {"name", "description", "source", "discount_rate", "levers"})
     if not isinstance(d.get("name"), str) or not d.get("name"):
         p.add("name", "missing")
+    for key in ("name", "description", "source"):
+        if isinstance(d.get(key), str) and len(d[key]) > MAX_TEXT:
+            p.add(key, f"expected text of at most {MAX_TEXT} characters")
+        elif d.get(key) is not None and not isinstance(d[key], str):
+            p.add(key, f"expected text, got a {type(d[key]).__name__}")
     if "discount_rate" in d:
         check_rate(p, "discount_rate", d["discount_rate"])
     levers = d.get("levers")

@@ -21,10 +21,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_evidence)
 
 
+def check_out(out: Path | None) -> None:
+    """``--out`` must be a folder (or not exist yet), checked before any page runs."""
+    from send_analysis.errors import ConfigError
+
+    if out is None:
+        return
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "is a file" if p == out else f"is inside {p}, which is a file"
+                raise ConfigError(f"--out {out}: {what} (expected a folder for the reports)")
+            break
+
+
 def _evidence(args: argparse.Namespace) -> int:
     from send_analysis.data.tables import load_table
     from send_analysis.report.pack import build_all, build_pack, discover_notebooks
 
+    check_out(args.out)
     notebooks = discover_notebooks()
     if args.pages:
         wanted = set(args.pages)

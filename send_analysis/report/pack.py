@@ -25,6 +25,11 @@ from send_analysis.report import render, summary
 from send_analysis.report.headline import compute_headline
 
 KERNEL = "python3"
+#: Arguments for each page's kernel. Its own log lines are noise to an officer running the pack:
+#: a TCP-transport warning at start and "KeyboardInterrupt caught in kernel" at every shutdown
+#: (jupyter_client interrupts a kernel before asking it to stop). A failing cell still fails the
+#: page through papermill, which does not rely on the kernel's log.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 class PageError(SendAnalysisError):
@@ -76,7 +81,7 @@ def execute(nb_path: Path, params: dict, workdir: Path, timeout: int = 600) -> n
     try:
         pm.execute_notebook(str(nb_path), str(out), parameters=params, kernel_name=KERNEL,
                             progress_bar=False, cwd=str(project_root()), log_output=False,
-                            execution_timeout=timeout)
+                            execution_timeout=timeout, extra_arguments=list(KERNEL_ARGUMENTS))
     except PapermillExecutionError as exc:
         raise PageError(nb_path.name, exc.cell_index, exc.ename, exc.evalue) from None
     return nbformat.read(out, as_version=4)
@@ -97,10 +102,13 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
     out_root = Path(out_root) if out_root is not None else reports_dir()
     processed = processed or str(processed_dir())
     a = area(la_code)  # fails early, clearly, for an unknown LA
+    check_config(la_code, inputs_file)  # a bad inputs file stops the run before any page
     manifest = load_manifest(processed)
     notebooks = notebooks if notebooks is not None else discover_notebooks()
-    pages = [(f"{nb.stem}.html", render.notebook_title(nb)) for nb in notebooks]
     out_dir = out_root / la_code
+    listed = pack_notebooks(notebooks, out_dir)
+    nav = [(f"{nb.stem}.html", render.notebook_title(nb)) for nb in listed]
+    pages = [(f"{nb.stem}.html", render.notebook_title(nb)) for nb in notebooks]
     params = page_params(la_code, as_of_year, processed, inputs_file, casework_dir)
     result = PackResult(la_code, a.la_name, str(out_dir))
     def run(item: tuple[Path, str]) -> tuple[str, str | None, str | None]:
@@ -109,7 +117,7 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
             executed = execute(nb_path, params, Path(tmp))
         except PageError as exc:
             return fname, None, str(exc)
-        return fname, render.render_html(executed, pages, fname,
+        return fname, render.render_html(executed, nav, fname,
                                          render.footer_html(manifest, params)), None
 
     with tempfile.TemporaryDirectory(prefix=f"pack-{la_code}-") as tmp:
@@ -125,11 +133,36 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
     h = headline(la_code, as_of_year)
     result.latest_year, result.latest_plans = h.latest_year, h.latest_plans
     result.headline, result.headline_notes = compute_headline(
-        la_code, as_of_year, processed, inputs_file, pages={fname for fname, _ in pages})
-    write_text(index_html(result, notebooks, pages, manifest, params), out_dir / "index.html")
+        la_code, as_of_year, processed, inputs_file, pages={fname for fname, _ in nav})
+    write_text(index_html(result, listed, nav, manifest, params), out_dir / "index.html")
     result.seconds = round(time.perf_counter() - started, 1)
     write_text(json.dumps(asdict(result), indent=2), out_dir / "pack.json")
     return result
+
+
+def pack_notebooks(notebooks: list[Path], out_dir: Path) -> list[Path]:
+    """The pages an LA's index and navigation list: those run now and every other page of the
+    pack already in ``out_dir`` (so ``--pages X`` into an existing pack keeps the rest linked)."""
+    run = {nb.name for nb in notebooks}
+    others = [nb for nb in discover_notebooks()
+              if nb.name not in run and (out_dir / f"{nb.stem}.html").exists()]
+    return sorted([*notebooks, *others], key=lambda nb: nb.name)
+
+
+def check_config(la_code: str, inputs_file: str | None) -> None:
+    """Validate the LA's finance inputs file and the scenario files it lists before any page runs.
+
+    A configuration error (e.g. a negative unit cost) raises ConfigError here, so a run stops
+    with exit code 2 and no page is replaced by a "not available" page.
+    """
+    if inputs_file is None:
+        return
+    from send_analysis.finance.inputs import resolve_inputs
+    from send_analysis.finance.scenarios import load_scenario
+
+    inputs, _ = resolve_inputs(la_code, inputs_file)
+    for f in inputs.get("mitigations") or []:
+        load_scenario(f, first_fy=inputs["first_forecast_year"])
 
 
 def index_html(result: PackResult, notebooks: list[Path], pages: list[tuple[str, str]],
