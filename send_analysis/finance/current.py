@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 
 from send_analysis.errors import DataError
+from send_analysis.finance.inputs import OTHER_DSG_LINE
+from send_analysis.finance.successors import SUCCESSOR_OF, balances_indexed, hnb_latest_share
 from send_analysis.finance.years import EARLIER_WEIGHT, LATER_WEIGHT, fy_label, fy_offset, fy_start
 
 #: The year with the last published in-year change of the DSG balance (March 2021 -> 2022).
@@ -47,7 +49,6 @@ GAP_YEAR = "2021-22"
 SUPPORT_YEARS = 5
 SUPPORT_FILE = Path(__file__).with_name("safety_valve_agreements.csv")
 #: The other_expenditure line that carries place funding and the other DSG blocks (signed).
-from send_analysis.finance.inputs import OTHER_DSG_LINE  # noqa: E402,F401  (one definition)
 
 
 def fy_groups(la_code: str, fy: str) -> dict[str, float]:
@@ -182,11 +183,9 @@ def support_payments(la_code: str) -> tuple[dict[str, float], dict[str, float], 
 
 
 def _published(la_code: str) -> dict:
-    from send_analysis.finance.defaults import SUCCESSOR_OF, _balances_indexed, _hnb_latest_share
-
-    bal = _balances_indexed()
+    bal = balances_indexed()
     src = SUCCESSOR_OF.get(la_code, la_code)
-    share = float(_hnb_latest_share()[la_code]) if src != la_code else 1.0
+    share = float(hnb_latest_share()[la_code]) if src != la_code else 1.0
     prev = fy_offset(GAP_YEAR, -1)
     if (src, GAP_YEAR) not in bal.index:
         raise DataError(f"no DSG balance for LA {src} at 31 March 2022",
@@ -201,8 +200,6 @@ def _hnb_series(la_code: str, through: str) -> tuple[dict[str, float], dict[str,
     """HNB after deductions by year to ``through``: the LA's own, else its predecessor's x its
     share (Cumbria's successors), unpublished years grown at England's rate."""
     from send_analysis.finance import public
-    from send_analysis.finance.defaults import SUCCESSOR_OF, _hnb_latest_share
-
     h = public.read_hnb_allocations()
     wide = h.pivot(index="la_code", columns="financial_year", values="hnb_after_deductions")
     out: dict[str, float] = {}
@@ -212,7 +209,7 @@ def _hnb_series(la_code: str, through: str) -> tuple[dict[str, float], dict[str,
         if la_code in wide.index and pd.notna(wide.at[la_code, fy]):
             out[fy], how[fy] = float(wide.at[la_code, fy]), "published"
         elif pred and pred in wide.index and pd.notna(wide.at[pred, fy]):
-            share = float(_hnb_latest_share()[la_code])
+            share = float(hnb_latest_share()[la_code])
             out[fy] = float(wide.at[pred, fy]) * share
             how[fy] = f"APPROXIMATE: predecessor {pred}'s x {share:.4f}"
     rate = england_hnb_growth()["rate"]
@@ -229,8 +226,6 @@ def _spend_for(la_code: str, fy: str, interpolate: bool = True) -> float:
     """S251 high-needs spend: the LA's own, else its predecessor's x its share, else (a year
     missing between two published ones: Cumbria's successors in 2023-24) the geometric mean of
     the years either side."""
-    from send_analysis.finance.defaults import SUCCESSOR_OF, _hnb_latest_share
-
     spend = _spend()
     if interpolate:
         try:
@@ -244,7 +239,7 @@ def _spend_for(la_code: str, fy: str, interpolate: bool = True) -> float:
         return float(spend.at[la_code, fy])
     pred = SUCCESSOR_OF.get(la_code)
     if pred and pred in spend.index and pd.notna(spend.at[pred, fy]):
-        return float(spend.at[pred, fy]) * float(_hnb_latest_share()[la_code])
+        return float(spend.at[pred, fy]) * float(hnb_latest_share()[la_code])
     raise DataError(f"LA {la_code}: no S251 high-needs spend for {fy}", file="s251_highneeds_derived")
 
 

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from send_analysis.errors import DataError
-from send_analysis.finance import public
+from send_analysis.finance import current, public
+from send_analysis.finance.successors import SUCCESSOR_OF, balances_indexed, hnb_latest_share
 from send_analysis.finance.years import (
     EARLIER_WEIGHT,
     LATER_WEIGHT,
@@ -53,8 +54,6 @@ MIN_REGION_LAS = 5
 #: An LA's own unit cost is used only within these multiples of the England median (0042).
 PLAUSIBLE_RANGE: tuple[float, float] = (0.25, 4.0)
 
-#: Reorganised LAs that are not in the 2021-22 outturn or balance files -> predecessor.
-SUCCESSOR_OF: dict[str, str] = {"942": "909", "943": "909"}
 
 HN = public.HN_OUTTURN_FILE
 
@@ -333,16 +332,7 @@ def unit_cost_inflation() -> dict[str, Any]:
     return {"rate": round(rate, 4), "per_placement": per}
 
 
-@lru_cache(maxsize=1)
-def _hnb_latest_share() -> pd.Series:
-    """Share of each successor in its predecessor group's 2023-24 HNB (before deductions)."""
-    h = public.read_hnb_allocations()
-    h = h[h["financial_year"] == GROWTH_LAST].set_index("la_code")["hnb_before_deductions"]
-    shares = {}
-    for succ, pred in SUCCESSOR_OF.items():
-        group = [s for s, p in SUCCESSOR_OF.items() if p == pred]
-        shares[succ] = float(h[succ] / h[group].sum())
-    return pd.Series(shares)
+_hnb_latest_share = hnb_latest_share
 
 
 def _other_expenditure_for(la_code: str, growth: float) -> tuple[dict, dict[str, str]]:
@@ -402,9 +392,7 @@ def _other_expenditure_for(la_code: str, growth: float) -> tuple[dict, dict[str,
 # opening balance
 
 
-@lru_cache(maxsize=1)
-def _balances_indexed() -> pd.DataFrame:
-    return public.dsg_cumulative_balance_gbp().set_index(["la_code", "financial_year"])
+_balances_indexed = balances_indexed
 
 
 def _opening_balance_for(la_code: str) -> tuple[dict, dict[str, str]]:
@@ -458,7 +446,6 @@ def default_inputs(la_code: str) -> dict:
                         expected="a current LA in the ESFA DSG allocation files (they leave "
                                  "out City of London and the Isles of Scilly; for those give "
                                  "the LA's own figures in an inputs file, docs/finance_inputs.md)")
-    from send_analysis.finance import current
     from send_analysis.finance.outturn import hn_spend_wide
 
     infl = unit_cost_inflation()
