@@ -25,7 +25,11 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
+import re
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -109,7 +113,11 @@ class WarmKernel:
     def _start(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc")
+        # local sockets in a folder of this kernel's own (two workers' kernels never collide,
+        # and nothing listens on the network)
+        self._sockets = tempfile.mkdtemp(prefix="send-analysis-kernel-")
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                     ip=os.path.join(self._sockets, "kernel"))
         self.kc = None
         self._run_cell(_PRIME)
 
@@ -153,6 +161,23 @@ class WarmKernel:
                 run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001 - a kernel that is already gone is fine
             pass
+        shutil.rmtree(getattr(self, "_sockets", ""), ignore_errors=True)
+
+
+_VOLATILE = [
+    (re.compile(r"<b>Run</b>: [^<]*"), "<b>Run</b>: (run time)"),  # the footer's run timestamp
+    (re.compile(r'id="cell-id=[0-9a-f-]+"'), 'id="cell-id"'),  # papermill's random injected-cell id
+    (re.compile(r"T_[0-9a-f]{5}(?=[_\"])"), "T_uuid"),  # pandas Styler's random table id
+]
+
+
+def comparable(page_html: str) -> str:
+    """A rendered page with the parts that differ between any two runs masked: the run
+    timestamp, the injected parameters cell's random id and pandas' random table ids. Two runs
+    of the same page on the same data compare equal after this, and only then."""
+    for pattern, repl in _VOLATILE:
+        page_html = pattern.sub(repl, page_html)
+    return page_html
 
 
 def _error_cell(nb: nbformat.NotebookNode) -> int | None:
@@ -338,7 +363,8 @@ def open_client(workers: int = 2, scheduler: str | None = None):
         if workers < 1:
             raise ConfigError(f"--workers must be at least 1 (got {workers})")
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, memory_limit=0)
+                               dashboard_address=None, memory_limit=0,
+                               silence_logs=logging.ERROR)
         client = Client(cluster)
         client._send_analysis_cluster = cluster  # closed by close_client
     client.register_plugin(_plugin())
@@ -346,7 +372,14 @@ def open_client(workers: int = 2, scheduler: str | None = None):
 
 
 def close_client(client) -> None:
+    """Close a client from :func:`open_client`; a local cluster's kernels and workers stop with
+    it (an existing cluster's workers keep their warm kernels for the next batch)."""
     cluster = getattr(client, "_send_analysis_cluster", None)
+    if cluster is not None:
+        try:
+            client.run(close_worker_kernel)
+        except Exception:  # noqa: BLE001 - a worker that is already gone has no kernel to stop
+            pass
     client.close()
     if cluster is not None:
         cluster.close()
