@@ -249,8 +249,8 @@ def _cpu(pids: Iterable[int | None]) -> tuple[float, float]:
             continue
         try:
             p = psutil.Process(pid)
-            t = p.cpu_times()
-            cpu += t.user + t.system
+            t = p.cpu_times()  # children: reaped helpers, e.g. a backtest's process pool
+            cpu += t.user + t.system + t.children_user + t.children_system
             rss += p.memory_info().rss / 2**20
         except psutil.Error:
             continue
