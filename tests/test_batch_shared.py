@@ -35,10 +35,12 @@ def processed(tmp_path, monkeypatch):
         {"sources": [{"id": "ehcp/a.zip", "sha256": "aa" * 32}]}))
     CALLS.clear()
     shared._memory.clear()
+    shared._per_la.clear()
     shared.enable()
     yield tmp_path
     shared.enable(False)
     shared._memory.clear()
+    shared._per_la.clear()
 
 
 def test_computed_once_then_read_by_every_caller(processed):
@@ -81,6 +83,9 @@ def test_the_national_functions_are_marked():
 
     assert hasattr(run_backtest, "__wrapped_national__")
     assert hasattr(compute_metric, "__wrapped_national__")
+    from send_analysis.cohort.pipeline import casework_for_la
+
+    assert hasattr(casework_for_la, "__wrapped_per_la__")
 
 
 @pytest.mark.realdata
@@ -98,3 +103,30 @@ def test_shared_benchmark_metric_equals_computed(real_data):
     pd.testing.assert_series_equal(plain, first)
     pd.testing.assert_series_equal(plain, again)
     assert _shared_key("plans_per_10k", 2025, Tables({"plans_by_setting": pd.DataFrame()})) is None
+
+
+def _la_key(la_code, extract=None):
+    return None if extract is not None else (la_code,)
+
+
+@shared.per_la("test_casework", _la_key)
+def _casework(la_code: str, extract: str | None = None) -> dict:
+    CALLS.append((la_code, extract))
+    return {"la": la_code, "rows": [1, 2, 3]}
+
+
+def test_per_la_results_are_built_once_for_the_pages_of_an_la(processed):
+    first = _casework("334")
+    first["rows"].append(99)  # a page changing its copy
+    assert _casework("334") == {"la": "334", "rows": [1, 2, 3]}
+    assert CALLS == [("334", None)]
+    _casework("886")
+    _casework("330")  # only the last PER_LA_KEEP LAs are kept
+    _casework("334")
+    _casework("334", extract="x")  # a real extract: read every time
+    _casework("334", extract="x")
+    assert [c[0] for c in CALLS] == ["334", "886", "330", "334", "334", "334"]
+    assert not (processed / "shared").exists()  # memory only
+    shared.enable(False)
+    _casework("334")
+    assert len(CALLS) == 7

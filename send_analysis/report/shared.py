@@ -17,6 +17,10 @@ unit tests get plain calls. Pages running side by side (two workers) wait on a f
 the first computes and the others read: once per batch and machine. Every read unpickles a fresh
 object, so a caller that modifies its result cannot affect the next caller. Delete the folder to
 clear it (it is disposable, like the parse caches).
+
+:func:`per_la` is the same idea for a result of one LA that several pages use (the synthetic
+casework behind the cohort and statutory pages): kept in memory only, for the last few LAs, so a
+warm worker running an LA's pages one after another builds it once.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import functools
 import hashlib
 import json
 import pickle
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +43,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _enabled = False
 _memory: dict[str, bytes] = {}
+_per_la: OrderedDict[str, bytes] = OrderedDict()
+PER_LA_KEEP = 2  # LAs whose per-LA results stay in memory
 _MEMORY_LIMIT = 64 * 2**20  # bytes of pickles also kept in memory per process
 
 
@@ -136,6 +143,39 @@ def national(name: str, key: Callable[..., Any] | None = None) -> Callable[[F], 
             return shared_call(name, k, lambda: fn(*args, **kwargs))
 
         inner.__wrapped_national__ = fn  # type: ignore[attr-defined]
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+def per_la(name: str, key: Callable[..., Any]) -> Callable[[F], F]:
+    """Mark a function whose result, for one LA, several pages use (see the module docstring).
+
+    ``key(*args, **kwargs)`` identifies the call (it must include the LA), or is ``None`` for a
+    call that must not be reused (for example, one reading a casework extract that may change).
+    Kept in memory as pickles for the last :data:`PER_LA_KEEP` keys; every call gets a fresh copy.
+    """
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            k = key(*args, **kwargs) if _enabled else None
+            if k is None:
+                return fn(*args, **kwargs)
+            h = hashlib.sha256(f"{name}\n{data_digest()}\n".encode())
+            h.update(pickle.dumps(k, protocol=5))
+            digest = h.hexdigest()
+            blob = _per_la.get(digest)
+            if blob is None:
+                blob = pickle.dumps(fn(*args, **kwargs), protocol=5)
+                _per_la[digest] = blob
+                while len(_per_la) > PER_LA_KEEP:
+                    _per_la.popitem(last=False)
+            else:
+                _per_la.move_to_end(digest)
+            return pickle.loads(blob)
+
+        inner.__wrapped_per_la__ = fn  # type: ignore[attr-defined]
         return inner  # type: ignore[return-value]
 
     return wrap
