@@ -12,7 +12,8 @@ LA's pack under 20 s, under 2 GiB a worker, output identical to one-by-one runs.
 
 Run: ``.venv/bin/python benchmarks/bench_batch.py [--las 12] [--workers 2] [--all]
 [--one-la 334] [--check 1] [--pages 00_data_quality ...] [--cold] [--scheduler tcp://...]``.
-Run it on a quiet machine: the load printed beside the figures says how quiet it was.
+Run it on a quiet machine: the load printed beside the figures says how quiet it was. Do not
+commit during a ``--check`` run: page footers name the git commit.
 """
 
 from __future__ import annotations
@@ -56,8 +57,12 @@ def _check(outcomes, notebooks, out_root: Path, n: int) -> list[str]:
                 alone = render.render_html(execute(nb, params, Path(tmp)), nav, fname,
                                            render.footer_html(manifest, params))
                 batch = (out_root / o.pack.la_code / fname).read_text()
-                if comparable(alone) != comparable(batch):
-                    differ.append(f"{o.pack.la_code}/{fname}")
+                a, b = comparable(alone), comparable(batch)
+                if a != b:
+                    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                              min(len(a), len(b)))
+                    differ.append(f"{o.pack.la_code}/{fname} (first difference: "
+                                  f"{a[max(0, at - 60):at + 60]!r} vs {b[max(0, at - 60):at + 60]!r})")
     return differ
 
 

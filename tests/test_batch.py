@@ -37,6 +37,11 @@ def _stdout(nb: nbformat.NotebookNode) -> str:
                    for o in c.get("outputs", []) if o.get("output_type") == "stream")
 
 
+def _images(nb: nbformat.NotebookNode) -> int:
+    return sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
+               for o in c.get("outputs", []))
+
+
 def test_plan_tasks_one_task_per_la_or_pages_dealt_to_idle_workers():
     assert plan_tasks(["334", "886", "330"], 10, 2) == [(c, list(range(10))) for c in ("334", "886", "330")]
     assert plan_tasks(["334"], 10, 2) == [("334", [0, 2, 4, 6, 8]), ("334", [1, 3, 5, 7, 9])]
@@ -55,15 +60,18 @@ def test_warm_kernel_gives_every_page_a_fresh_start(tmp_path):
                       "import os, warnings\nimport matplotlib as mpl\nimport pandas as pd\n"
                       "print('leaked' in dir(), pd.get_option('display.precision'),\n"
                       "      mpl.rcParams['lines.linewidth'], os.environ.get('SEND_TEST_LEAK'),\n"
-                      "      os.getcwd(), warnings.filters[:1], get_ipython().execution_count)")
+                      "      os.getcwd(), warnings.filters[:1], get_ipython().execution_count)",
+                      "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()  # shown at the cell's end")
     probe_nb = read_pages([probe])[0].nb
     kernel = WarmKernel(cwd=tmp_path)
     try:
-        fresh = _stdout(kernel.run_page(probe_nb, "probe.ipynb", {"la_code": "334"}))
+        fresh_nb = kernel.run_page(probe_nb, "probe.ipynb", {"la_code": "334"})
         kernel.run_page(read_pages([dirty])[0].nb, "dirty.ipynb", {"la_code": "334"})
-        after = _stdout(kernel.run_page(probe_nb, "probe.ipynb", {"la_code": "886"}))
+        after_nb = kernel.run_page(probe_nb, "probe.ipynb", {"la_code": "886"})
     finally:
         kernel.shutdown()
+    fresh, after = _stdout(fresh_nb), _stdout(after_nb)
+    assert _images(fresh_nb) == _images(after_nb) == 1  # an open figure shows, every time
     assert fresh.startswith("False 6 ") and str(tmp_path) in fresh
     assert after == fresh
 

@@ -54,8 +54,19 @@ def prime(modules: tuple[str, ...] = PRIME_MODULES) -> list[str]:
             importlib.import_module(name)
         except ImportError:
             missing.append(name)
+    _activate_matplotlib()
     capture()
     return missing
+
+
+def _activate_matplotlib() -> None:
+    """Load the inline backend now, as a fresh kernel does at a page's first figure: matplotlib
+    resolves its backend lazily, and the backend's set-up (IPython's interactive mode, which
+    makes a figure left open at the end of a cell show) must be part of the captured state."""
+    import matplotlib.pyplot as plt
+
+    plt.figure()
+    plt.close("all")
 
 
 def capture() -> None:
