@@ -32,7 +32,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -422,8 +422,7 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
               scheduler: str | None = None, progress: bool = True, as_of_year: int = 2025,
               inputs_file: str | None = None, casework_dir: str | None = None,
               notebooks: Sequence[Path] | None = None, processed: str | None = None,
-              national_index: bool = True, client=None,
-              on_done: Callable[[LAOutcome], None] | None = None) -> list[LAOutcome]:
+              national_index: bool = True, client=None) -> list[LAOutcome]:
     """Evidence packs for ``la_codes`` on Dask with warm workers (see the module docstring).
 
     Returns one :class:`LAOutcome` per LA in code order; a failing LA is reported in its
@@ -477,8 +476,6 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
                 outcomes[code] = _finish_la(code, parts[code], specs, notebooks, out_root,
                                             manifest, page_params(code, as_of_year, processed,
                                                                   inputs_file, casework_dir))
-                if on_done is not None:
-                    on_done(outcomes[code])
     finally:
         if bar is not None:
             bar.close()
