@@ -55,7 +55,8 @@ def test_computed_once_then_read_by_every_caller(processed):
 
 
 def test_a_caller_that_modifies_its_result_cannot_change_the_next(processed):
-    _total((1, 2)).iloc[0] = 99
+    mine = _total((1, 2))
+    mine.iloc[0] = 99
     assert _total((1, 2)).tolist() == [1, 2]
 
 
