@@ -76,6 +76,21 @@ def test_warm_kernel_gives_every_page_a_fresh_start(tmp_path):
     assert after == fresh
 
 
+def test_a_page_that_kills_its_kernel_fails_alone_and_the_next_page_runs(tmp_path):
+    from send_analysis.report.pack import PageError
+
+    crash = _notebook(tmp_path / "crash.ipynb", "import os\nos._exit(1)")
+    probe = _notebook(tmp_path / "probe.ipynb", "print('ran', get_ipython().execution_count)")
+    kernel = WarmKernel(cwd=tmp_path, timeout=60)
+    try:
+        with pytest.raises(PageError, match=r"notebook crash.ipynb failed at .*DeadKernelError"):
+            kernel.run_page(read_pages([crash])[0].nb, "crash.ipynb", {"la_code": "334"})
+        assert _stdout(kernel.run_page(read_pages([probe])[0].nb, "probe.ipynb",
+                                       {"la_code": "334"})) == "ran 4\n"  # as in papermill
+    finally:
+        kernel.shutdown()
+
+
 @pytest.mark.realdata
 def test_la_b_after_la_a_in_one_warm_kernel_equals_b_run_alone(real_data, tmp_path):
     """The issue's proof: LA A then LA B in one worker; B's pages equal B run alone by the
