@@ -71,6 +71,12 @@ def test_new_data_or_unshareable_calls_are_computed(processed):
     assert len(list((processed / "shared").glob("test_keyed_*.pkl"))) == 2
 
 
+def test_without_a_manifest_calls_are_computed_not_failed(processed):
+    (processed / "manifest.json").unlink()
+    assert _total((1,)).tolist() == [1] and _casework("334")["la"] == "334"
+    assert len(CALLS) == 2
+
+
 def test_off_unless_enabled(processed):
     shared.enable(False)
     _total((5,))

@@ -93,7 +93,10 @@ def cache_file(name: str, key: Any, processed: Path | None = None) -> Path:
 
 def shared_call(name: str, key: Any, compute: Callable[[], Any]) -> Any:
     """``compute()``'s result, shared through the cache file for (``name``, ``key``)."""
-    path = cache_file(name, key)
+    try:
+        path = cache_file(name, key)
+    except FileNotFoundError:  # no manifest (tables not built here): nothing to key on
+        return compute()
     blob = _memory.get(str(path))
     if blob is None:
         blob = _read_or_build(path, compute)
@@ -162,7 +165,10 @@ def per_la(name: str, key: Callable[..., Any]) -> Callable[[F], F]:
             k = key(*args, **kwargs) if _enabled else None
             if k is None:
                 return fn(*args, **kwargs)
-            h = hashlib.sha256(f"{name}\n{data_digest()}\n".encode())
+            try:
+                h = hashlib.sha256(f"{name}\n{data_digest()}\n".encode())
+            except FileNotFoundError:  # no manifest: nothing to key on
+                return fn(*args, **kwargs)
             h.update(pickle.dumps(k, protocol=5))
             digest = h.hexdigest()
             blob = _per_la.get(digest)
