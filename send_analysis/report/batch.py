@@ -23,6 +23,7 @@ and the data but not this checkout's ``notebooks/`` folder.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import json
 import logging
@@ -197,6 +198,7 @@ def worker_kernel() -> WarmKernel:
     with _KERNEL_LOCK:
         if _KERNEL is None:
             _KERNEL = WarmKernel()
+            atexit.register(close_worker_kernel)  # a worker that exits takes its kernel along
         return _KERNEL
 
 
