@@ -26,6 +26,7 @@ import pandas as pd
 from send_analysis.benchmark.ranking import Polarity
 from send_analysis.data.taxonomy import SETTING_GROUPS
 from send_analysis.errors import DataError
+from send_analysis.report.shared import national
 
 ENGLAND = "E92000001"
 
@@ -63,6 +64,7 @@ class Tables:
     def __init__(self, frames: Mapping[str, pd.DataFrame] | None = None,
                  processed: str | None = None) -> None:
         self._frames: dict[str, pd.DataFrame] = dict(frames or {})
+        self.given_frames = bool(frames)  # frames of the caller's own: results are not shared
         self._processed = processed
         self.memo: dict[tuple[str, int], pd.Series] = {}
 
@@ -321,6 +323,13 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
 ]}
 
 
+def _shared_key(name: str, year: int, tables: Tables | None = None):
+    if tables is not None and tables.given_frames:
+        return None
+    return (name, int(year), str(tables._processed) if tables is not None and tables._processed else None)
+
+
+@national("benchmark_metric", _shared_key)  # every area at once: the same for every LA
 def compute_metric(name: str, year: int, tables: Tables | None = None) -> pd.Series:
     """One indicator for every area (LA, region, England) in benchmark year ``year``."""
     from send_analysis.errors import ConfigError

@@ -30,6 +30,7 @@ from send_analysis.cohort.transitions import (
 from send_analysis.errors import DataError
 from send_analysis.report import money_m  # noqa: F401  (used by the cohort page)
 from send_analysis.report.safe import inert
+from send_analysis.report.shared import per_la
 
 #: Settings of the cohort and statutory pages (not parameters of papermill; see notebooks).
 PAGE_HORIZON = 5          # January censuses projected
@@ -54,6 +55,13 @@ def _tables(processed_dir: str | Path | None) -> dict[str, pd.DataFrame]:
     return {n: load_table(n, processed_dir) for n in ("plans_by_setting", "new_plans", "timeliness")}
 
 
+def _casework_key(la_code, as_of_year, casework_dir=None, processed_dir=None, seed=0):
+    if casework_dir is not None:  # a real extract is read afresh every time
+        return None
+    return (str(la_code), int(as_of_year), str(processed_dir), int(seed))
+
+
+@per_la("casework", _casework_key)  # the cohort and statutory pages share one synthesis
 def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | None = None,
                     processed_dir: str | Path | None = None, seed: int = 0) -> LACasework:
     """The LA's casework extract, or synthetic casework calibrated to the LA (see module doc)."""

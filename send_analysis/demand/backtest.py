@@ -19,6 +19,7 @@ import pandas as pd
 from send_analysis.demand import intervals as iv
 from send_analysis.demand.models import model_registry
 from send_analysis.demand.panel import Panel
+from send_analysis.report.shared import national
 
 #: Years whose January census falls in, or right after, the pandemic school closures.
 PANDEMIC_YEARS: frozenset[int] = frozenset({2021, 2022})
@@ -157,6 +158,7 @@ def add_intervals(fc: pd.DataFrame, window: int = 5, min_n: int = 100) -> pd.Dat
     return fc
 
 
+@national("backtest")  # the same for every LA: computed once per batch when sharing is on
 def run_backtest(panel: Panel, models: Mapping[str, object] | None = None,
                  origins: Sequence[int] = range(2016, 2025), horizons: int = 5,
                  calib_start: int = 2012, las: Sequence[str] | None = None,

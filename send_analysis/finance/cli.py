@@ -71,6 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", action="append", required=True, help="scenario YAML (repeatable)")
     p.add_argument("--json", action="store_true", help="print JSON (default: a table)")
     _projection_args(p)
+    _grid_args(p)
     p.set_defaults(func=cmd_scenario)
 
     p = subparsers.add_parser("invest-to-save", help="invest-to-save posts: totals and break-even")
@@ -247,6 +248,10 @@ def cmd_finance_inputs(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario(args: argparse.Namespace) -> int:
+    from send_analysis.report.grid import is_grid
+
+    if is_grid(args.la):
+        return cmd_scenario_grid(args)
     inputs, where, unmitigated, results = _run(args)
     doc = {
         "la_code": str(inputs["la_code"]), "inputs": where,
@@ -264,6 +269,31 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         print(r.table()[["savings", "investment", "net_benefit", "unmitigated_cumulative",
                          "mitigated_cumulative"]].round(0).to_string())
     return 0
+
+
+def _grid_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=2,
+                   help="with --la all or a list: Dask worker processes of a local cluster")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --la all or a list: an existing Dask cluster (README)")
+
+
+def cmd_scenario_grid(args: argparse.Namespace) -> int:
+    """``scenario --la all`` (or ``--la 334,886``): every LA x the scenario files on the public
+    defaults, on Dask (:mod:`send_analysis.report.grid`); ``--json`` prints one record per LA
+    per line. Exit 1 when an LA failed (its record holds the error)."""
+    from send_analysis.report.grid import OPTIONS, grid_text, la_codes, run_grid
+
+    if args.inputs is not None:
+        raise ConfigError("--inputs is one LA's file: it cannot be used with several LAs (--la)")
+    records = run_grid(la_codes(args.la), {k: getattr(args, k) for k in OPTIONS},
+                       workers=args.workers, scheduler=args.scheduler, progress=True)
+    if args.json:
+        for record in records:
+            print(json.dumps(record))
+    else:
+        print(grid_text(records))
+    return 1 if any("error" in r for r in records) else 0
 
 
 def _jsonable(value):

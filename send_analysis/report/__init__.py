@@ -9,12 +9,15 @@ import pandas as pd
 
 
 def notebook_setup(processed_dir: str | None = None) -> None:
-    """The one set-up call of every notebook: point the package at the data, apply the pack's
-    chart style and how tables show numbers (whole numbers without decimals)."""
+    """The one set-up call of every notebook: point the package at the data, share national
+    results between pages and LAs (:mod:`send_analysis.report.shared`), apply the pack's chart
+    style and how tables show numbers (whole numbers without decimals)."""
     from send_analysis import plots
+    from send_analysis.report import shared
 
     if processed_dir:
         os.environ["SEND_DATA_PROCESSED"] = str(processed_dir)
+    shared.enable()
     plots.use_style()
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)

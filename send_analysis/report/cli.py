@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 
@@ -17,7 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--casework", default=None, help="folder of a real casework extract")
     p.add_argument("--pages", nargs="*", default=None,
                    help="only these notebooks (e.g. 00_data_quality 01_overview)")
-    p.add_argument("--workers", type=int, default=2, help="worker processes for several LAs")
+    p.add_argument("--workers", type=int, default=2,
+                   help="Dask worker processes of a local cluster, each with one warm kernel "
+                        "(default 2)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (README)")
     p.set_defaults(func=_evidence)
 
 
@@ -37,7 +42,8 @@ def check_out(out: Path | None) -> None:
 
 def _evidence(args: argparse.Namespace) -> int:
     from send_analysis.data.tables import load_table
-    from send_analysis.report.pack import build_all, build_pack, discover_notebooks
+    from send_analysis.report.batch import run_batch
+    from send_analysis.report.pack import build_all, discover_notebooks
 
     check_out(args.out)
     notebooks = discover_notebooks()
@@ -56,14 +62,24 @@ def _evidence(args: argparse.Namespace) -> int:
             codes = sorted(lk.loc[lk["status"] == "live", "la_code"])
         else:
             codes = [c.strip() for c in args.la.split(",") if c.strip()]
-        results = build_all(codes, out_root=args.out, workers=args.workers, **kwargs)
+        codes = list(dict.fromkeys(codes))
+        results = build_all(codes, out_root=args.out, workers=args.workers,
+                            scheduler=args.scheduler, **kwargs)
         failed = [r for r in results if not r.ok]
         print(f"{len(results) - len(failed)} of {len(results)} LAs complete")
         for r in failed:
             print(f"  {r.la_code}: " + "; ".join(r.failures), file=sys.stderr)
         return 1 if failed else 0
-    r = build_pack(args.la, out_root=args.out, **kwargs)
-    print(f"{r.la_name} ({r.la_code}): {len(r.pages)} pages in {r.out_dir} ({r.seconds}s)")
+    from send_analysis.overview import area
+
+    area(args.la)  # an unknown LA is a usage error (exit 2), before any cluster starts
+    # one LA: its pages are dealt to the workers; no national index
+    started = time.perf_counter()
+    [outcome] = run_batch([args.la], out_root=args.out, workers=args.workers,
+                          scheduler=args.scheduler, progress=False, national_index=False, **kwargs)
+    r = outcome.pack
+    print(f"{r.la_name} ({r.la_code}): {len(r.pages)} pages in {r.out_dir or 'nowhere'} "
+          f"({time.perf_counter() - started:.1f}s)")
     for f in r.failures:
         print(f"  failed: {f}", file=sys.stderr)
     return 1 if r.failures else 0

@@ -11,7 +11,7 @@ import html
 import json
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -190,37 +190,16 @@ def index_html(result: PackResult, notebooks: list[Path], pages: list[tuple[str,
 # ---- all LAs -------------------------------------------------------------------------------
 
 
-def _pack_worker(la_code: str, kwargs: dict) -> PackResult:
-    try:
-        return build_pack(la_code, **kwargs)
-    except Exception as exc:  # isolate one LA's failure; reported at the end
-        r = PackResult(la_code, la_code, "")
-        r.failures.append(f"{type(exc).__name__}: {exc}")
-        return r
-
-
 def build_all(la_codes: list[str], out_root: Path | None = None, workers: int = 2,
-              progress: bool = True, **kwargs) -> list[PackResult]:
-    """Packs for many LAs in worker processes; a failing LA is reported, the others finish."""
-    out_root = Path(out_root) if out_root is not None else reports_dir()
-    kwargs = {**kwargs, "out_root": out_root, "page_workers": 1}
-    results: list[PackResult] = []
-    bar = None
-    if progress:
-        from tqdm import tqdm
+              progress: bool = True, scheduler: str | None = None, **kwargs) -> list[PackResult]:
+    """Packs for many LAs on Dask with warm workers (:func:`send_analysis.report.batch.run_batch`);
+    a failing LA is reported, the others finish; writes the national ``index.html``."""
+    from send_analysis.report.batch import run_batch
 
-        bar = tqdm(total=len(la_codes), desc="evidence packs", unit="LA")
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_pack_worker, code, kwargs): code for code in la_codes}
-        for fut in as_completed(futures):
-            results.append(fut.result())
-            if bar is not None:
-                bar.update(1)
-    if bar is not None:
-        bar.close()
-    results.sort(key=lambda r: r.la_code)
-    write_text(national_index_html(results), out_root / "index.html")
-    return results
+    kwargs.pop("page_workers", None)
+    outcomes = run_batch(la_codes, out_root=out_root, workers=workers, scheduler=scheduler,
+                         progress=progress, **kwargs)
+    return [o.pack for o in outcomes]
 
 
 def national_index_html(results: list[PackResult]) -> str:
