@@ -31,7 +31,7 @@ from send_analysis.cohort.io import population_matrix
 from send_analysis.cohort.model import CohortModel, _normalise, fit
 from send_analysis.cohort.results import CohortResults
 from send_analysis.cohort.scenarios import Scenario
-from send_analysis.cohort.validation import observed_counts
+from send_analysis.cohort.validation import against_actual
 from send_analysis.errors import DataError
 
 #: Interval the cohort page shows (its bands are 95% intervals).
@@ -236,19 +236,7 @@ def consistent_backtest(la_code: str, transitions: pd.DataFrame, population: pd.
                                 _draws_for(fc.mean, fc.draws[fc.draws.component_type == "total"],
                                            simulations, seed))
     res = reconcile(calibrate(model, mean).simulate(horizon, simulations, seed=seed), draws)
-    proj = res.by("setting-group")
-    proj = proj[proj["measure"] == "count"]
-    tot = res.summary()
-    tot = tot[tot["measure"] == "count"].assign(**{"setting-group": "total"})
-    proj = pd.concat([tot, proj], ignore_index=True)
-    actual = observed_counts(transitions, valid, "setting-group")
-    out = proj.merge(actual, on=["calendar-year", "setting-group"], how="left")
-    out = out[out["calendar-year"] > origin].rename(columns={"count": "actual"})
-    out["actual"] = out["actual"].fillna(0)
-    out["error"] = out["mean"] - out["actual"]
-    out["pct_error"] = 100 * out["error"] / out["actual"].replace(0, np.nan)
-    out["covered"] = (out["actual"] >= out["lower95"]) & (out["actual"] <= out["upper95"])
-    out.insert(0, "origin", origin)
+    out = against_actual(res, transitions, valid, origin, "setting-group")
     out = out.merge(raw[["calendar-year", "setting-group", "lower95", "upper95", "covered"]]
                     .rename(columns={"lower95": "lower95_raw", "upper95": "upper95_raw",
                                      "covered": "covered_raw"}),

@@ -66,6 +66,16 @@ def backtest(transitions: pd.DataFrame, population: pd.DataFrame, valid: ValidSt
     model = fit(past, population, valid, costs, prior_strength=prior_strength)
     horizon = last_census - origin
     res = model.simulate(horizon, simulations, seed=seed)
+    out = against_actual(res, transitions, valid, origin, dimension)
+    return out[["origin", "calendar-year", dimension, "actual", "mean", "lower95", "upper95",
+                "error", "pct_error", "covered"]].reset_index(drop=True)
+
+
+def against_actual(res, transitions: pd.DataFrame, valid: ValidStates, origin: int,
+                   dimension: str = "setting-group") -> pd.DataFrame:
+    """A projection's counts (total and by ``dimension``) after ``origin`` beside what the
+    casework shows: ``actual``, ``error`` (mean - actual), ``pct_error`` and ``covered`` (actual
+    inside the 95% interval), with ``origin`` first."""
     proj = res.by(dimension)
     proj = proj[proj["measure"] == "count"]
     tot = res.summary()
@@ -79,5 +89,4 @@ def backtest(transitions: pd.DataFrame, population: pd.DataFrame, valid: ValidSt
     out["pct_error"] = 100 * out["error"] / out["actual"].replace(0, np.nan)
     out["covered"] = (out["actual"] >= out["lower95"]) & (out["actual"] <= out["upper95"])
     out.insert(0, "origin", origin)
-    return out[["origin", "calendar-year", dimension, "actual", "mean", "lower95", "upper95",
-                "error", "pct_error", "covered"]].reset_index(drop=True)
+    return out
