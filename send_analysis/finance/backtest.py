@@ -116,6 +116,9 @@ def spend_forecasts(data: SpendData, origins: tuple[int, ...] = SPEND_ORIGINS) -
         las = [la for la in S.index.intersection(P.index).intersection(fc.index)
                if pd.notna(S.at[la, t]) and t - 1 in S.columns and pd.notna(S.at[la, t - 1])]
         rates = national_rates(S, P, t, las)
+        before = national_rates(S, P, t - 1, las) if t - 1 - 1 in S.columns else rates
+        # tried: the national cost growth keeps changing as it did in the last year
+        trend = 2 * rates["per_placement_1y"] - before["per_placement_1y"]
         for la in las:
             base = float(S.at[la, t])
             back = [y for y in range(t - 3, t) if y in S.columns and pd.notna(S.at[la, y])]
@@ -139,6 +142,7 @@ def spend_forecasts(data: SpendData, origins: tuple[int, ...] = SPEND_ORIGINS) -
                     "actual": float(actual), "base": base,
                     "placements_national_cost": base * pl_ratio * (1 + rates["per_placement_1y"]) ** h,
                     "placements_national_cost_3y": base * pl_ratio * (1 + rates["per_placement_3y"]) ** h,
+                    "placements_national_cost_trend": base * pl_ratio * (1 + trend) ** h,
                     "placements_only": base * pl_ratio,
                     "hold_last_spend": base,
                     "own_growth_3y": base * (1 + own) ** h,
@@ -149,7 +153,8 @@ def spend_forecasts(data: SpendData, origins: tuple[int, ...] = SPEND_ORIGINS) -
 
 
 SPEND_METHODS: tuple[str, ...] = (
-    "placements_national_cost", "placements_national_cost_3y", "placements_only",
+    "placements_national_cost", "placements_national_cost_3y", "placements_national_cost_trend",
+    "placements_only",
     "hold_last_spend", "own_growth_3y", "england_growth", "england_growth_1y",
 )
 
