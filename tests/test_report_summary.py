@@ -326,3 +326,19 @@ def test_compute_headline_only_for_the_pages_run():
     assert figs["plans_latest"]["value"] == 2503 and figs["plans_latest"]["page"] == "01_overview.html"
     assert figs["claims_reproduced"]["checked"] == sum(
         figs["claims_reproduced"][k] for k in ("value", "not_reproduced", "not_checkable"))
+
+
+def test_invest_to_save_opening_recomputes_and_keeps_user_text_inert():
+    from send_analysis.finance import present
+
+    block = {"posts": [
+        {"name": "<b>Lead</b>", "funding": "dsg", "costs": {"2025-26": 50_000, "2026-27": 60_000}},
+        {"name": "Officer", "funding": "council", "costs": {"2025-26": 100_000, "2026-27": 110_000}}],
+        "reserve_request": 210_000, "reserve_years": ["2025-26", "2026-27"]}
+    text = present.invest_to_save_opening("334", "<script>x</script>", "my.yaml",
+                                          {"invest_to_save": block})
+    assert "<script>" not in text and "\\<script\\>" in text
+    assert "DSG-funded £50k (2025\\-26), £60k (2026\\-27)" in text
+    assert "reserve request of £0.210m" in text and "(agrees)" in text
+    none = present.invest_to_save_opening("334", "Solihull", "public defaults", {})
+    assert "hold no invest-to-save resource proposal" in none

@@ -206,3 +206,43 @@ def balance_text(target, req: pd.DataFrame, balanced: str | None) -> str:
             f"in {last} a further {money_m(req.loc[last, 'in_year_gap_mean'])} a year is needed, the "
             f"cost difference of about {req.loc[last, 'placements_to_move']:,.0f} independent "
             "placements met in state special schools instead.")
+
+
+def invest_to_save_opening(la_code: str, la_name: str, inputs_source: str, inputs: Mapping) -> str:
+    """The invest-to-save page's opening (markdown): the resource proposal's totals by funding,
+    the reserve request and on-going figure recomputed, and any printed row whose label does not
+    match its sums; or, without a proposal, what the page shows instead. User text is inert."""
+    from send_analysis.finance import invest_to_save as its
+
+    block = inputs.get("invest_to_save")
+    if not block:
+        return (f"## {inert(la_name)} ({inert(la_code)})\n\nThe finance inputs "
+                f"({inert(inputs_source)}) hold no invest-to-save resource proposal for this LA. "
+                "Below: what each £100,000 a year of DSG-funded posts would have to avoid, at this "
+                "LA's unit costs.")
+    s = its.summary(inputs)
+    r = s["reserve"]
+
+    def by_year(totals: Mapping) -> str:
+        return ", ".join(f"£{v / 1e3:,.0f}k ({inert(y)})" for y, v in totals.items())
+
+    text = [f"## {inert(la_name)} ({inert(la_code)}): resource proposal", "",
+            f"Finance inputs: **{inert(inputs_source)}**. The posts' costs summed by funding: "
+            f"DSG-funded {by_year(s['totals']['dsg'])}; council-funded "
+            f"{by_year(s['totals']['council'])}."]
+    if r["reserve_stated"] is not None:
+        text.append(f"The reserve request of £{r['reserve_stated'] / 1e6:,.3f}m is the council-funded "
+                    f"cost of {inert(', '.join(r['reserve_years']))}: recomputed "
+                    f"£{r['reserve_computed'] / 1e6:,.3f}m "
+                    f"({'agrees' if r['reserve_matches'] else 'does not agree'}).")
+    if "ongoing_year" in r:
+        text.append(f"The on-going figure from {inert(r['ongoing_year'])}: stated "
+                    f"£{r['ongoing_stated'] / 1e3:,.0f}k, recomputed £{r['ongoing_computed'] / 1e3:,.0f}k "
+                    f"({'agrees' if r['ongoing_matches'] else 'does not agree'}).")
+    for row in s.get("printed_rows", []):
+        if row["matches_funding"] is not None and not row["label_agrees"]:
+            funding = "DSG" if row["matches_funding"] == "dsg" else "council"
+            text.append(f"In the report the row printed **\"{inert(row['printed_label'])}\"** holds "
+                        f"the **{funding}-funded** sums.")
+    text.append("The posts, year by year, are in the appendix at the end of this page.")
+    return "\n\n".join(text)
