@@ -34,8 +34,9 @@ def test_contents_and_footer():
     assert '<h2 id="second-part">' in body
     foot = render.footer_html({"built_at": "2026-01-01T00:00:00", "sources": [
         {"id": "ehcp/x.zip", "sha256": "ab" * 32}]}, {"la_code": "334", "inputs_file": None})
-    assert "ab" * 32 in foot and "send-analysis" in foot and "'la_code': '334'" in foot
-    assert "inputs_file" not in foot  # unset parameters are not shown
+    assert "ab" * 32 in foot and "send-analysis" in foot and "LA code: 334" in foot
+    assert "finance inputs: public defaults" in foot  # an unset parameter says what it means
+    assert "inputs_file" not in foot and "'la_code'" not in foot  # words, not keys
 
 
 def _failing_notebook(tmp_path: Path) -> Path:

@@ -74,20 +74,34 @@ def git_commit(root: Path | None = None) -> str:
         return "unknown"
 
 
+#: The pages' parameters in words, for the footer.
+PARAM_LABELS: dict[str, str] = {
+    "la_code": "LA code", "as_of_year": "latest January census", "processed_dir": "tables",
+    "inputs_file": "finance inputs", "casework_dir": "casework", "n_draws": "simulated paths",
+}
+#: What an unset parameter means.
+PARAM_DEFAULTS: dict[str, str] = {
+    "inputs_file": "public defaults", "casework_dir": "synthetic, made by the project's generator",
+}
+
+
 def footer_html(manifest: dict, params: dict, run_at: datetime | None = None) -> str:
     """Provenance footer: data release and sha256, package version, git commit, parameters, date."""
     run_at = run_at or datetime.now(UTC)
     sources = "".join(
         f"<li>{html.escape(s['id'])} — sha256 <code>{s['sha256']}</code></li>"
         for s in manifest.get("sources", []))
-    shown = {k: v for k, v in params.items() if v is not None}
+    shown = "; ".join(f"{PARAM_LABELS.get(k, k)}: {v}"
+                      for k, v in {**PARAM_DEFAULTS, **{k: v for k, v in params.items()
+                                                          if v is not None}}.items()
+                      if k in params)
     return (
         '<footer class="sa-footer">'
         f"<div><b>Data</b>: DfE Education, health and care plans (SEN2), tables built "
         f"{html.escape(str(manifest.get('built_at', 'unknown')))}<ul>{sources}</ul></div>"
         f"<div><b>Software</b>: send-analysis {__version__}, git commit "
         f"<code>{html.escape(git_commit())}</code></div>"
-        f"<div><b>Parameters</b>: <code>{html.escape(repr(shown), quote=False)}</code></div>"
+        f"<div><b>Parameters</b>: {html.escape(shown, quote=False)}</div>"
         f"<div><b>Run</b>: {run_at.strftime('%Y-%m-%d %H:%M UTC')}</div>"
         "</footer>"
     )
