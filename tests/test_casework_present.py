@@ -15,9 +15,9 @@ def test_timeliness_text_keeps_suppressed_cells_and_escapes_the_name():
     text = present.timeliness_text(latest, None, "<img src=x onerror=alert(1)>")
     assert text.startswith("In 2024, c of 3 plans (c) were issued")
     assert "<img" not in text.replace("\\<", "") and "no published figure" in text
-    pub = present.timeliness_text(latest.assign(within_20wk_incl_exc=145, issued_incl_exc=176,
-                                                pct_20wk_incl_exc=82.4, pct_20wk_excl_exc=90.1),
-                                  pd.Series([80.4], index=[2024]), "Solihull")
+    shown = pd.Series({"year": 2024, "within_20wk_incl_exc": 145, "issued_incl_exc": 176,
+                       "pct_20wk_incl_exc": 82.4, "pct_20wk_excl_exc": 90.1})
+    pub = present.timeliness_text(shown, pd.Series([80.4], index=[2024]), "Solihull")
     assert "145 of 176 plans (82.4%)" in pub and "published 80.4% for Solihull in 2024" in pub
 
 
