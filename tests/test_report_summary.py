@@ -261,7 +261,7 @@ def test_claims_intro_and_detail_in_words():
     frame = pd.DataFrame({"verdict": ["reproduced", "not reproduced", "not checkable", "reproduced"]})
     text = narrative.claims_intro({"report": "Cabinet, June 2021", "as_of": 2021}, "x.yaml",
                                   [1, 2, 3, 4], frame)
-    assert text.startswith("## Cabinet, June 2021\n")
+    assert text.startswith("## Cabinet\\, June 2021\n")  # user text inert (renders as typed)
     assert '<b data-headline="claims_reproduced">2 of 4</b> claims reproduced' in text
     assert "**1 not reproduced, 1 not checkable" in text
     r = SimpleNamespace(id="growth", verdict="reproduced", text="up 53%", claimed=53.0, unit="percent",
@@ -269,6 +269,8 @@ def test_claims_intro_and_detail_in_words():
                         alternatives=[{"primary": True, "definition": "all ages", "value": 52.71}])
     detail = narrative.claim_detail(r)
     assert "Computed **52.71**: all ages." in detail and "| Definition | Value |" in detail
+    hostile = narrative.claim_detail(SimpleNamespace(**{**vars(r), "text": "<script>x</script>"}))
+    assert "<script>" not in hostile.replace("\\<", "")
 
 
 def test_finance_present_sentences():

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from send_analysis.benchmark.metrics import METRICS
+from send_analysis.report.safe import inert
 
 
 def ordinal(n: int) -> str:
@@ -108,7 +109,7 @@ def claims_styler(frame: pd.DataFrame, tables=None):
         names = {"E92000001": "England", **dict(zip(lk["la_code"].astype(str), lk["la_name"], strict=True))}
         out["Area"] = out["Area"].astype(str).map(lambda c: names.get(c, c))
     text = ["Claim (id in the claims file)", "Area", "Unit", "Verdict", "Definition used", "Note"]
-    return (out.style.hide(axis="index").format(precision=2, na_rep="–")
+    return (out.style.hide(axis="index").format(precision=2, na_rep="–", escape="html")
             .set_properties(subset=text, **{"text-align": "left"}))
 
 
@@ -157,8 +158,8 @@ def claims_intro(header: dict, file_name: str, results: list, frame: pd.DataFram
     counts = verdict_counts(frame)
     report = header.get("report", file_name)
     return (
-        f"## {report}\n\n"
-        f"Claims file `{file_name}`: {len(results)} claims, checked against data as it stood at the "
+        f"## {inert(report)}\n\n"
+        f"Claims file {inert(file_name)}: {len(results)} claims, checked against data as it stood at the "
         f"report's cut-off (January {header.get('as_of')} census). "
         f"{mark('claims_reproduced', claims_figure(counts, str(report)))} claims reproduced; "
         f"**{counts['not reproduced']} not reproduced, {counts['not checkable']} not checkable "
@@ -170,12 +171,12 @@ def claims_intro(header: dict, file_name: str, results: list, frame: pd.DataFram
 def claim_detail(r) -> str:
     """One claim's section: verdict, the quoted text, the claimed and computed values, the note,
     and every definition tried (markdown)."""
-    lines = [f"### {r.id}: {r.verdict}", "", f"> {r.text}", "",
+    lines = [f"### {inert(r.id)}: {r.verdict}", "", f"> {inert(r.text)}", "",
              f"Claimed **{r.claimed:g}** ({r.unit}, tolerance {r.tolerance:g}). "
              + (f"Computed **{r.computed:,.2f}**: {r.definition}." if r.computed is not None
                 else r.definition + ".")]
     if r.note:
-        lines.append(f"\n_{r.note}_")
+        lines.append(f"\n_{inert(r.note)}_")
     if r.alternatives:
         lines.append("\n| Definition | Value |\n| --- | --- |")
         lines += [f"| {'**primary** ' if a['primary'] else ''}{a['definition']} | {a['value']:,.2f} |"
