@@ -78,7 +78,7 @@ INCOME_SEED = 20260331
 AS_GIVEN = Assumptions()
 
 
-def _per_draw(value: float | np.ndarray, n_draws: int) -> np.ndarray:
+def per_draw(value: float | np.ndarray, n_draws: int) -> np.ndarray:
     """A scalar, or one value per draw, shaped ``(n_draws, 1)`` to broadcast over years."""
     arr = np.asarray(value, dtype=float)
     if arr.ndim == 0:
@@ -91,7 +91,7 @@ def _per_draw(value: float | np.ndarray, n_draws: int) -> np.ndarray:
 def growth_factors(rate: float | np.ndarray, fys: list[str], base_fy: str, n_draws: int) -> np.ndarray:
     """``(1 + rate) ** (years since base_fy)`` for each draw and financial year."""
     t = np.array([fy_start(y) - fy_start(base_fy) for y in fys], dtype=float)
-    return (1.0 + _per_draw(rate, n_draws)) ** t[None, :]
+    return (1.0 + per_draw(rate, n_draws)) ** t[None, :]
 
 
 @dataclass
@@ -191,7 +191,7 @@ def baseline_state(
     fys = forecast_years(paths, inputs["first_forecast_year"], last_fy)
     draws, groups = placements_by_fy(paths, fys)
     n = len(draws)
-    factor = _per_draw(assumptions.demand_growth, n)
+    factor = per_draw(assumptions.demand_growth, n)
     groups = {g: arr[:, :1] + factor * (arr - arr[:, :1]) for g, arr in groups.items()}
     groups = {g: np.clip(arr, 0.0, None) for g, arr in groups.items()}
     uc = inputs["unit_costs"]
