@@ -1,8 +1,10 @@
 """Results of cohort simulations, in the style of a statsmodels results object.
 
-``res.summary()`` gives total count and cost per calendar year (mean, sd, median, quartiles,
+``res.summary_frame()`` gives total count and cost per calendar year (mean, sd, median, quartiles,
 95% bounds); ``res.by("setting")`` the same by academic year, need, setting or setting group;
-``res.samples()`` the raw simulated totals; ``res.to_csv(dir)`` writes all of them.
+``res.samples()`` the raw simulated totals; ``res.to_csv(dir)`` writes all of them and
+``res.to_dict()`` gives the totals as plain data. ``summary()`` and ``to_json()`` are the old names
+(aliases kept for callers that still use them; decision 0084).
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ class CohortResults:
         return self.count.shape[0]
 
     def summary(self) -> pd.DataFrame:
+        """Alias of :meth:`summary_frame` (the old name, kept for its callers)."""
+        return self.summary_frame()
+
+    def summary_frame(self) -> pd.DataFrame:
         """Total count and cost per calendar year: one row per (calendar-year, measure)."""
         rows = []
         for measure, arr in (("count", self.count), ("cost", self.cost)):
@@ -127,7 +133,7 @@ class CohortResults:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         paths = [out / "summary.csv"]
-        self.summary().to_csv(paths[0], index=False)
+        self.summary_frame().to_csv(paths[0], index=False)
         for dim in self.groups:
             p = out / f"by_{dim.replace('-', '_')}.csv"
             self.by(dim).to_csv(p, index=False)
@@ -135,8 +141,12 @@ class CohortResults:
         return paths
 
     def to_json(self) -> dict[str, Any]:
+        """Alias of :meth:`to_dict` (the old name, kept for its callers)."""
+        return self.to_dict()
+
+    def to_dict(self) -> dict[str, Any]:
         """Total count and cost summaries as plain data (for ``--json``)."""
-        s = self.summary()
+        s = self.summary_frame()
         return {
             "scenario": self.scenario_name,
             "simulations": self.simulations,
@@ -146,7 +156,7 @@ class CohortResults:
 
     def table(self) -> pd.DataFrame:
         """Reviewer table: per calendar year, plans and cost (mean and 95% interval), rounded."""
-        s = self.summary().set_index(["calendar-year", "measure"])
+        s = self.summary_frame().set_index(["calendar-year", "measure"])
         out = pd.DataFrame({
             "plans (mean)": s.xs("count", level="measure")["mean"].round(0),
             "plans 95% low": s.xs("count", level="measure")["lower95"].round(0),

@@ -136,6 +136,26 @@ class BacktestResult:
         wide.columns = [f"{m}_h{h}" for m, h in wide.columns]
         return self.overall().join(wide).sort_values("mape")
 
+    def by(self, dimension: str) -> pd.DataFrame:
+        """Metrics by model and ``dimension``: ``"h"`` (:meth:`by_horizon`), ``"origin"``
+        (:meth:`by_origin`, rows model x origin x h) or ``"la_code"`` (:meth:`by_la`, the default
+        model's rows LA x h)."""
+        views = {"h": self.by_horizon, "origin": self.by_origin, "la_code": self.by_la}
+        if dimension not in views:
+            raise KeyError(f"{dimension!r} is not one of {list(views)}")
+        return views[dimension]()
+
+    def to_dict(self) -> dict:
+        """JSON-ready: origins, horizons, the default model and each model's row of
+        :meth:`summary_frame` (metrics rounded to 2 decimals; NaN as None)."""
+        table = self.summary_frame()
+        return {
+            "origins": [int(o) for o in self.origins], "horizons": int(self.horizons),
+            "default_model": self.default_model(),
+            "models": {str(m): {k: (None if not np.isfinite(v) else round(float(v), 2))
+                                for k, v in row.items()} for m, row in table.iterrows()},
+        }
+
 
 def add_intervals(fc: pd.DataFrame, window: int = 5, min_n: int = 100) -> pd.DataFrame:
     """Add calibrated 80/95% bounds to backtest forecasts (one or many models), each row using

@@ -19,19 +19,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     res = forecast(args.la, args.horizon, as_of=args.as_of, model=args.model)
     frame = res.summary_frame()
     if args.json:
-        out = {
-            "la_code": res.la_code, "la_name": res.la_name, "model": res.model,
-            "as_of": res.origin, "horizon": res.horizon,
-            "history": {int(k): float(v) for k, v in res.history.items()},
-            "forecast": [{k: (int(v) if k == "year" else _round(v, 0) if k != "component" else v)
-                          for k, v in row.items()} for row in frame.to_dict("records")],
-            "setting_groups": [
-                {k: (int(v) if k == "year" else _round(v, 0) if k != "component" else v)
-                 for k, v in row.items()}
-                for row in (res.summary_frame("setting_group").to_dict("records")
-                            if "setting_group" in res.components_history else [])],
-            "notes": res.notes,
-        }
+        out = res.to_dict()
         print(json.dumps(out, indent=2))
         return 0
     print(f"{res.la_name} ({res.la_code}): EHC plans forecast from January {res.origin}, "

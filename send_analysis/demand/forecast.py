@@ -177,6 +177,39 @@ class ForecastResult:
         out["mean"] = out["mean"] * out["year"].map(self.mean) / tot
         return out
 
+    def by(self, dimension: str) -> pd.DataFrame:
+        """The forecast by year and component of ``dimension`` (one of :data:`COMPONENT_TYPES`):
+        the component rows of :meth:`summary_frame`, whose means sum to the total's."""
+        if dimension not in COMPONENT_TYPES:
+            raise KeyError(f"{dimension!r} is not one of {list(COMPONENT_TYPES)}")
+        return self.summary_frame(dimension)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: the LA, model and origin, the history, the total forecast and (when the
+        tables have them) the setting groups' forecast, plans rounded to whole numbers, and notes."""
+        def records(frame: pd.DataFrame) -> list[dict]:
+            return [{k: (int(v) if k == "year" else _round(v) if k != "component" else v)
+                     for k, v in row.items()} for row in frame.to_dict("records")]
+
+        return {
+            "la_code": self.la_code, "la_name": self.la_name, "model": self.model,
+            "as_of": self.origin, "horizon": self.horizon,
+            "history": {int(k): float(v) for k, v in self.history.items()},
+            "forecast": records(self.summary_frame()),
+            "setting_groups": records(self.summary_frame("setting_group"))
+            if "setting_group" in self.components_history else [],
+            "notes": self.notes,
+        }
+
+
+#: The component types of a forecast's draws (besides ``"total"``), the dimensions of ``by()``.
+COMPONENT_TYPES = ("setting_group", "age_band", "primary_need")
+
+
+def _round(v: float | None) -> float | None:
+    """Rounded to a whole number (``None`` for a missing or infinite value), for JSON."""
+    return None if v is None or not np.isfinite(v) else round(float(v), 0)
+
 
 def _draw_total(point: np.ndarray, cals: list, u: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Draws (n x horizon): point x exp(error_h), with one idiosyncratic uniform ``u`` and one

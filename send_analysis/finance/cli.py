@@ -20,7 +20,6 @@ import math
 import sys
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from send_analysis.errors import ConfigError
@@ -150,15 +149,7 @@ def _positions(p) -> list[dict]:
 def projection_record(p, inputs: dict, where: str) -> dict:
     """A projection as data: per financial year income, expenditure, in-year and cumulative
     balance (mean, p10, p50, p90), and the opening balance it started from."""
-    def stats(arr) -> dict:
-        return {"mean": round(float(arr.mean())), **{f"p{q}": round(float(np.percentile(arr, q)))
-                                                     for q in (10, 50, 90)}}
-
-    years = []
-    for j, fy in enumerate(p.fys):
-        years.append({"financial_year": fy, "income": stats(p.income_total[:, j]),
-                      "expenditure": stats(p.expenditure_total[:, j]),
-                      "in_year": stats(p.in_year[:, j]), "cumulative": stats(p.cumulative[:, j])})
+    years = p.to_dict()["years"]
     ob = inputs["opening_balance"]
     sources = inputs.get("sources") or {}
     return {"la_code": str(inputs["la_code"]), "la_name": inputs.get("la_name"), "inputs": where,
@@ -266,7 +257,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     for r in results:
         print(f"\n{r.name}: payback {r.payback_text()}, "
               f"NPV £{r.npv():,.0f} at {r.discount_rate:.1%}")
-        print(r.table()[["savings", "investment", "net_benefit", "unmitigated_cumulative",
+        print(r.summary_frame()[["savings", "investment", "net_benefit", "unmitigated_cumulative",
                          "mitigated_cumulative"]].round(0).to_string())
     return 0
 

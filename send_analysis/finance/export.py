@@ -515,7 +515,7 @@ def _mitigation_sheet(ws, results: Sequence[ScenarioResult]) -> None:
         ws.cell(row=row, column=3, value=f"payback: {r.payback_text()}; "
                                          f"NPV at {r.discount_rate:.1%}: £{r.npv():,.0f}")
         row = _header(ws, row + 1, "", r.fys, last=None)
-        t = r.table()
+        t = r.summary_frame()
         for col, label in (("savings", "Savings against unmitigated"), ("investment", "Investment (all funding)"),
                            ("net_benefit", "Net benefit"), ("cumulative_net_benefit", "Cumulative net benefit"),
                            ("dsg_in_year_improvement", "DSG in-year improvement")):

@@ -360,6 +360,41 @@ class DSGProjection:
         frame = pd.DataFrame(data, index=pd.Index(self.fys, name="financial_year"))
         return frame
 
+    def by(self, dimension: str) -> pd.DataFrame:
+        """The projection by financial year and a line of ``dimension`` (``"income"``,
+        ``"expenditure"``, ``"placements"`` or ``"outside_dsg"``), long: ``financial_year``, the
+        line's key (column named ``dimension``), its label, and its mean and 10/50/90th
+        percentiles across draws."""
+        lines = {"income": self.income, "expenditure": self.expenditure, "placements": self.placements,
+                 "outside_dsg": self.outside_dsg}
+        if dimension not in lines:
+            raise KeyError(f"{dimension!r} is not one of {list(lines)}")
+        stats = ["mean", *(f"p{round(q * 100)}" for q in QUANTILES)]
+        frames = []
+        for name, arr in lines[dimension].items():
+            arr = np.broadcast_to(arr, (len(self.draws), len(self.fys)))
+            frame = pd.DataFrame({"financial_year": self.fys, dimension: name, "label": self.label_of(name),
+                                  "mean": arr.mean(axis=0)})
+            for q in QUANTILES:
+                frame[f"p{round(q * 100)}"] = np.quantile(arr, q, axis=0)
+            frames.append(frame)
+        columns = ["financial_year", dimension, "label", *stats]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: per financial year income, expenditure, in-year and cumulative balance
+        (mean, p10, p50, p90 across draws; £, rounded to the pound), and the opening balance."""
+        def stats(arr: np.ndarray) -> dict:
+            return {"mean": round(float(arr.mean())), **{f"p{q}": round(float(np.percentile(arr, q)))
+                                                         for q in (10, 50, 90)}}
+
+        years = [{"financial_year": fy, "income": stats(self.income_total[:, j]),
+                  "expenditure": stats(self.expenditure_total[:, j]),
+                  "in_year": stats(self.in_year[:, j]), "cumulative": stats(self.cumulative[:, j])}
+                 for j, fy in enumerate(self.fys)]
+        return {"label": self.label, "la_code": self.la_code, "opening_fy": self.opening_fy,
+                "opening_cumulative": round(float(self.opening_cumulative)), "years": years}
+
     def placements_frame(self) -> pd.DataFrame:
         """Mean placements by line and financial year (financial-year equivalents)."""
         return pd.DataFrame({k: v.mean(axis=0) for k, v in self.placements.items()},

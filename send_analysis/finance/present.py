@@ -147,7 +147,7 @@ def placements_table(projection) -> pd.DataFrame:
 def scenario_year_table(result, scale: float = 1e6, columns: list[str] | None = None) -> pd.DataFrame:
     """A scenario's savings, investment and balances (or only ``columns``; rows, in words) by
     financial year (columns), in pounds divided by ``scale`` (£m by default)."""
-    t = result.table()
+    t = result.summary_frame()
     return relabel(((t[columns] if columns else t) / scale).T)
 
 

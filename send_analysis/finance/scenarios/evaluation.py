@@ -23,7 +23,7 @@ from send_analysis.finance.model import (
     project_from_state,
 )
 from send_analysis.finance.scenarios.levers import LeverEffect, apply_scenarios
-from send_analysis.finance.scenarios.schema import DEFAULT_DISCOUNT_RATE, Scenario, bind
+from send_analysis.finance.scenarios.schema import DEFAULT_DISCOUNT_RATE, FUNDING, Scenario, bind
 
 
 @dataclass
@@ -87,7 +87,7 @@ class ScenarioResult:
         """Share of draws whose cumulative net benefit is 0 or more by the last year."""
         return float((self.net_benefit().sum(axis=1) >= 0).mean())
 
-    def table(self) -> pd.DataFrame:
+    def summary_frame(self) -> pd.DataFrame:
         """By financial year: savings, investment, net benefit, its running total and discounted
         value, the DSG improvement, and the unmitigated and mitigated balances (means)."""
         net = self.net_benefit().mean(axis=0)
@@ -107,9 +107,31 @@ class ScenarioResult:
             "mitigated_cumulative_p90": np.quantile(self.mitigated.cumulative, 0.9, axis=0),
         }, index=pd.Index(self.fys, name="financial_year"))
 
+    def table(self) -> pd.DataFrame:
+        """Deprecated alias of :meth:`summary_frame` (the results vocabulary, decision 0084)."""
+        warnings.warn("ScenarioResult.table() is deprecated; use summary_frame()", DeprecationWarning,
+                      stacklevel=2)
+        return self.summary_frame()
+
+    def by(self, dimension: str) -> pd.DataFrame:
+        """The result by financial year and ``dimension``; the one dimension is ``"lever"``: the
+        placements each lever moved or avoided (mean across draws) and its costs by funding
+        (``cost_dsg``, ``cost_council``, ``cost_capital``; £ a year, as given)."""
+        if dimension != "lever":
+            raise KeyError(f"{dimension!r} is not one of ['lever']")
+        frames = []
+        for e in self.effects:
+            moved = np.zeros(len(self.fys)) if e.moved is None else e.moved.mean(axis=0)
+            frame = pd.DataFrame({"financial_year": self.fys, "lever": e.name, "placements_moved": moved})
+            for funding in FUNDING:
+                frame[f"cost_{funding}"] = e.costs.get(funding, np.zeros(len(self.fys)))
+            frames.append(frame)
+        columns = ["financial_year", "lever", "placements_moved", *(f"cost_{f}" for f in FUNDING)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
     def to_dict(self) -> dict:
         """JSON-ready summary (money in £, rounded to the pound)."""
-        t = self.table()
+        t = self.summary_frame()
         return {
             "name": self.name,
             "la_code": self.mitigated.la_code,
@@ -222,7 +244,7 @@ def comparison_table(results: Sequence[ScenarioResult], scale: float = 1e6) -> p
     the first year of in-year balance, and the share of draws that pay back."""
     rows = []
     for r in results:
-        t = r.table()
+        t = r.summary_frame()
         rows.append({
             "Scenario": r.name,
             "Savings": t["savings"].sum() / scale,
