@@ -27,6 +27,7 @@ from send_analysis.finance.inputs import (
 )
 from send_analysis.finance.years import fy_label, fy_start, is_fy_label
 
+#: Discount rate for NPVs when a scenario gives none: HM Treasury Green Book, 3.5% a year.
 DEFAULT_DISCOUNT_RATE: float = 0.035
 
 FUNDING = ("dsg", "council", "capital")
@@ -53,6 +54,7 @@ _REQUIRED: dict[str, set[str]] = {
     "early_help": {"reduction", "start", "new_plans_share", "exit_rate"},
     "invest_to_save": {"avoided_placements"},
 }
+
 
 @dataclass(frozen=True)
 class Scenario:
