@@ -515,7 +515,8 @@ def hindsight_spend(data: SpendData, origins: tuple[int, ...] = SPEND_ORIGINS) -
             y = t + h
             if y not in S.columns or y + 1 not in P.columns:
                 continue
-            ok = [la for la in las if pd.notna(S.at[la, y])]
+            ok = [la for la in las if pd.notna(S.at[la, y])
+                  and P.loc[la, [t, t + 1, y, y + 1]].notna().all()]
             eng = S.loc[ok, y].sum() / S.loc[ok, t].sum()
             eng_pl = (fy_placements(P.loc[ok, y].sum(), P.loc[ok, y + 1].sum())
                       / fy_placements(P.loc[ok, t].sum(), P.loc[ok, t + 1].sum()))

@@ -69,6 +69,7 @@ OTHER_LINE_LABELS: dict[str, str] = {
     "alternative_provision_services": "Alternative provision services",
     "therapies": "Therapies and other health-related services",
     "ap_pru_places_topups": "AP/PRU places and top-ups (beyond plan-driven placements)",
+    OTHER_DSG_LINE: "Place funding in the schools budget and other DSG blocks",
 }
 
 #: Seed of the income draws' order (independent of the placement draws).
