@@ -13,7 +13,8 @@ import pandas as pd
 
 from send_analysis import plots
 from send_analysis.data import taxonomy as tx
-from send_analysis.data.tables import ENGLAND, load_table
+from send_analysis.data.geography import ENGLAND
+from send_analysis.data.tables import load_table
 from send_analysis.errors import DataError
 
 

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from send_analysis.data.taxonomy import GROUP_LABELS, GROUP_OF
+from send_analysis.data.taxonomy import GROUP_LABELS, GROUP_OF, SETTING_GROUPS
 from send_analysis.errors import ConfigError, DataError
-from send_analysis.finance.inputs import OTHER_DSG_LINE, SETTING_GROUPS
+from send_analysis.finance.inputs import OTHER_DSG_LINE
 from send_analysis.finance.years import census_to_financial_years, fy_label, fy_start
 from send_analysis.report import money_m  # noqa: F401  (used by the finance pages)
 
