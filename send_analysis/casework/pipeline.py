@@ -15,6 +15,7 @@ import pandas as pd
 
 from send_analysis.casework.io import Casework, read_casework
 from send_analysis.casework.synth import CalibrationTargets, synth, targets_from_tables
+from send_analysis.data.tables import load_table
 from send_analysis.errors import DataError
 from send_analysis.report.safe import inert
 from send_analysis.report.shared import per_la
@@ -33,7 +34,6 @@ class LACasework:
 
 
 def _tables(processed_dir: str | Path | None) -> dict[str, pd.DataFrame]:
-    from send_analysis.data.tables import load_table
     return {n: load_table(n, processed_dir) for n in ("plans_by_setting", "new_plans", "timeliness")}
 
 

@@ -23,6 +23,7 @@ from send_analysis.casework import national as nat
 from send_analysis.casework.dates import birth_academic_year, birth_window, census_date
 from send_analysis.casework.io import Casework, validate
 from send_analysis.casework.schema import NEEDS, SETTINGS, TABLES
+from send_analysis.data.tables import load_table
 from send_analysis.errors import DataError
 
 #: Academic years (NCY) each setting admits in synthetic casework and in the example
@@ -104,7 +105,6 @@ def targets_from_tables(la_code: str, year: int,
     skipped; a missing new-plans or timeliness year takes the nearest year's figure.
     """
     if tables is None:
-        from send_analysis.data.tables import load_table
         tables = {n: load_table(n) for n in ("plans_by_setting", "new_plans", "timeliness")}
     pbs = _la_rows(tables["plans_by_setting"], la_code, "plans_by_setting")
     pbs = pbs[(pbs["year"] <= year) & pbs["value"].notna()]
