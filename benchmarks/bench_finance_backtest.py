@@ -58,8 +58,11 @@ def main() -> None:
               f"({_pct_below(mine, naive[best]):+.1f}% below; target h2 >= 15%); "
               f"bias {sm.loc[(d, h), 'bias']:+.2f}% (target +-2); "
               f"coverage80 {sm.loc[(d, h), 'coverage80']:.1f}% (target 75-85)")
-    bm = result.balance_metrics().xs(("2020-21", "2021-22"), level=("origin", "target"))
-    mine, hold = bm.loc[fb.DEFAULT_BALANCE_METHOD], bm.loc["hold_last_balance"]
+    doc = result.to_dict()["methods"]  # like for like: the same LAs for every method
+    print("\n== Balances, like for like: 31 March 2022 from 2020-21, the same LAs for every method")
+    print(pd.DataFrame({m: {k: v for k, v in r.items() if k not in ("check", "by_check")}
+                        for m, r in doc.items()}).T.round(2).to_string())
+    mine, hold = doc[fb.DEFAULT_BALANCE_METHOD], doc["hold_last_balance"]
     print(f"balances 2020-21 -> 2021-22: default median abs error "
           f"{mine['median_abs_error_gbp_m']:.2f} £m vs hold {hold['median_abs_error_gbp_m']:.2f} "
           f"({_pct_below(mine['median_abs_error_gbp_m'], hold['median_abs_error_gbp_m']):.1f}% "

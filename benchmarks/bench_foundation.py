@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from send_analysis.data.tables import build_tables
+from send_analysis.data.build import build_tables
 from send_analysis.report.pack import build_pack, discover_notebooks
 
 

@@ -1,19 +1,19 @@
 """Headline series for an LA against its region and England (the evidence pack's overview page).
 
 Every function takes an LA code and returns a tidy frame or a small dataclass; the notebook only
-draws and words them. Comparators: the LA's region (from the LA lookup) and England.
+draws (:mod:`send_analysis.overview_charts`) and words (:mod:`send_analysis.overview_present`)
+them. Comparators: the LA's region (from the LA lookup) and England.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
-from send_analysis import plots
 from send_analysis.data import taxonomy as tx
-from send_analysis.data.tables import ENGLAND, load_table
+from send_analysis.data.geography import ENGLAND
+from send_analysis.data.tables import load_table
 from send_analysis.errors import DataError
 
 
@@ -212,44 +212,3 @@ def headline(la_code: str, as_of_year: int | None = None) -> Headline:
         england_timeliness_latest=float(tl["England"].iloc[-1]),
         first_published_year=first_published_year(la_code),
     )
-
-
-# ---- charts ---------------------------------------------------------------------------------
-
-_AREA_COLOURS = ("la", "region", "england")
-
-
-def plot_three(wide: pd.DataFrame, title: str, ylabel: str, ax: plt.Axes | None = None,
-               percent: bool = False, apportioned_before: int | None = None) -> plt.Axes:
-    """Line chart of an LA (bold), its region and England. With ``apportioned_before`` the
-    LA's years before it (its share of its predecessors', :func:`plan_totals`) are dashed."""
-    ax = ax or plt.subplots()[1]
-    for col, key in zip(wide.columns, _AREA_COLOURS, strict=False):
-        series = wide[col]
-        if key == "la" and apportioned_before is not None and series.index.min() < apportioned_before:
-            early = series[series.index <= apportioned_before]
-            ax.plot(early.index, early, lw=2, ls="--", color=plots.COLOURS[key],
-                    label=f"{col} (apportioned)")
-            series = series[series.index >= apportioned_before]
-        ax.plot(series.index, series, marker="o", ms=3, lw=2.5 if key == "la" else 1.5,
-                color=plots.COLOURS[key], label=col)
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
-    ax.set_xlabel("")
-    (plots.percent if percent else plots.thousands)(ax)
-    ax.legend(loc="upper left")
-    return ax
-
-
-def plot_mix(mix: pd.DataFrame, title: str, ax: plt.Axes | None = None) -> plt.Axes:
-    """Stacked area of setting-group shares over time."""
-    ax = ax or plt.subplots()[1]
-    data = mix.fillna(0)
-    ax.stackplot(data.index, data.T.values, labels=[tx.GROUP_LABELS[c] for c in data.columns],
-                 colors=plots.PALETTE[: data.shape[1]], alpha=0.9)
-    ax.set_ylim(0, 100)
-    ax.set_title(title)
-    ax.set_ylabel("Share of plans")
-    plots.percent(ax)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
-    return ax

@@ -50,7 +50,7 @@ def real_data() -> None:
 
         fetch_all(mirror=mirror, download=False)
     if not _processed_current():
-        from send_analysis.data.tables import build_tables
+        from send_analysis.data.build import build_tables
 
         build_tables()
 

@@ -223,12 +223,12 @@ def test_strip_panel_highlights_the_la() -> None:
     import matplotlib.colors as mcolors
     import matplotlib.pyplot as plt
 
-    from send_analysis.benchmark import plots as bplots
+    from send_analysis.benchmark import charts as bcharts
     from send_analysis.plots import COLOURS
 
     t = small_tables()
     nat = compare.national_table(2021, metrics=["plans", "growth_since_2014"], tables=t)
-    fig = bplots.strip_panel(nat, ["growth_since_2014"], "300", neighbours=["100"],
+    fig = bcharts.strip_panel(nat, ["growth_since_2014"], "300", neighbours=["100"],
                              england={"growth_since_2014": 80.0})
     ax = fig.axes[0]
     colours = [mcolors.to_hex(c.get_facecolor()[0]) for c in ax.collections if c.get_offsets().size]

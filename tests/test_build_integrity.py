@@ -10,6 +10,7 @@ import time
 import pandas as pd
 import pytest
 
+from send_analysis.data import build as bd
 from send_analysis.data import tables as tb
 from send_analysis.data.sources import load_registry
 from send_analysis.errors import ChecksumError, DataError
@@ -20,7 +21,7 @@ FRAME = pd.DataFrame({"level": ["la"], "year": [2025], "value": [1.0]})
 
 def _folder(tmp_path, table_id, manifest_id, with_manifest=True):
     tb.load_table.cache_clear()
-    tb._atomic_parquet(FRAME, tmp_path / "plans_by_setting.parquet", table_id)
+    bd._atomic_parquet(FRAME, tmp_path / "plans_by_setting.parquet", table_id)
     if with_manifest:
         doc = {"tables": {}} | ({"build_id": manifest_id} if manifest_id else {})
         (tmp_path / "manifest.json").write_text(json.dumps(doc), encoding="utf-8")
@@ -63,7 +64,7 @@ def test_stale_temporaries_are_removed_fresh_ones_kept(tmp_path) -> None:
     old = time.time() - 3600
     for p in (stale, cached):
         os.utime(p, (old, old))
-    removed = tb.remove_stale_temporaries(tmp_path)
+    removed = bd.remove_stale_temporaries(tmp_path)
     assert sorted(removed) == sorted([stale, cached])
     assert fresh.exists() and not stale.exists() and not cached.exists()
 
@@ -74,7 +75,7 @@ def test_every_staged_file_is_checked_against_the_registry(tmp_path, monkeypatch
     edited.parent.mkdir(parents=True)
     edited.write_bytes(b"an edited neighbours workbook")
     with pytest.raises(ChecksumError, match=r"does not match the source registry"):
-        tb.verify_staged(tmp_path)
+        bd.verify_staged(tmp_path)
     monkeypatch.setenv("SEND_DATA_RAW", str(tmp_path))
     with pytest.raises(ChecksumError, match=sid.split("/")[-1]):
         raw_path(sid)

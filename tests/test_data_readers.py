@@ -10,13 +10,8 @@ import pytest
 
 from send_analysis.data import readers as rd
 from send_analysis.data import taxonomy as tx
-from send_analysis.data.tables import (
-    add_not_recorded_residual,
-    check_agreement,
-    combine,
-    load_table,
-    total_plans,
-)
+from send_analysis.data.build import add_not_recorded_residual, check_agreement, combine
+from send_analysis.data.tables import load_table, total_plans
 from send_analysis.errors import DataError
 
 GEO = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
@@ -236,7 +231,7 @@ def test_tribunal_codes_follow_names_not_the_misprinted_codes():
 
 
 def test_regional_copies_are_rejected_not_used():
-    from send_analysis.data.tables import reject_regional_copies
+    from send_analysis.data.build import reject_regional_copies
 
     rows = []
     for code, level, v in [("E12000003", "regional", 60.0), ("370", "la", 60.0),

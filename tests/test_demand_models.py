@@ -7,25 +7,29 @@ import pandas as pd
 import pytest
 
 from send_analysis.demand import intervals as iv
+from send_analysis.demand.features import features, national_growth, national_growth_blend
 from send_analysis.demand.forecast import forecast_shares, reconcile
 from send_analysis.demand.models import (
     EnglandGrowth,
     Ensemble,
     GlobalRegression,
+    PanelModel,
     PooledShrinkage,
     SeriesModel,
+    model_registry,
+    shrinkage_weights,
+)
+from send_analysis.demand.panel import Panel, check_series
+from send_analysis.demand.series import (
+    SERIES_KERNELS,
     ar1_psi_variance,
     arima_log,
     compound_growth,
     ets_log,
-    features,
     last_value,
     linear_drift,
-    national_growth,
-    national_growth_blend,
-    shrinkage_weights,
+    quiet,
 )
-from send_analysis.demand.panel import Panel, check_series
 from send_analysis.errors import DataError
 
 
@@ -379,3 +383,30 @@ def test_headroom_bounds_on_a_panel_with_a_planted_signal():
     assert res.lower_than_naive("LAD on default features, other LAs' outcomes") > 50
     with pytest.raises(ValueError, match="after the last published year"):
         headroom(panel, origin=2024, horizon=3)
+
+
+def test_every_registered_model_implements_the_panel_model_interface():
+    for name, model in model_registry().items():
+        assert isinstance(model, PanelModel), name
+        assert model.name == name and model.description
+
+
+def test_series_kernels_are_chosen_by_kind_and_an_unknown_kind_is_named():
+    y = pd.Series([100.0, 110.0, 121.0, 133.1, 146.41, 161.051, 177.16], index=range(2015, 2022))
+    assert set(SERIES_KERNELS) == {"last", "drift", "compound", "ets", "ets_damped", "arima"}
+    for kind, kernel in SERIES_KERNELS.items():
+        fc = SeriesModel("m", kind, 3).forecast_series(y, 2)
+        np.testing.assert_array_equal(fc.mean, kernel(y, 2, 3, (0.8, 0.95)).mean)
+    with pytest.raises(ValueError, match="unknown series model kind 'holt'.*'arima'"):
+        SeriesModel("m", "holt").forecast_series(y, 2)
+
+
+def test_quiet_silences_warnings_only_inside_its_with_block():
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with quiet():
+            warnings.warn("inside", UserWarning, stacklevel=1)
+        warnings.warn("outside", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in seen] == ["outside"]

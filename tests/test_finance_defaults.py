@@ -232,24 +232,3 @@ def test_solihull_example_file():
     for k, line in lines.items():
         assert d["other_expenditure"][k]["amount"] == pytest.approx(line["amount"], abs=0.5), k
         assert d["other_expenditure"][k]["growth"] == line["growth"]
-
-
-@pytest.mark.realdata
-def test_compare_report_with_public_solihull():
-    c = defaults.compare_report_with_public("334", EXAMPLE).set_index("measure")
-    cum = c.loc["cumulative deficit (negative) at 31 March"]
-    assert cum["report"] == -9_600_000
-    assert cum["public"] == pytest.approx(-9_130_463, abs=1)
-    assert cum["difference"] == pytest.approx(469_537, abs=1)
-    iy = c.loc["in-year deficit (negative)"]
-    assert iy["public"] == pytest.approx(-0.0430 * 212_336_354 + 0.0296 * 200_533_297.68, abs=1)
-    ind = c.loc["specialist placement spend (independent/non-maintained top-ups)"]
-    assert (ind["report"], ind["public"]) == (10_674_000, 7_044_937)
-    growth = c.loc["specialist placements growth 2019 20"]
-    assert growth["public"] == pytest.approx(7_044_937 / 6_333_612 - 1)
-    isp = c.loc["share of EHCPs in NMSS or independent schools"]
-    assert isp["public"] == pytest.approx(152 / 1743)
-    assert (c["difference"] == c["public"] - c["report"]).all()
-    assert c["note"].str.len().gt(0).all()
-    with pytest.raises(DataError, match="not 201"):
-        defaults.compare_report_with_public("201", EXAMPLE)

@@ -187,9 +187,10 @@ def la_files(tmp_path, monkeypatch):
     s.write_text(yaml.safe_dump({"name": "Posts", "levers": [POSTS]}))
     monkeypatch.setattr(model, "placement_paths", lambda inputs, **kw: hand_paths())
     import send_analysis.finance.inputs as inputs_mod
+    import send_analysis.finance.resolve as resolve_mod
 
     monkeypatch.setattr(export, "placement_tables_for", lambda inputs, p: hand_tables())
-    monkeypatch.setattr(inputs_mod, "resolve_inputs",
+    monkeypatch.setattr(resolve_mod, "resolve_inputs",
                         lambda la, path: (inputs_mod.load_inputs(path), str(path)))
     return f, s
 

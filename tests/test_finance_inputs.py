@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 import yaml
 from test_finance_model import hand_inputs
 
 from send_analysis.errors import ConfigError
-from send_analysis.finance.inputs import load_inputs, merge_inputs, resolve_inputs, validate_inputs
+from send_analysis.finance import resolve
+from send_analysis.finance.inputs import load_inputs, merge_inputs, validate_inputs
+from send_analysis.finance.resolve import resolve_inputs
 
 
 def _write(tmp_path, d, name="la.yaml"):
@@ -100,10 +99,9 @@ def test_merge_overrides_any_key_and_replaces_tables_whole():
 
 @pytest.fixture
 def fake_defaults(monkeypatch):
-    mod = types.ModuleType("send_analysis.finance.defaults")
-    mod.default_inputs = lambda la: hand_inputs(la_code=la)
-    monkeypatch.setitem(sys.modules, "send_analysis.finance.defaults", mod)
-    return mod
+    fake = lambda la: hand_inputs(la_code=la)  # noqa: E731
+    monkeypatch.setattr(resolve, "default_inputs", fake)
+    return fake
 
 
 def test_resolve_inputs_merges_the_file_over_the_defaults(tmp_path, fake_defaults):

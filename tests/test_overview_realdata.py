@@ -47,8 +47,10 @@ def test_apportioned_years_are_drawn_dashed():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from send_analysis.overview_charts import plot_three
+
     wide = ov.plan_totals("940")[["North Northamptonshire"]]
-    ax = ov.plot_three(wide, "t", "y", apportioned_before=2022)
+    ax = plot_three(wide, "t", "y", apportioned_before=2022)
     dashed, solid = ax.get_lines()
     assert dashed.get_linestyle() == "--" and list(dashed.get_xdata())[-1] == 2022
     assert list(solid.get_xdata())[0] == 2022 and list(solid.get_xdata())[-1] == 2025

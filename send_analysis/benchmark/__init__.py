@@ -5,6 +5,6 @@ and the claims check that recomputes every figure a report quotes.
 - :mod:`send_analysis.benchmark.ranking`: rank, percentile and quartile band (polarity-aware);
 - :mod:`send_analysis.benchmark.compare`: the LA against comparators, trends, national table;
 - :mod:`send_analysis.benchmark.similar`: k most similar LAs on public indicators;
-- :mod:`send_analysis.benchmark.plots`: strip and trend charts with the LA highlighted;
+- :mod:`send_analysis.benchmark.charts`: strip and trend charts with the LA highlighted;
 - :mod:`send_analysis.benchmark.claims`: the claims check.
 """

@@ -40,7 +40,8 @@ from typing import Any
 
 import pandas as pd
 
-from send_analysis.benchmark.metrics import ENGLAND, MIX_GROUPS, Tables
+from send_analysis.benchmark.metrics import MIX_GROUPS, Tables
+from send_analysis.data.geography import ENGLAND
 from send_analysis.errors import ConfigError, DataError
 
 VERDICTS = ("reproduced", "not reproduced", "not checkable")

@@ -18,8 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from send_analysis.benchmark.metrics import ENGLAND, METRICS, Tables, compute_metric
+from send_analysis.benchmark.metrics import METRICS, Tables, compute_metric
 from send_analysis.benchmark.ranking import rank_one, rank_values
+from send_analysis.data.geography import ENGLAND
 from send_analysis.errors import ConfigError, DataError
 
 #: Indicators of the national table and the strip charts, in page order.

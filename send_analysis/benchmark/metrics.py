@@ -28,8 +28,6 @@ from send_analysis.data.taxonomy import SETTING_GROUPS
 from send_analysis.errors import DataError
 from send_analysis.report.shared import national
 
-ENGLAND = "E92000001"
-
 #: Placement-mix groups shown on the benchmark page, in order; together they cover every setting.
 MIX_GROUPS: dict[str, tuple[str, ...]] = {
     "mainstream": ("mainstream",),

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from send_analysis.benchmark.metrics import METRICS
+from send_analysis.data.geography import ENGLAND
 from send_analysis.report.safe import inert
 
 
@@ -106,7 +107,7 @@ def claims_styler(frame: pd.DataFrame, tables=None):
     out = claims_display(frame)
     if tables is not None:
         lk = tables.get("la_lookup")
-        names = {"E92000001": "England", **dict(zip(lk["la_code"].astype(str), lk["la_name"], strict=True))}
+        names = {ENGLAND: "England", **dict(zip(lk["la_code"].astype(str), lk["la_name"], strict=True))}
         out["Area"] = out["Area"].astype(str).map(lambda c: names.get(c, c))
     text = ["Claim (id in the claims file)", "Area", "Unit", "Verdict", "Definition used", "Note"]
     return (out.style.hide(axis="index").format(precision=2, na_rep="–", escape="html")

@@ -29,7 +29,6 @@ NEEDS: tuple[str, ...] = ("ASD", "SEMH", "SLCN", "MLD", "SLD", "PMLD", "SpLD", "
 
 #: Setting taxonomy and groups of docs/tables.md, from the one definition in the data layer.
 SETTINGS: tuple[str, ...] = tuple(tx.SETTINGS)
-SETTING_GROUPS: dict[str, tuple[str, ...]] = {g: tuple(m) for g, m in tx.SETTING_GROUPS.items()}
 GROUP_OF: dict[str, str] = dict(tx.GROUP_OF)
 
 CEASE_REASONS: tuple[str, ...] = ("max_age", "needs_met", "he", "employ", "transfer", "no_engage",

@@ -21,8 +21,9 @@ import pandas as pd
 
 from send_analysis.casework import national as nat
 from send_analysis.casework.dates import birth_academic_year, birth_window, census_date
-from send_analysis.casework.io import Casework
+from send_analysis.casework.io import Casework, validate
 from send_analysis.casework.schema import NEEDS, SETTINGS, TABLES
+from send_analysis.data.tables import load_table
 from send_analysis.errors import DataError
 
 #: Academic years (NCY) each setting admits in synthetic casework and in the example
@@ -104,7 +105,6 @@ def targets_from_tables(la_code: str, year: int,
     skipped; a missing new-plans or timeliness year takes the nearest year's figure.
     """
     if tables is None:
-        from send_analysis.data.tables import load_table
         tables = {n: load_table(n) for n in ("plans_by_setting", "new_plans", "timeliness")}
     pbs = _la_rows(tables["plans_by_setting"], la_code, "plans_by_setting")
     pbs = pbs[(pbs["year"] <= year) & pbs["value"].notna()]
@@ -372,17 +372,35 @@ def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
     and the setting mix matches ``setting_shares`` as closely as the ages allow; the plans issued
     between two censuses equal ``new_plans`` of the first census's calendar year, with
     ``pct_20wk`` of them issued within 20 weeks in expectation. The casework ends at the last census.
+
+    The steps, one function each, in the order they draw from the one random generator:
+    :func:`_first_caseload`; then for each year :func:`_new_requests` and
+    :func:`_other_requests`, and between censuses :func:`_age_and_move`, :func:`_cease_to_target`
+    and :func:`_rake`; finally :func:`_assemble` (with the annual :func:`_reviews`).
     """
-    rng = np.random.default_rng(seed)
-    b = _Builder(targets, rng)
+    b = _Builder(targets, np.random.default_rng(seed))
     years = targets.census_years
     if len(years) < 2:
         raise DataError("at least two census years are needed", expected="total_plans for 2+ years")
     first, last = years[0], years[-1]
-    end = census_date(last)
-    c0 = census_date(first)
+    p_set = _first_caseload(b, first)
+    for y in range(first, last + 1):  # and one more year for requests still open at the end
+        _new_requests(b, y, last)
+        _other_requests(b, y, last)
+        if y == last:
+            break
+        _age_and_move(b, y, last)
+        _cease_to_target(b, y, p_set)
+        shares = targets.setting_shares.get(y + 1)
+        if shares:
+            _rake(b, shares, census_date(y + 1), census_date(y))
+    return _assemble(b, census_date(first), census_date(last), seed)
 
-    # 1. the caseload at the first census
+
+def _first_caseload(b: _Builder, first: int) -> np.ndarray:
+    """Step 1: the caseload open at the first census, by setting, age and need. Returns the
+    setting probabilities used (transfers in draw from them too)."""
+    rng, targets, c0 = b.rng, b.t, census_date(first)
     shares0 = targets.setting_shares.get(first) or dict(zip(SETTINGS, _NAT_SETTING_SHARE, strict=True))
     p_set = np.array([shares0.get(s, 0.0) for s in SETTINGS], float)
     p_set = p_set / p_set.sum()
@@ -397,138 +415,159 @@ def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
         start = b.random_date(earliest, c0) if earliest < c0 else c0 - pd.Timedelta(days=1)
         pid = b.new_id()
         b.start_plan(pid, dob, start, s, b.draw_need(n, s), "existing")
+    return p_set
 
-    new_ages = nat.NEW_PLANS_BY_AGE_2024
-    age_keys = np.array(sorted(new_ages))
-    age_p = np.array([new_ages[a] for a in age_keys], float)
-    age_p /= age_p.sum()
-    f = nat.FUNNEL_2024
-    non_plan = np.array([f["decided_not_to_assess"], f["withdrawn"], f["assessed_no_plan"]], float)
-    non_plan /= non_plan.sum()
 
-    def new_ncy() -> int:
-        age = int(rng.choice(age_keys, p=age_p))
-        if age == 2:
-            return int(rng.integers(-4, -1))
-        if age == 20:
-            return int(rng.integers(16, 20))
-        return age - 4
+#: Age at a new plan (England's shape): the ages and their probabilities.
+_NEW_AGE_KEYS = np.array(sorted(nat.NEW_PLANS_BY_AGE_2024))
+_NEW_AGE_P = np.array([nat.NEW_PLANS_BY_AGE_2024[a] for a in _NEW_AGE_KEYS], float)
+_NEW_AGE_P /= _NEW_AGE_P.sum()
+#: Requests that end without a plan: refused, withdrawn, assessed without a plan (England's funnel).
+_NON_PLAN_P = np.array([nat.FUNNEL_2024["decided_not_to_assess"], nat.FUNNEL_2024["withdrawn"],
+                        nat.FUNNEL_2024["assessed_no_plan"]], float)
+_NON_PLAN_P /= _NON_PLAN_P.sum()
 
-    # 2. each year between censuses (and one more year for requests still open at the end)
-    for y in range(first, last + 1):
-        window_lo = census_date(y)
-        window_hi = census_date(y + 1)
-        final = y == last
-        pct = targets.pct_20wk.get(y, targets.pct_20wk[max(k for k in targets.pct_20wk if k <= y)]
-                                   if any(k <= y for k in targets.pct_20wk) else 50.0)
-        k_new = targets.new_plans.get(y, targets.new_plans[max(targets.new_plans)])
-        tilt_new = _tilt(targets.new_setting_shares or targets.setting_shares.get(y, {}))
-        tilt = _tilt(targets.setting_shares.get(min(y + 1, last), {}))
-        issued = []
-        for _ in range(k_new):
-            issue = b.random_date(window_lo, window_hi)
-            n = new_ncy()
-            dob = b.dob_for(n, issue)
-            pid = b.new_id()
-            row = _request_row(b, pid, issue, pct, "plan",
-                               exception_share=targets.exception_share.get(y, ENGLAND_EXCEPTION_SHARE))
-            if final:
-                # the year after the last census: keep only requests made before the end, open
-                if row["request_date"] >= end:
-                    continue
-                row.update(outcome=None, plan_issue_date=None)
-                if row["decision_date"] >= end:
-                    row.update(decision=None, decision_date=None)
-                b.people.append({"person_id": pid, "date_of_birth": dob})
-                b.requests.append(row)
-                continue
-            b.requests.append(row)
-            s = b.draw_setting(n, tilt_new)
-            b.start_plan(pid, dob, issue, s, b.draw_need(n, s), "new")
-            issued.append(pid)
-        # requests that do not end in a plan
-        n_other = int(round(k_new * (targets.requests_per_new_plan - 1)))
-        for _ in range(n_other):
-            req = b.random_date(window_lo, window_hi)
-            if final and req >= end:
-                continue
-            pid = b.new_id()
-            b.people.append({"person_id": pid, "date_of_birth": b.dob_for(new_ncy(), req)})
-            kind = int(rng.choice(3, p=non_plan))
-            dec = req + pd.Timedelta(days=int(rng.integers(28, 43)))
-            row = {"request_id": b.new_id("R"), "person_id": pid, "request_date": req,
-                   "decision": ["refuse", "withdrawn", "assess"][kind], "decision_date": dec,
-                   "outcome": None, "plan_issue_date": None, "exception": False}
-            if kind == 2:
-                row["outcome"] = "no_plan"
-            if final and dec >= end:
-                row.update(decision=None, decision_date=None, outcome=None)
-            b.requests.append(row)
+
+def _new_ncy(rng: np.random.Generator) -> int:
+    """The NCY of a child at a new request, from England's age at a new plan."""
+    age = int(rng.choice(_NEW_AGE_KEYS, p=_NEW_AGE_P))
+    if age == 2:
+        return int(rng.integers(-4, -1))
+    if age == 20:
+        return int(rng.integers(16, 20))
+    return age - 4
+
+
+def _pct_20wk(targets: CalibrationTargets, y: int) -> float:
+    """The 20-week share for year ``y``: its own, else the latest earlier one, else 50%."""
+    return targets.pct_20wk.get(y, targets.pct_20wk[max(k for k in targets.pct_20wk if k <= y)]
+                                if any(k <= y for k in targets.pct_20wk) else 50.0)
+
+
+def _new_requests(b: _Builder, y: int, last: int) -> None:
+    """Step 2a: the requests that end in a plan issued between census ``y`` and the next. In the
+    year after the last census only requests made before it are kept, still open."""
+    targets = b.t
+    window_lo, window_hi, end = census_date(y), census_date(y + 1), census_date(last)
+    final = y == last
+    pct = _pct_20wk(targets, y)
+    k_new = targets.new_plans.get(y, targets.new_plans[max(targets.new_plans)])
+    tilt_new = _tilt(targets.new_setting_shares or targets.setting_shares.get(y, {}))
+    for _ in range(k_new):
+        issue = b.random_date(window_lo, window_hi)
+        n = _new_ncy(b.rng)
+        dob = b.dob_for(n, issue)
+        pid = b.new_id()
+        row = _request_row(b, pid, issue, pct, "plan",
+                           exception_share=targets.exception_share.get(y, ENGLAND_EXCEPTION_SHARE))
         if final:
-            break
+            if row["request_date"] >= end:
+                continue
+            row.update(outcome=None, plan_issue_date=None)
+            if row["decision_date"] >= end:
+                row.update(decision=None, decision_date=None)
+            b.people.append({"person_id": pid, "date_of_birth": dob})
+            b.requests.append(row)
+            continue
+        b.requests.append(row)
+        s = b.draw_setting(n, tilt_new)
+        b.start_plan(pid, dob, issue, s, b.draw_need(n, s), "new")
 
-        # 3. ageing into the next census: phase transfers and other moves
-        nxt = census_date(y + 1)
-        ay_start = pd.Timestamp(year=y, month=9, day=1)
-        for pid, st in list(b.active.items()):
-            n_old = _ncy_at(st, window_lo)
-            n_new = _ncy_at(st, nxt)
-            valid_now = SETTING_NCY_RANGE[st["setting"]][0] <= n_new <= SETTING_NCY_RANGE[st["setting"]][1]
-            if st["plan_start"] <= window_lo and (n_old, n_new) in PHASE_TRANSFERS:
-                month, day = PHASE_TRANSFERS[(n_old, n_new)]
-                deadline = pd.Timestamp(year=y, month=month, day=day)
-                if rng.random() < targets.phase_named_on_time:
-                    named = b.random_date(pd.Timestamp(year=y - 1, month=10, day=1), deadline)
-                else:
-                    named = b.random_date(deadline + pd.Timedelta(days=1),
-                                          pd.Timestamp(year=y, month=8, day=31))
-                b.transfers.append({"person_id": pid, "transfer_year": y, "from_ncy": n_old,
-                                    "to_ncy": n_new, "deadline": deadline, "named_date": named})
-                b.move(pid, b.draw_setting(n_new, tilt), ay_start)
-            elif not valid_now and n_new <= NCY_MAX:
-                b.move(pid, b.draw_setting(n_new, tilt), ay_start)
-            elif rng.random() < targets.background_move_rate and n_new <= NCY_MAX:
-                lo = max(window_lo, st["spell"] + pd.Timedelta(days=1))
-                b.move(pid, b.draw_setting(n_new, tilt, exclude=st["setting"]),
-                       b.random_date(lo, nxt) if lo < nxt else nxt)
 
-        # 4. ceasing (and transfers in) so the next census matches its target
-        target = targets.total_plans.get(y + 1, len(b.active))
-        ids = list(b.active)
-        ncys = np.array([_ncy_at(b.active[p], nxt) for p in ids], dtype=int)
-        forced = ncys > NCY_MAX
-        for p in np.array(ids)[forced]:
-            b.cease(p, pd.Timestamp(year=y, month=8, day=31), "max_age")
-        need = len(ids) - target - int(forced.sum())
-        rest = [p for p, fz in zip(ids, forced, strict=True) if not fz]
-        rest_ncy = ncys[~forced]
-        if need > 0:
-            w = b.hazard[np.clip(rest_ncy, NCY_MIN, NCY_MAX) - NCY_MIN] + 1e-6
-            chosen = rng.choice(len(rest), size=min(need, len(rest)), replace=False, p=w / w.sum())
-            for i in chosen:
-                pid, n = rest[i], int(np.clip(rest_ncy[i], NCY_MIN, NCY_MAX))
-                reason = _CEASE_REASON_KEYS[int(rng.choice(len(_CEASE_REASON_KEYS), p=b.reasons[n]))]
-                lo = max(window_lo, b.active[pid]["spell"] + pd.Timedelta(days=1))
-                b.cease(pid, b.random_date(lo, nxt) if lo < nxt else nxt, reason)
-        elif need < 0:
-            for _ in range(-need):
-                s = SETTINGS[int(rng.choice(len(SETTINGS), p=p_set))]
-                lo, hi = SETTING_NCY_RANGE[s]
-                n = int(rng.integers(max(lo, -2), min(hi, 19) + 1))
-                start = b.random_date(window_lo, nxt)
-                b.start_plan(b.new_id(), b.dob_for(n, nxt), start, s, b.draw_need(n, s),
-                             "transfer_in")
+def _other_requests(b: _Builder, y: int, last: int) -> None:
+    """Step 2b: the requests between census ``y`` and the next that do not end in a plan
+    (refused, withdrawn, assessed without a plan), ``requests_per_new_plan - 1`` per new plan."""
+    rng, targets = b.rng, b.t
+    window_lo, window_hi, end = census_date(y), census_date(y + 1), census_date(last)
+    final = y == last
+    k_new = targets.new_plans.get(y, targets.new_plans[max(targets.new_plans)])
+    for _ in range(int(round(k_new * (targets.requests_per_new_plan - 1)))):
+        req = b.random_date(window_lo, window_hi)
+        if final and req >= end:
+            continue
+        pid = b.new_id()
+        b.people.append({"person_id": pid, "date_of_birth": b.dob_for(_new_ncy(rng), req)})
+        kind = int(rng.choice(3, p=_NON_PLAN_P))
+        dec = req + pd.Timedelta(days=int(rng.integers(28, 43)))
+        row = {"request_id": b.new_id("R"), "person_id": pid, "request_date": req,
+               "decision": ["refuse", "withdrawn", "assess"][kind], "decision_date": dec,
+               "outcome": None, "plan_issue_date": None, "exception": False}
+        if kind == 2:
+            row["outcome"] = "no_plan"
+        if final and dec >= end:
+            row.update(decision=None, decision_date=None, outcome=None)
+        b.requests.append(row)
 
-        # 5. rake the setting mix towards the census target
-        shares = targets.setting_shares.get(y + 1)
-        if shares:
-            _rake(b, shares, nxt, window_lo)
 
-    # 6. annual reviews of every plan, due each 12 months from the start
+def _age_and_move(b: _Builder, y: int, last: int) -> None:
+    """Step 3: ageing into census ``y + 1``: phase transfers (with the date the new placement is
+    named), moves out of settings the child has outgrown, and background moves."""
+    rng, targets = b.rng, b.t
+    window_lo, nxt = census_date(y), census_date(y + 1)
+    tilt = _tilt(targets.setting_shares.get(min(y + 1, last), {}))
+    ay_start = pd.Timestamp(year=y, month=9, day=1)
+    for pid, st in list(b.active.items()):
+        n_old = _ncy_at(st, window_lo)
+        n_new = _ncy_at(st, nxt)
+        valid_now = SETTING_NCY_RANGE[st["setting"]][0] <= n_new <= SETTING_NCY_RANGE[st["setting"]][1]
+        if st["plan_start"] <= window_lo and (n_old, n_new) in PHASE_TRANSFERS:
+            month, day = PHASE_TRANSFERS[(n_old, n_new)]
+            deadline = pd.Timestamp(year=y, month=month, day=day)
+            if rng.random() < targets.phase_named_on_time:
+                named = b.random_date(pd.Timestamp(year=y - 1, month=10, day=1), deadline)
+            else:
+                named = b.random_date(deadline + pd.Timedelta(days=1),
+                                      pd.Timestamp(year=y, month=8, day=31))
+            b.transfers.append({"person_id": pid, "transfer_year": y, "from_ncy": n_old,
+                                "to_ncy": n_new, "deadline": deadline, "named_date": named})
+            b.move(pid, b.draw_setting(n_new, tilt), ay_start)
+        elif not valid_now and n_new <= NCY_MAX:
+            b.move(pid, b.draw_setting(n_new, tilt), ay_start)
+        elif rng.random() < targets.background_move_rate and n_new <= NCY_MAX:
+            lo = max(window_lo, st["spell"] + pd.Timedelta(days=1))
+            b.move(pid, b.draw_setting(n_new, tilt, exclude=st["setting"]),
+                   b.random_date(lo, nxt) if lo < nxt else nxt)
+
+
+def _cease_to_target(b: _Builder, y: int, p_set: np.ndarray) -> None:
+    """Step 4: plans ceasing (by England's hazard and reasons by age), or transfers in, so the
+    caseload at census ``y + 1`` matches its target; plans past the oldest NCY cease first."""
+    rng, targets = b.rng, b.t
+    window_lo, nxt = census_date(y), census_date(y + 1)
+    target = targets.total_plans.get(y + 1, len(b.active))
+    ids = list(b.active)
+    ncys = np.array([_ncy_at(b.active[p], nxt) for p in ids], dtype=int)
+    forced = ncys > NCY_MAX
+    for p in np.array(ids)[forced]:
+        b.cease(p, pd.Timestamp(year=y, month=8, day=31), "max_age")
+    need = len(ids) - target - int(forced.sum())
+    rest = [p for p, fz in zip(ids, forced, strict=True) if not fz]
+    rest_ncy = ncys[~forced]
+    if need > 0:
+        w = b.hazard[np.clip(rest_ncy, NCY_MIN, NCY_MAX) - NCY_MIN] + 1e-6
+        chosen = rng.choice(len(rest), size=min(need, len(rest)), replace=False, p=w / w.sum())
+        for i in chosen:
+            pid, n = rest[i], int(np.clip(rest_ncy[i], NCY_MIN, NCY_MAX))
+            reason = _CEASE_REASON_KEYS[int(rng.choice(len(_CEASE_REASON_KEYS), p=b.reasons[n]))]
+            lo = max(window_lo, b.active[pid]["spell"] + pd.Timedelta(days=1))
+            b.cease(pid, b.random_date(lo, nxt) if lo < nxt else nxt, reason)
+    elif need < 0:
+        for _ in range(-need):
+            s = SETTINGS[int(rng.choice(len(SETTINGS), p=p_set))]
+            lo, hi = SETTING_NCY_RANGE[s]
+            n = int(rng.integers(max(lo, -2), min(hi, 19) + 1))
+            start = b.random_date(window_lo, nxt)
+            b.start_plan(b.new_id(), b.dob_for(n, nxt), start, s, b.draw_need(n, s),
+                         "transfer_in")
+
+
+def _assemble(b: _Builder, c0: pd.Timestamp, end: pd.Timestamp, seed: int) -> Casework:
+    """Step 6: close the books at ``end`` (plans and placements still open), add the annual
+    reviews of every plan, and validate each table against the casework schema."""
     b_plans = b.plans + [{"person_id": p, "start_date": st["plan_start"], "end_date": None,
                           "cease_reason": None, "origin": st["origin"]}
                          for p, st in b.active.items()]
-    reviews = _reviews(pd.DataFrame(b_plans), c0, end, targets.review_held_share, rng)
+    reviews = _reviews(pd.DataFrame(b_plans), c0, end, b.t.review_held_share, b.rng)
     placements = b.placements + [{"person_id": p, "start_date": st["spell"], "end_date": None,
                                   "setting": st["setting"], "need": st["need"]}
                                  for p, st in b.active.items()]
@@ -541,10 +580,9 @@ def synth(targets: CalibrationTargets, seed: int = 0) -> Casework:
         "phase_transfers": pd.DataFrame(b.transfers, columns=[
             "person_id", "transfer_year", "from_ncy", "to_ncy", "deadline", "named_date"]),
     }
-    from send_analysis.casework.io import validate
     tables = {name: validate(name, frames[name]) for name in TABLES}
-    return Casework(**tables, source=f"synthetic, calibrated to LA {targets.la_code} "
-                                     f"({targets.la_name}), seed {seed}")
+    return Casework(**tables, source=f"synthetic, calibrated to LA {b.t.la_code} "
+                                     f"({b.t.la_name}), seed {seed}")
 
 
 def _reviews(plans: pd.DataFrame, first: pd.Timestamp, end: pd.Timestamp, held_share: float,

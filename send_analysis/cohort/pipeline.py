@@ -1,8 +1,9 @@
-"""Everything a cohort or statutory-performance page needs for one LA, in one call.
+"""Everything a cohort page needs for one LA, in one call.
 
-:func:`casework_for_la` returns the LA's casework: a real extract when ``casework_dir`` is given,
-otherwise synthetic casework calibrated to the LA's published figures (and says which).
-:func:`inputs_for_la` adds the cohort model inputs: transitions, population, valid states and costs.
+:func:`~send_analysis.casework.pipeline.casework_for_la` (re-exported here) returns the LA's
+casework: a real extract when ``casework_dir`` is given, otherwise synthetic casework calibrated to
+the LA's published figures (and says which). :func:`inputs_for_la` adds the cohort model inputs:
+transitions, population, valid states and costs.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from send_analysis.casework.io import Casework, read_casework
+from send_analysis.casework.pipeline import LACasework, casework_for_la
 from send_analysis.casework.schema import GROUP_OF, NEEDS, SETTINGS
-from send_analysis.casework.synth import CalibrationTargets, synth, targets_from_tables
 from send_analysis.cohort.io import (
     ValidStates,
     read_costs,
@@ -29,62 +29,11 @@ from send_analysis.cohort.transitions import (
 )
 from send_analysis.errors import DataError
 from send_analysis.report import money_m  # noqa: F401  (used by the cohort page)
-from send_analysis.report.safe import inert
-from send_analysis.report.shared import per_la
 
 #: Settings of the cohort and statutory pages (not parameters of papermill; see notebooks).
 PAGE_HORIZON = 5          # January censuses projected
 PAGE_SIMULATIONS = 1000   # simulated futures for the main projection
 PAGE_SEED = 50
-
-
-@dataclass
-class LACasework:
-    """Casework for a page, with a sentence saying where it comes from."""
-
-    la_code: str
-    la_name: str
-    casework: Casework
-    synthetic: bool
-    targets: CalibrationTargets | None
-    source_note: str
-
-
-def _tables(processed_dir: str | Path | None) -> dict[str, pd.DataFrame]:
-    from send_analysis.data.tables import load_table
-    return {n: load_table(n, processed_dir) for n in ("plans_by_setting", "new_plans", "timeliness")}
-
-
-def _casework_key(la_code, as_of_year, casework_dir=None, processed_dir=None, seed=0):
-    if casework_dir is not None:  # a real extract is read afresh every time
-        return None
-    return (str(la_code), int(as_of_year), str(processed_dir), int(seed))
-
-
-@per_la("casework", _casework_key)  # the cohort and statutory pages share one synthesis
-def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | None = None,
-                    processed_dir: str | Path | None = None, seed: int = 0) -> LACasework:
-    """The LA's casework extract, or synthetic casework calibrated to the LA (see module doc)."""
-    tables = _tables(processed_dir)
-    names = tables["plans_by_setting"]
-    hit = names[(names["level"] == "la") & (names["la_code"] == str(la_code))]
-    if hit.empty:
-        raise DataError(f"LA {la_code} is not in the tidy tables", file="plans_by_setting",
-                        column="la_code", expected="a 3-digit DfE LA code")
-    la_name = str(hit["area_name"].iloc[-1])
-    if casework_dir is not None:
-        cw = read_casework(casework_dir)
-        return LACasework(str(la_code), la_name, cw, False, None,
-                          f"This page uses the casework extract in {inert(str(casework_dir))}.")
-    targets = targets_from_tables(la_code, as_of_year, tables=tables)
-    cw = synth(targets, seed=seed)
-    y0, y1 = targets.census_years[0], targets.census_years[-1]
-    note = (f"No casework extract was given, so this page runs on **synthetic casework** for a "
-            f"fictional LA calibrated to {la_name}'s published figures (plans at each January "
-            f"{y0}-{y1}, setting mix, new plans and 20-week timeliness; seed {seed}). Individual "
-            "records are invented: the page shows what the analysis does, not facts about "
-            f"{la_name}'s children.")
-    return LACasework(str(la_code), la_name, cw, True, targets, note)
 
 
 def costs_for_la(la_code: str, valid: ValidStates) -> tuple[pd.DataFrame, str]:

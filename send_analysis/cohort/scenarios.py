@@ -6,21 +6,27 @@
   another, e.g. independent special -> a new local special school, with an optional capacity on
   the receiving setting (children beyond it stay where the baseline placed them).
 
-``Scenario()`` with no changes is the baseline.
+``Scenario()`` with no changes is the baseline. A scenario file (``scenarios/cohort/*.yaml``: a
+name, a description and one ``settings`` block) is read by :func:`load_scenario` into a
+:class:`NewPlacesScenario`, which builds the :class:`Scenario` for a model's start year.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from send_analysis.errors import ConfigError
+from send_analysis.paths import project_root
+from send_analysis.userfiles import read_user_yaml
 
 if TYPE_CHECKING:
     from send_analysis.cohort.io import ValidStates
     from send_analysis.cohort.model import CohortModel
+    from send_analysis.cohort.results import CohortResults
 
 
 @dataclass(frozen=True)
@@ -158,3 +164,104 @@ def _cap_rows(moved: np.ndarray, room: np.ndarray) -> np.ndarray:
     extra = np.clip(left[:, None] - (cum - spare), 0, spare)
     out[over] = scaled + extra
     return out
+
+
+# ---- scenario files (``scenarios/cohort/*.yaml``) -------------------------------------------
+
+#: Keys of a cohort scenario file's ``settings`` block, with what each must be.
+NEW_PLACES_SETTINGS: dict[str, str] = {
+    "setting_from": "a setting name (where the children would have gone)",
+    "setting_to": "a setting name (where the new places are)",
+    "share": "a number from 0 to 1 (share of arrivals into setting_from redirected)",
+    "from_year": 'a year relative to the model\'s start, "+1" or more',
+    "new_places": "a whole number of places, 0 or more",
+}
+
+
+@dataclass(frozen=True)
+class NewPlacesScenario:
+    """A cohort scenario file: new places in ``setting_to`` taking ``share`` of the children
+    arriving in ``setting_from`` from ``from_year`` censuses after the model's start year, up to
+    ``new_places`` more children than ``setting_to`` holds at the start (:func:`load_scenario`)."""
+
+    name: str
+    description: str
+    setting_from: str
+    setting_to: str
+    share: float
+    from_year: int
+    new_places: int
+    file: str = ""
+
+    def base_places(self, baseline: CohortResults) -> int:
+        """Children in ``setting_to`` at the baseline's first January (its mean)."""
+        by = baseline.by("setting")
+        rows = by[(by["measure"] == "count") & (by["setting"] == self.setting_to)]
+        if rows.empty:
+            raise ConfigError(f"file {self.file}: settings.setting_to {self.setting_to!r} is not a "
+                              "setting of the cohort model")
+        return int(rows["mean"].iloc[0])
+
+    def assumptions(self, start_year: int) -> dict[str, object]:
+        """The redirect's terms with the absolute first year (for the page's sentences)."""
+        return {"setting_from": self.setting_from, "setting_to": self.setting_to,
+                "share": self.share, "from_year": start_year + self.from_year}
+
+    def scenario(self, start_year: int, base_places: int) -> Scenario:
+        """The :class:`Scenario` for a model starting at ``start_year`` whose receiving setting
+        holds ``base_places`` children then (:meth:`base_places`)."""
+        return Scenario(self.name, redirects=(
+            Redirect(**self.assumptions(start_year), capacity=base_places + self.new_places),))
+
+
+def _relative_year(value: object, where: str) -> int:
+    """``"+k"`` (k >= 1) as k; anything else a ConfigError naming ``where``."""
+    text = str(value).strip()
+    if isinstance(value, str) and text.startswith("+") and text[1:].isdigit() and int(text[1:]) >= 1:
+        return int(text[1:])
+    raise ConfigError(f"{where}: {value!r} (expected {NEW_PLACES_SETTINGS['from_year']})")
+
+
+def load_scenario(path: str | Path) -> NewPlacesScenario:
+    """Read and check a cohort scenario file: ``name``, ``description`` and one ``settings`` block
+    with the keys of :data:`NEW_PLACES_SETTINGS`. Errors name the file and the key."""
+    data = read_user_yaml(path, "a cohort scenario (name, description, settings)")
+    if not isinstance(data, dict):
+        raise ConfigError(f"file {path}: expected a mapping with name, description and settings")
+    extra = sorted(set(data) - {"name", "description", "settings"})
+    if extra:
+        raise ConfigError(f"file {path}: unknown key {extra[0]!r} (expected name, description, "
+                          "settings)")
+    for key in ("name", "description"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise ConfigError(f"file {path}: {key} missing or empty (expected text)")
+    settings = data.get("settings")
+    if not isinstance(settings, dict):
+        raise ConfigError(f"file {path}: settings missing (expected a block with "
+                          f"{', '.join(NEW_PLACES_SETTINGS)})")
+    for key in sorted(set(NEW_PLACES_SETTINGS) ^ set(settings)):
+        state = "missing" if key in NEW_PLACES_SETTINGS else "unknown key"
+        raise ConfigError(f"file {path}: settings.{key} {state} (expected "
+                          f"{NEW_PLACES_SETTINGS.get(key, ', '.join(NEW_PLACES_SETTINGS))})")
+    for key in ("setting_from", "setting_to"):
+        if not isinstance(settings[key], str) or not settings[key]:
+            raise ConfigError(f"file {path}: settings.{key} {settings[key]!r} "
+                              f"(expected {NEW_PLACES_SETTINGS[key]})")
+    share, places = settings["share"], settings["new_places"]
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+        raise ConfigError(f"file {path}: settings.share {share!r} "
+                          f"(expected {NEW_PLACES_SETTINGS['share']})")
+    if isinstance(places, bool) or not isinstance(places, int) or places < 0:
+        raise ConfigError(f"file {path}: settings.new_places {places!r} "
+                          f"(expected {NEW_PLACES_SETTINGS['new_places']})")
+    return NewPlacesScenario(
+        name=data["name"].strip(), description=" ".join(data["description"].split()),
+        setting_from=settings["setting_from"], setting_to=settings["setting_to"],
+        share=float(share), from_year=_relative_year(settings["from_year"],
+                                                     f"file {path}: settings.from_year"),
+        new_places=places, file=str(path))
+
+
+def cohort_scenario_file(name: str) -> Path:
+    """A cohort scenario shipped in the project's ``scenarios/cohort/`` folder, by file stem."""
+    return project_root() / "scenarios" / "cohort" / f"{name}.yaml"

@@ -50,7 +50,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from send_analysis.data.tables import build_tables
+    from send_analysis.data.build import build_tables
 
     t0 = time.perf_counter()
     manifest = build_tables(raw=args.raw, out_dir=args.out, progress=True)

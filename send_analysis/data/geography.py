@@ -28,8 +28,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from send_analysis.data.tables import load_table
 from send_analysis.errors import DataError
 from send_analysis.paths import raw_path
+
+#: England's area code (ONS GSS code) in every table: the one definition in the package.
+ENGLAND = "E92000001"
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,6 @@ def validate_la_codes(df: pd.DataFrame, table: str, lookup: pd.DataFrame | None 
 
 @lru_cache(maxsize=1)
 def _processed_lookup() -> pd.DataFrame:
-    from send_analysis.data.tables import load_table
-
     return load_table("la_lookup")
 
 

@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 from send_analysis.data.cache import parquet_cached
+from send_analysis.data.geography import ENGLAND
 from send_analysis.errors import DataError
 from send_analysis.paths import raw_path
 
-ENGLAND_CODE = "E92000001"
 MYE22 = "ons_population/mye22final.xlsx"
 MYE23 = "ons_population/mye23tablesew.xlsx"
 CSV_0_17 = "ons_population/ons_mid-year_population_estimates_2012_to_2024.csv"
@@ -46,7 +46,7 @@ PREDECESSORS: dict[str, tuple[str, ...]] = {"909": ("942", "943"), "928": ("940"
 
 
 def _level_of(code: str) -> str | None:
-    if code == ENGLAND_CODE:
+    if code == ENGLAND:
         return "national"
     if code.startswith("E12"):
         return "regional"
@@ -142,7 +142,7 @@ def _read_0_17_cached() -> pd.DataFrame:
     out = pd.DataFrame({
         "level": level,
         "area_code": np.where(la, df["old_la_code"],
-                              np.where(level == "regional", df["region_code"], ENGLAND_CODE)),
+                              np.where(level == "regional", df["region_code"], ENGLAND)),
         "la_code": df["old_la_code"].where(la),
         "new_la_code": df["new_la_code"].where(la),
         "area_name": np.where(la, df["la_name"],

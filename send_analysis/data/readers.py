@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from send_analysis.data import taxonomy as tx
+from send_analysis.data.geography import ENGLAND
 from send_analysis.errors import DataError
 
 #: Markers publishers put in numeric cells. None of them is a zero.
@@ -490,7 +491,7 @@ def read_2025_tribunals(zip_path: Path) -> pd.DataFrame:
         value, flag = parse_values(cells, label, f"{yr} {measure}")
         part = pd.DataFrame({
             "level": np.where(is_england[body.index], "national", "la"),
-            "area_code": np.where(is_england[body.index], "E92000001", code),
+            "area_code": np.where(is_england[body.index], ENGLAND, code),
             "la_code": code.where(~is_england[body.index]),
             "area_name": np.where(is_england[body.index], "England", name.str.replace(r"\d+$", "", regex=True)),
             "year": yr, "measure": measure, "value": value.values, "flag": flag.values,

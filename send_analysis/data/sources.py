@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from send_analysis.paths import PACKAGE_DIR
-
-REGISTRY_PATH = PACKAGE_DIR / "data" / "sources.yaml"
+#: Beside this module (``send_analysis/data/sources.yaml``). Not taken from ``paths``, which
+#: imports this module to check staged files: the layers stay one-way.
+REGISTRY_PATH = Path(__file__).resolve().parent / "sources.yaml"
 
 
 @dataclass(frozen=True)

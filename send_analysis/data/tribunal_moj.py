@@ -19,12 +19,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from send_analysis.data.geography import ENGLAND, code_for_name
 from send_analysis.errors import DataError
 from send_analysis.paths import raw_path
 
 SOURCE = "send_tribunal/send_appeal_rate_table_2022.ods"
 SHEET = "SEND_2"
-ENGLAND = "E92000001"
 MEASURES = {"appeals registered": "appeals", "total appealable decisions": "appealable_decisions",
             "send tribunal appeal rate": "appeal_rate_pct"}
 #: Names whose code depends on the year (footnotes 5-6: Dorset is one row across the 2019 change).
@@ -88,8 +88,6 @@ def read_send_appeal_rates(lookup: pd.DataFrame | None = None) -> pd.DataFrame:
     ``lookup``: an LA lookup with ``la_code, la_name`` (default: ``geography.la_lookup()``).
     Raises :class:`DataError` naming the row for a name that matches no LA.
     """
-    from send_analysis.data.geography import code_for_name
-
     df = _read_raw().copy()
     codes = {}
     for name, row in df.drop_duplicates("name")[["name", "row"]].itertuples(index=False):

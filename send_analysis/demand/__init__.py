@@ -5,7 +5,12 @@
 - :func:`simulate_paths`: predictive draws by setting group (input to the finance model);
 - :func:`run_backtest` -> :class:`BacktestResult`: every model, every LA, origins 2016-2024;
 - :mod:`send_analysis.demand.models`: the candidate models (naive baselines, ETS, ARIMA,
-  pooled shrinkage, pooled regression, prevalence);
+  pooled shrinkage, pooled regression, prevalence), each a ``PanelModel``;
+- :mod:`send_analysis.demand.series`: the single-series kernels, chosen by kind from a dict;
+- :mod:`send_analysis.demand.features`: England's and each LA's growth and the per-LA predictors
+  the pooled models learn from (with their cache);
+- :mod:`send_analysis.demand.charts`: the demand page's charts (``report`` has its tables and
+  sentences);
 - :mod:`send_analysis.demand.headroom`: bounds on how far any LA-level model could beat
   England's growth rule at one origin (decision 0038).
 """

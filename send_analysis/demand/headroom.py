@@ -26,15 +26,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from send_analysis.demand.models import (
-    GlobalRegression,
-    _quiet,
+from send_analysis.demand.features import (
     features,
     national_growth,
     national_growth_blend,
     relative_growth,
 )
+from send_analysis.demand.models import GlobalRegression
 from send_analysis.demand.panel import Panel
+from send_analysis.demand.series import quiet
 
 
 def _share_deviation(part: pd.Series, total: pd.Series) -> pd.Series:
@@ -44,7 +44,7 @@ def _share_deviation(part: pd.Series, total: pd.Series) -> pd.Series:
 
 
 def extended_features(panel: Panel) -> pd.DataFrame:
-    """:func:`models.features` plus every other LA indicator the panel holds at its origin, each
+    """:func:`features.features` plus every other LA indicator the panel holds at its origin, each
     a deviation from England's value: own growth over 1-3 years, the region's over 1-2 years,
     setting-group and age-band shares (latest published year), new-plan growth over the last
     year, the ceased rate and log caseload."""
@@ -92,11 +92,8 @@ def lad_fit(x: pd.DataFrame, y: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Se
     x = x.fillna(0.0)
     mu, sd = x.mean(), x.std(ddof=0).replace(0, 1.0)
     a = np.c_[np.ones(len(x)), ((x - mu) / sd).to_numpy()]
-    ctx = _quiet()  # IterationLimitWarning on near-degenerate designs; the fit is still usable
-    try:
+    with quiet():  # IterationLimitWarning on near-degenerate designs; the fit is still usable
         beta = sm.QuantReg(y.to_numpy(float), a).fit(q=0.5, max_iter=2000).params
-    finally:
-        ctx.__exit__(None, None, None)
     return np.asarray(beta), mu, sd
 
 

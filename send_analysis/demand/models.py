@@ -1,186 +1,62 @@
-"""Forecast models for the EHC plan caseload of every LA.
+"""Panel models for the EHC plan caseload of every LA, all with one interface.
 
-Two layers:
+Every model is a :class:`PanelModel`: it has a ``name``, a ``description`` and
+``predict(panel, horizon, las=None)``, which forecasts every LA of a
+:class:`~send_analysis.demand.panel.Panel` cut at the origin and returns an LA x horizon frame of
+counts. The backtest, the forecast and the headroom code see only that interface.
 
-- pure single-series functions (``y``: a pandas Series of counts indexed by January census year)
-  returning point forecasts for years ``last+1 .. last+horizon``: :func:`last_value`,
-  :func:`linear_drift`, :func:`compound_growth`, :func:`ets_log`, :func:`arima_log`;
-- panel models (classes with ``name`` and ``predict(panel, horizon)``) that forecast every LA of a
-  :class:`~send_analysis.demand.panel.Panel` cut at the origin, returning an LA x horizon frame
-  of counts. Pooled models use the other LAs; single-series ones wrap the functions above.
+The layers below, as in statsforecast:
+
+- :mod:`send_analysis.demand.series`: the single-series kernels (last value, drift, compound,
+  ETS, damped ETS, ARIMA/AR), chosen by kind from a dict; :class:`SeriesModel` runs one on every
+  LA;
+- :mod:`send_analysis.demand.features`: England's and each LA's growth and the per-LA predictors
+  (and their cache) that the pooled models learn from.
 
 All models except the naive ones work on log counts, so forecasts stay positive and growth is
 multiplicative. Intervals are not made here: :mod:`send_analysis.demand.intervals` calibrates them
-on backtest errors (``docs/decisions/0032-calibrated-intervals.md``).
+on backtest errors (``docs/decisions/0032-calibrated-intervals.md``). :func:`model_registry` holds
+every candidate by name.
 """
 
 from __future__ import annotations
 
-import hashlib
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
-from send_analysis.demand.panel import Panel, check_series
+from send_analysis.demand.features import (
+    features,
+    national_growth,
+    national_growth_blend,
+    relative_growth,
+)
+from send_analysis.demand.panel import Panel
+from send_analysis.demand.series import (
+    PANEL_KERNELS,
+    SeriesForecast,
+    last_value,
+    series_kernel,
+)
 from send_analysis.errors import DataError
 
-# --------------------------------------------------------------------------------------------
-# Single-series functions
 
+@runtime_checkable
+class PanelModel(Protocol):
+    """The interface every demand model implements (the backtest and the forecast use nothing
+    else)."""
 
-def last_value(y: pd.Series, horizon: int) -> np.ndarray:
-    """Naive: the last count, held flat."""
-    y = check_series(y, "last_value input", min_years=1)
-    return np.full(horizon, float(y.iloc[-1]))
+    name: str
+    description: str
 
-
-def linear_drift(y: pd.Series, horizon: int, k: int = 5) -> np.ndarray:
-    """The average yearly change in counts over the last ``k`` years, continued.
-
-    With fewer than ``k + 1`` years, uses all the years there are (at least two).
-    """
-    y = check_series(y, "linear_drift input", min_years=2)
-    k = min(k, len(y) - 1)
-    step = (y.iloc[-1] - y.iloc[-1 - k]) / k
-    return np.maximum(y.iloc[-1] + step * np.arange(1, horizon + 1), 0.0)
-
-
-def compound_growth(y: pd.Series, horizon: int, k: int = 5) -> np.ndarray:
-    """The compound yearly growth rate over the last ``k`` years, continued.
-
-    ``y[-1] * ((y[-1] / y[-1-k]) ** (1/k)) ** h``; with fewer than ``k + 1`` years uses them all.
-    """
-    y = check_series(y, "compound_growth input", min_years=2)
-    k = min(k, len(y) - 1)
-    rate = (y.iloc[-1] / y.iloc[-1 - k]) ** (1.0 / k)
-    return y.iloc[-1] * rate ** np.arange(1, horizon + 1)
-
-
-#: Fewest years for which the statsmodels models are fitted; shorter series fall back to
-#: :func:`compound_growth` (documented in ``docs/assumptions/demand.md``).
-MIN_YEARS_STATSMODELS = 6
-
-
-def _quiet():
-    """A context that silences statsmodels' convergence and frequency warnings, on purpose:
-    with 6-16 annual points the optimiser often stops at a boundary (phi at its bound), which is
-    a legitimate answer here; the backtest, not the warning, judges the fit."""
-    ctx = warnings.catch_warnings()
-    ctx.__enter__()
-    warnings.simplefilter("ignore")
-    return ctx
-
-
-@dataclass
-class SeriesForecast:
-    """Point forecasts (counts) and, when the model gives them, nominal intervals (counts).
-
-    ``nominal`` maps a level (0.8, 0.95) to a (lower, upper) pair of arrays.
-    """
-
-    mean: np.ndarray
-    nominal: dict[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    fallback: str | None = None
-
-
-def ets_log(y: pd.Series, horizon: int, damped: bool = False,
-            levels: Sequence[float] = (0.8, 0.95)) -> SeriesForecast:
-    """Exponential smoothing with additive (or damped) trend on log counts (statsmodels ETSModel).
-
-    Nominal intervals are the model's analytic ones, transformed back to counts (none when
-    ``levels`` is empty). Series shorter than :data:`MIN_YEARS_STATSMODELS` fall back to
-    :func:`compound_growth` (``fallback`` says so).
-    """
-    y = check_series(y, "ets_log input", min_years=2)
-    if len(y) < MIN_YEARS_STATSMODELS:
-        return SeriesForecast(compound_growth(y, horizon), fallback="compound_growth: short series")
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    ly = pd.Series(np.log(y.to_numpy(dtype=float)), index=pd.RangeIndex(len(y)))
-    ctx = _quiet()
-    try:
-        init = "heuristic" if len(ly) >= 10 else "estimated"
-        res = ETSModel(ly, error="add", trend="add", damped_trend=damped,
-                       initialization_method=init).fit(disp=False, maxiter=60)
-        nominal = {}
-        if levels:
-            pred = res.get_prediction(start=len(ly), end=len(ly) + horizon - 1)
-            mean = np.exp(np.asarray(pred.predicted_mean, dtype=float))
-            for lv in levels:
-                sf = pred.summary_frame(alpha=1 - lv)
-                nominal[lv] = (np.exp(sf["pi_lower"].to_numpy()),
-                               np.exp(sf["pi_upper"].to_numpy()))
-        else:  # point forecasts only (the backtest): skip the interval machinery
-            mean = np.exp(np.asarray(res.forecast(horizon), dtype=float))
-    except (np.linalg.LinAlgError, ValueError) as exc:
-        return SeriesForecast(compound_growth(y, horizon), fallback=f"compound_growth: {exc}")
-    finally:
-        ctx.__exit__(None, None, None)
-    if not np.isfinite(mean).all():
-        return SeriesForecast(compound_growth(y, horizon), fallback="compound_growth: non-finite")
-    return SeriesForecast(mean, nominal)
-
-
-def ar1_psi_variance(phi: float, sigma2: float, horizon: int) -> np.ndarray:
-    """Forecast-error variance of the cumulated AR(1) on differences, steps 1..horizon.
-
-    The h-step error of the level is ``sum_{j=1..h} c_{h-j} e_{T+j}`` with
-    ``c_m = 1 + phi + ... + phi^m``, so its variance is ``sigma2 * sum_{m=0}^{h-1} c_m^2``.
-
-    >>> ar1_psi_variance(0.0, 1.0, 3).tolist()
-    [1.0, 2.0, 3.0]
-    """
-    c = np.cumsum(phi ** np.arange(horizon))
-    return sigma2 * np.cumsum(c**2)
-
-
-def arima_log(y: pd.Series, horizon: int, levels: Sequence[float] = (0.8, 0.95)
-              ) -> SeriesForecast:
-    """ARIMA(1,1,0) with drift on log counts: an AR(1) with mean on the yearly log growth.
-
-    The AR(1) lets a growth spurt persist or revert toward the mean growth. Fitted by Yule-Walker
-    on the demeaned differences (``statsmodels.regression.linear_model.yule_walker``; the mean
-    growth is the sample mean), which is fast and stable on 6-16 points where full likelihood
-    often fails to converge; nominal intervals come from :func:`ar1_psi_variance`. Short series
-    fall back to :func:`compound_growth`.
-    """
-    y = check_series(y, "arima_log input", min_years=2)
-    if len(y) < MIN_YEARS_STATSMODELS:
-        return SeriesForecast(compound_growth(y, horizon), fallback="compound_growth: short series")
-    from scipy.stats import norm
-    from statsmodels.regression.linear_model import yule_walker
-
-    ly = np.log(y.to_numpy(dtype=float))
-    d = np.diff(ly)
-    ctx = _quiet()
-    try:
-        rho, sigma = yule_walker(d, order=1, method="mle", demean=True)
-        phi = float(np.clip(np.asarray(rho)[0], -0.99, 0.99))
-        sigma2 = float(sigma) ** 2
-        mu = float(d.mean())
-        steps = []
-        last_d = d[-1]
-        for _ in range(horizon):
-            last_d = mu + phi * (last_d - mu)
-            steps.append(last_d)
-        path = ly[-1] + np.cumsum(steps)
-        sd = np.sqrt(ar1_psi_variance(phi, sigma2, horizon))
-    except (np.linalg.LinAlgError, ValueError, IndexError) as exc:
-        return SeriesForecast(compound_growth(y, horizon), fallback=f"compound_growth: {exc}")
-    finally:
-        ctx.__exit__(None, None, None)
-    if not np.isfinite(path).all() or not np.isfinite(sd).all():
-        return SeriesForecast(compound_growth(y, horizon), fallback="compound_growth: non-finite")
-    nominal = {lv: (np.exp(path - norm.ppf(0.5 + lv / 2) * sd),
-                    np.exp(path + norm.ppf(0.5 + lv / 2) * sd)) for lv in levels}
-    return SeriesForecast(np.exp(path), nominal)
-
-
-# --------------------------------------------------------------------------------------------
-# Panel models
+    def predict(self, panel: Panel, horizon: int, las: Sequence[str] | None = None
+                ) -> pd.DataFrame:
+        """Point forecasts (counts), LA x h (1..horizon), for every usable LA of ``panel``
+        (those in ``las`` if given) at its origin ``panel.last_year``."""
+        ...
 
 
 def _frame(rows: dict[str, np.ndarray], horizon: int) -> pd.DataFrame:
@@ -212,41 +88,36 @@ def _history(panel: Panel, la: str) -> pd.Series:
 
 @dataclass
 class SeriesModel:
-    """Applies a single-series function to every LA of a panel."""
+    """Applies a single-series kernel (:mod:`send_analysis.demand.series`) to every LA of a
+    panel."""
 
     name: str
-    kind: str  # "last", "drift", "compound", "ets", "ets_damped", "arima"
+    kind: str  # a key of send_analysis.demand.series.SERIES_KERNELS
     k: int = 5
     description: str = ""
 
     def forecast_series(self, y: pd.Series, horizon: int,
                         levels: Sequence[float] = (0.8, 0.95)) -> SeriesForecast:
-        """Forecast one series (nominal intervals at ``levels`` where the model has them)."""
-        if self.kind == "last":
-            return SeriesForecast(last_value(y, horizon))
-        if len(y) < 2:
+        """Forecast one series with the kernel of :attr:`kind`
+        (:data:`~send_analysis.demand.series.SERIES_KERNELS`; nominal intervals at ``levels``
+        where the kernel has them). A one-year series gets its last value, except from the
+        ``last`` kernel itself."""
+        kernel = series_kernel(self.kind)
+        if self.kind != "last" and len(y) < 2:
             return SeriesForecast(last_value(y, horizon), fallback="last_value: one year only")
-        if self.kind == "drift":
-            return SeriesForecast(linear_drift(y, horizon, self.k))
-        if self.kind == "compound":
-            return SeriesForecast(compound_growth(y, horizon, self.k))
-        if self.kind in ("ets", "ets_damped"):
-            return ets_log(y, horizon, damped=self.kind == "ets_damped", levels=levels)
-        if self.kind == "arima":
-            return arima_log(y, horizon, levels)
-        raise ValueError(f"unknown series model kind {self.kind!r}")
+        return kernel(y, horizon, self.k, levels)
 
     def predict(self, panel: Panel, horizon: int, las: Sequence[str] | None = None
                 ) -> pd.DataFrame:
         """Point forecasts (counts) for every usable LA, columns h = 1..horizon."""
-        if self.kind in ("last", "drift", "compound"):
+        if self.kind in PANEL_KERNELS:
             return self._predict_vectorised(panel, horizon, las)
         return _frame({la: self.forecast_series(_history(panel, la), horizon, levels=()).mean
                        for la in _usable(panel, las)}, horizon)
 
     def _predict_vectorised(self, panel: Panel, horizon: int, las: Sequence[str] | None
                             ) -> pd.DataFrame:
-        """:func:`last_value`, :func:`linear_drift` or :func:`compound_growth` on every LA's
+        """The naive kernels (:data:`~send_analysis.demand.series.PANEL_KERNELS`) on every LA's
         latest unbroken run of positive counts (:func:`_history`) at once: the same numbers as
         the series-by-series path, without a Python loop over LAs (the backtest calls these
         models at every origin)."""
@@ -256,20 +127,10 @@ class SeriesModel:
         pos = plans.where(plans > 0)
         run = pos.notna().iloc[:, ::-1].cumprod(axis=1).sum(axis=1).to_numpy()
         y_t = pos[last].to_numpy(dtype=float)
-        h = np.arange(1, horizon + 1)
-        if self.kind == "last":
-            out = np.repeat(y_t[:, None], horizon, axis=1)
-        else:
-            k = np.minimum(self.k, run - 1)  # 0 where only one year: the last value
-            cols = np.searchsorted(pos.columns.to_numpy(), last - np.maximum(k, 1))
-            y_0 = pos.to_numpy(dtype=float)[np.arange(len(usable)), cols]
-            kk = np.maximum(k, 1)
-            if self.kind == "drift":
-                step = np.where(k > 0, (y_t - y_0) / kk, 0.0)
-                out = np.maximum(y_t[:, None] + step[:, None] * h[None, :], 0.0)
-            else:
-                rate = np.where(k > 0, (y_t / np.where(k > 0, y_0, y_t)) ** (1.0 / kk), 1.0)
-                out = y_t[:, None] * rate[:, None] ** h[None, :]
+        k = np.minimum(self.k, run - 1)  # 0 where only one year: the last value
+        cols = np.searchsorted(pos.columns.to_numpy(), last - np.maximum(k, 1))
+        y_0 = pos.to_numpy(dtype=float)[np.arange(len(usable)), cols]
+        out = PANEL_KERNELS[self.kind](y_t, y_0, k, np.arange(1, horizon + 1))
         return _frame(dict(zip(usable, out, strict=True)), horizon)
 
     def predict_nominal(self, panel: Panel, horizon: int, las: Sequence[str] | None = None
@@ -283,51 +144,6 @@ class SeriesModel:
                 out[lv][0][la] = lo
                 out[lv][1][la] = hi
         return {lv: (_frame(lo, horizon), _frame(hi, horizon)) for lv, (lo, hi) in out.items()}
-
-
-def national_growth(panel: Panel, k: int = 5) -> float:
-    """England's mean yearly log growth over the last ``k`` years of the (cut) panel."""
-    nat = panel.national.dropna()
-    if len(nat) < 2:
-        nat = panel.plans.sum(axis=0, min_count=1).dropna()
-    k = min(k, len(nat) - 1)
-    if k < 1:
-        raise DataError("England's series has fewer than two years",
-                        expected="at least two January census years of national totals")
-    return float(np.log(nat.iloc[-1] / nat.iloc[-1 - k]) / k)
-
-
-def _growth(panel: Panel, k: int) -> pd.Series:
-    """Each LA's mean yearly log growth over the last ``k`` years (fewer where history is short)."""
-    last = panel.last_year
-    logs = np.log(panel.plans.where(panel.plans > 0)).loc[:, :last]
-    run = logs.notna().iloc[:, ::-1].cumprod(axis=1).sum(axis=1)  # unbroken years up to `last`
-    kk = np.minimum(k, run - 1)
-    out = pd.Series(np.nan, index=logs.index)
-    for kv in sorted(set(int(v) for v in kk if v >= 1)):
-        sel = kk == kv
-        out[sel] = (logs.loc[sel, last] - logs.loc[sel, last - kv]) / kv
-    return out
-
-
-def national_growth_blend(panel: Panel, ks: Sequence[int] = (3, 5)) -> float:
-    """England's yearly log growth forecast as the mean of :func:`national_growth` over each
-    ``k`` in ``ks``.
-
-    The default ``(3, 5)`` averages the 3-year and 5-year mean growth, so a national change of
-    pace (the 2014 reforms: under 2% a year up to 2015, 7-12% from 2016) enters the forecast sooner
-    than with 5 years alone, while one odd year moves it little. Faster blends ((1, 5), (2, 5))
-    had lower MAPE but intervals that covered more than 85%
-    (``docs/decisions/0036-national-growth-blend.md``).
-
-    >>> import pandas as pd
-    >>> nat = pd.Series([100.0, 110.0, 121.0, 133.1, 146.41, 161.051],
-    ...                 index=range(2015, 2021))
-    >>> p = Panel(plans=pd.DataFrame(), national=nat, region=pd.Series(dtype=str))
-    >>> abs(national_growth_blend(p, (1, 5)) - float(np.log(1.1))) < 1e-12
-    True
-    """
-    return float(np.mean([national_growth(panel, k) for k in ks]))
 
 
 @dataclass
@@ -446,103 +262,6 @@ class Prevalence:
 
 # ---- the global (cross-LA) regression ---------------------------------------------------------
 
-FEATURES = ("own_growth", "region_growth", "new_plan_rate", "prevalence", "population_growth",
-            "population_growth_1y")
-
-
-_FEATURE_CACHE: dict[tuple, pd.DataFrame] = {}
-
-
-def _digest(panel: Panel) -> str:
-    """A content fingerprint of a (cut) panel, so features are computed once per origin."""
-    h = hashlib.blake2b(digest_size=16)
-    for part in (panel.plans, panel.new_plans, panel.population):
-        if part is not None:
-            h.update(np.ascontiguousarray(part.to_numpy(dtype=float)).tobytes())
-            h.update(repr((list(part.index), list(part.columns))).encode())
-    h.update(repr(panel.region.to_dict()).encode())
-    h.update(np.ascontiguousarray(panel.national.to_numpy(dtype=float)).tobytes())
-    return h.hexdigest()
-
-
-def features(panel: Panel, k: int = 5) -> pd.DataFrame:
-    """:func:`compute_features`, memoised on the panel's content (the backtest asks for the same
-    origin many times)."""
-    key = (_digest(panel), k)
-    if key not in _FEATURE_CACHE:
-        if len(_FEATURE_CACHE) > 2048:
-            _FEATURE_CACHE.clear()
-        _FEATURE_CACHE[key] = compute_features(panel, k)
-    return _FEATURE_CACHE[key].copy()
-
-
-def compute_features(panel: Panel, k: int = 5) -> pd.DataFrame:
-    """Per-LA predictors at the panel's origin, each a deviation from England's value.
-
-    - ``own_growth``: the LA's mean yearly log growth over ``k`` years minus England's;
-    - ``region_growth``: the LA's region's (sum of its LAs) minus England's;
-    - ``new_plan_rate``: new plans issued in the last calendar year / caseload, minus England's;
-    - ``prevalence``: log(plans / population 0-17) minus England's;
-    - ``population_growth``: mean yearly log growth of the 0-17 population over 3 years minus
-      England's;
-    - ``population_growth_1y``: log growth of the 0-17 population in the latest year (mid-year
-      ``T-2`` to ``T-1``) minus England's.
-
-    Columns are NaN where the source is missing (no new plans table, no population).
-    """
-    last = panel.last_year
-    plans = panel.plans
-    g_eng = national_growth(panel, k)
-    out = pd.DataFrame(index=plans.index)
-    out["own_growth"] = _growth(panel, k) - g_eng
-    kk = max(1, min(k, plans.shape[1] - 1))
-    reg = plans.groupby(panel.region.reindex(plans.index).fillna("unknown")).sum(min_count=1)
-    if last - kk in reg.columns:
-        rg = np.log(reg[last] / reg[last - kk]) / kk - g_eng
-        out["region_growth"] = panel.region.reindex(plans.index).map(rg).astype(float)
-    else:
-        out["region_growth"] = np.nan
-    stock = plans[last]
-    if panel.new_plans is not None and (last - 1) in panel.new_plans.columns:
-        new = panel.new_plans[last - 1].reindex(plans.index)
-        ok = new.notna() & stock.notna()
-        eng_rate = new[ok].sum() / stock[ok].sum() if ok.any() else np.nan
-        out["new_plan_rate"] = new / stock - eng_rate
-    else:
-        out["new_plan_rate"] = np.nan
-    pop = panel.population
-    if pop is not None and (last - 1) in pop.columns:
-        p = pop[last - 1].reindex(plans.index)
-        ok = p.notna() & stock.notna() & (p > 0)
-        out["prevalence"] = np.log(stock / p.where(p > 0)) - np.log(stock[ok].sum() / p[ok].sum())
-        if (last - 4) in pop.columns:
-            p0 = pop[last - 4].reindex(plans.index)
-            ok2 = ok & p0.notna() & (p0 > 0)
-            out["population_growth"] = (np.log(p / p0.where(p0 > 0)) / 3
-                                        - np.log(p[ok2].sum() / p0[ok2].sum()) / 3)
-        else:
-            out["population_growth"] = np.nan
-        if (last - 2) in pop.columns:
-            p1 = pop[last - 2].reindex(plans.index)
-            ok1 = ok & p1.notna() & (p1 > 0)
-            out["population_growth_1y"] = (np.log(p / p1.where(p1 > 0))
-                                           - np.log(p[ok1].sum() / p1[ok1].sum()))
-        else:
-            out["population_growth_1y"] = np.nan
-    else:
-        out["prevalence"] = np.nan
-        out["population_growth"] = np.nan
-        out["population_growth_1y"] = np.nan
-    return out.replace([np.inf, -np.inf], np.nan)
-
-
-def relative_growth(panel: Panel, origin: int, horizon: int) -> pd.Series:
-    """Each LA's log growth from ``origin`` to ``origin + horizon`` minus England's."""
-    nat = panel.national
-    la = np.log(panel.plans[origin + horizon] / panel.plans[origin])
-    return la - np.log(nat[origin + horizon] / nat[origin])
-
-
 @dataclass
 class GlobalRegression:
     """England's growth plus each LA's predicted deviation from it, learned across all LAs.
@@ -636,7 +355,7 @@ class GlobalRegression:
 class Ensemble:
     """Geometric mean (mean of log forecasts) of member models, with optional weights."""
 
-    members: list
+    members: list[PanelModel]
     weights: list[float] | None = None
     name: str = "ensemble"
     description: str = ""
@@ -654,9 +373,9 @@ class Ensemble:
         return np.exp(logs)
 
 
-def model_registry(with_population: bool = True) -> dict[str, object]:
+def model_registry(with_population: bool = True) -> dict[str, PanelModel]:
     """Every candidate model, by name (the backtest compares them all)."""
-    models: dict[str, object] = {
+    models: dict[str, PanelModel] = {
         "last_value": SeriesModel("last_value", "last", description="last count held flat"),
         "drift_5y": SeriesModel("drift_5y", "drift", 5, "linear trend in counts over 5 years"),
         "compound_5y": SeriesModel("compound_5y", "compound", 5, "compound growth over 5 years"),

@@ -27,7 +27,6 @@ from send_analysis.data.quality import implausible_totals
 from send_analysis.data.taxonomy import AGE_BANDS, GROUP_OF, SETTING_GROUPS
 from send_analysis.errors import DataError
 
-ENGLAND = "E92000001"
 #: LA codes that had a boundary change (their raw series is not continuous).
 BOUNDARY_CHANGED: frozenset[str] = frozenset(
     {"835", "836", "837", "838", "839", "928", "940", "941", "909", "942", "943"}
@@ -137,7 +136,7 @@ def implausible_flows_to_nan(flows: pd.DataFrame, plans: pd.DataFrame,
 
     A second line of defence: the known case (the 2025 release repeating the Yorkshire and the
     Humber total of 6,078 as each LA's 2022 new plans) is already rejected by the build
-    (``tables.reject_regional_copies``); this rule catches any other implausible flow.
+    (``build.reject_regional_copies``); this rule catches any other implausible flow.
     """
     nxt = plans.reindex(index=flows.index, columns=[c + 1 for c in flows.columns])
     nxt.columns = flows.columns

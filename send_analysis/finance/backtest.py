@@ -43,6 +43,8 @@ MIN_CALIBRATION: int = 100
 DEFAULT_SPEND_METHOD = "placements_national_cost"
 NAIVE_SPEND = ("hold_last_spend", "own_growth_3y", "england_growth")
 DEFAULT_BALANCE_METHOD = "structural_change"
+#: The balance check every method can be formed at: (origin, target).
+COMMON_CHECK: tuple[str, str] = ("2020-21", "2021-22")
 NAIVE_BALANCE = ("hold_last_balance", "repeat_last_change", "scaled_last_change")
 LEVEL = 0.8
 
@@ -420,18 +422,21 @@ class FinanceBacktestResult:
         bm = self.balance_metrics()
         checks = sorted({(o, t) for o, t in zip(self.balances["origin"], self.balances["target"],
                                                  strict=True)})
+        # the like-for-like comparison: the one check every method can be formed at (March 2022
+        # from 2020-21); every check a method can be formed at is listed under "by_check"
+        at = self.balances[(self.balances["origin"] == COMMON_CHECK[0])
+                           & (self.balances["target"] == COMMON_CHECK[1])]
+        las = set(at.loc[at["method"] == DEFAULT_BALANCE_METHOD, "la_code"])
+        common = balance_metrics(at[at["la_code"].isin(las)]).xs(
+            COMMON_CHECK, level=("origin", "target"))  # the same LAs for every method
         methods: dict[str, dict] = {}
         for method, g in bm.groupby(level="method"):
-            # pooled over the checks where the method can be formed
-            sub = self.balances[self.balances["method"] == method]
-            pooled = balance_metrics(sub.assign(origin="all", target="all")).iloc[0]
             methods[method] = {
-                **{k: _num(pooled[k]) for k in pooled.index},
+                **{k: _num(v) for k, v in common.loc[method].items()},
+                "check": {"origin": COMMON_CHECK[0], "target": COMMON_CHECK[1]},
                 "by_check": [{"origin": o, "target": t, **{k: _num(v) for k, v in r.items()}}
                              for (_, o, t), r in g.iterrows()],
             }
-        # the like-for-like comparison: the one check every method can be formed at
-        common = bm.xs(("2020-21", "2021-22"), level=("origin", "target"))
         sm = self.spend_metrics()
         spend_methods = {m: {f"h{h}": {"mape": _num(r["mape"]), "median_ape": _num(r["median_ape"]),
                                        "bias": _num(r["bias"]), "coverage80": _num(r["coverage80"]),
@@ -443,9 +448,6 @@ class FinanceBacktestResult:
             "n_las": int(self.spend["la_code"].nunique()),
             "checks": [{"origin": o, "target": t} for o, t in checks],
             "methods": methods,
-            "common_check": {"origin": "2020-21", "target": "2021-22",
-                             "methods": {m: {k: _num(v) for k, v in r.items()}
-                                         for m, r in common.iterrows()}},
             "default_method": DEFAULT_BALANCE_METHOD,
             "spend": {"methods": spend_methods, "default_method": DEFAULT_SPEND_METHOD,
                       "origins": sorted(self.spend["origin"].unique().tolist())},
@@ -515,7 +517,8 @@ def hindsight_spend(data: SpendData, origins: tuple[int, ...] = SPEND_ORIGINS) -
             y = t + h
             if y not in S.columns or y + 1 not in P.columns:
                 continue
-            ok = [la for la in las if pd.notna(S.at[la, y])]
+            ok = [la for la in las if pd.notna(S.at[la, y])
+                  and P.loc[la, [t, t + 1, y, y + 1]].notna().all()]
             eng = S.loc[ok, y].sum() / S.loc[ok, t].sum()
             eng_pl = (fy_placements(P.loc[ok, y].sum(), P.loc[ok, y + 1].sum())
                       / fy_placements(P.loc[ok, t].sum(), P.loc[ok, t + 1].sum()))

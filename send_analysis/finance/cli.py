@@ -80,7 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace):
-    from send_analysis.finance.inputs import resolve_inputs
+    from send_analysis.finance.resolve import resolve_inputs
     from send_analysis.finance.scenarios import load_scenario
 
     inputs, where = resolve_inputs(str(args.la), args.inputs)
@@ -311,7 +311,7 @@ def cmd_invest_to_save(args: argparse.Namespace) -> int:
             inputs = merge_inputs(default_inputs(str(args.la)), inputs)
             validate_inputs(inputs, source=f"{args.inputs} merged over the public defaults", partial=True)
     else:
-        from send_analysis.finance.inputs import resolve_inputs
+        from send_analysis.finance.resolve import resolve_inputs
 
         inputs, _ = resolve_inputs(str(args.la), None)
     if not inputs.get("invest_to_save"):

@@ -107,7 +107,10 @@ def national_cost_growth(last_fy: str | None = None) -> dict:
     last_fy = last_fy or str(s.columns.max())
     prev = fy_offset(last_fy, -1)
     plans = _plans_total()
-    las = s[[prev, last_fy]].dropna().index.intersection(plans.index)
+    years = [fy_start(prev), fy_start(last_fy), fy_start(last_fy) + 1]
+    # LAs with outturn in both years and every January count needed (a total left out as
+    # implausible, decision 0075, leaves its LA out of both sides)
+    las = s[[prev, last_fy]].dropna().index.intersection(plans[years].dropna().index)
     per = {}
     for fy in (prev, last_fy):
         y = fy_start(fy)

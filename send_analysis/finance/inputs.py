@@ -23,13 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from send_analysis.data.taxonomy import SETTING_GROUPS as _TAXONOMY_GROUPS
+from send_analysis.data.taxonomy import SETTING_GROUPS
 from send_analysis.errors import ConfigError
 from send_analysis.finance.years import fy_label, fy_start, is_fy_label
 from send_analysis.userfiles import read_user_yaml
-
-#: The setting groups of docs/tables.md, in display order.
-SETTING_GROUPS: tuple[str, ...] = tuple(_TAXONOMY_GROUPS)
 
 #: Dotted keys whose value is replaced whole (not merged key by key) by a user's file.
 REPLACE_WHOLE: frozenset[str] = frozenset(
@@ -482,40 +479,6 @@ def flatten(d: Mapping, prefix: str = "") -> dict[str, object]:
         else:
             out[dotted] = value
     return out
-
-
-def resolve_inputs(la_code: str, inputs_file: str | Path | None = None) -> tuple[dict, str]:
-    """The inputs for an LA: public defaults, with the LA's own file merged over them if given.
-
-    Returns ``(inputs, description of where they came from)``. When the public defaults cannot
-    be built (tables not built, LA without public figures) an LA's *complete* file is used on its
-    own; without a file the error is raised. The result is validated as complete.
-    """
-    from send_analysis.errors import SendAnalysisError
-
-    user = load_inputs(inputs_file, partial=True) if inputs_file is not None else None
-    if user is not None and "la_code" in user and str(user["la_code"]) != str(la_code):
-        raise ConfigError(f"file {inputs_file}: key 'la_code': the file is for LA {user['la_code']}, "
-                          f"not LA {la_code}")
-    default: dict | None = None
-    default_error: Exception | None = None
-    try:
-        from send_analysis.finance.defaults import default_inputs
-
-        default = default_inputs(str(la_code))
-    except (ImportError, SendAnalysisError, FileNotFoundError) as exc:
-        default_error = exc
-    if inputs_file is None:
-        if default is None:
-            raise ConfigError(f"no inputs file given and the public defaults for LA {la_code} "
-                              f"could not be built: {default_error}")
-        return validate_inputs(default, source=f"public defaults for LA {la_code}"), \
-            f"public defaults for LA {la_code}"
-    if default is None:
-        return validate_inputs(user, source=str(inputs_file)), f"{inputs_file} (public defaults unavailable)"
-    merged = mark_own_figures(merge_inputs(default, user), user, inputs_file)
-    return (validate_inputs(merged, source=f"{inputs_file} merged over the public defaults"),
-            f"{inputs_file} merged over public defaults for LA {la_code}")
 
 
 #: How a figure from the LA's own inputs file is labelled in ``sources``.

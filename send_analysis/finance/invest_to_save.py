@@ -208,28 +208,6 @@ def break_even_for_amount(amount: float, unit_costs: Mapping, years: list[str]) 
     return break_even(block, unit_costs)
 
 
-def plot_break_even(table: pd.DataFrame, ax=None, title: str | None = None):
-    """Break-even placements a year, stepped down (net) and avoided outright (gross)."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from send_analysis.plots import COLOURS
-
-    if ax is None:
-        _, ax = plt.subplots()
-    x = np.arange(len(table))
-    ax.bar(x - 0.2, table["break_even_net"], width=0.4, color=COLOURS["la"],
-           label="stepped down to a state special place (net saving)")
-    ax.bar(x + 0.2, table["break_even_gross"], width=0.4, color=COLOURS["region"],
-           label="avoided outright (gross saving)")
-    ax.set_xticks(x, table.index)
-    ax.set_xlabel("Financial year")
-    ax.set_ylabel("Independent placements a year")
-    ax.set_title(title or "Placements the DSG-funded posts must avoid to pay for themselves")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize=8)
-    return ax
-
-
 def describe_break_even(table: pd.DataFrame) -> str:
     """One sentence on the last year of :func:`break_even`'s table, for a page's narrative."""
     fy = table.index[-1]

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from send_analysis.data.taxonomy import GROUP_LABELS, GROUP_OF
+from send_analysis.data.taxonomy import GROUP_LABELS, GROUP_OF, SETTING_GROUPS
 from send_analysis.errors import ConfigError, DataError
-from send_analysis.finance.inputs import OTHER_DSG_LINE, SETTING_GROUPS
+from send_analysis.finance.inputs import OTHER_DSG_LINE
 from send_analysis.finance.years import census_to_financial_years, fy_label, fy_start
 from send_analysis.report import money_m  # noqa: F401  (used by the finance pages)
 
@@ -69,6 +69,7 @@ OTHER_LINE_LABELS: dict[str, str] = {
     "alternative_provision_services": "Alternative provision services",
     "therapies": "Therapies and other health-related services",
     "ap_pru_places_topups": "AP/PRU places and top-ups (beyond plan-driven placements)",
+    OTHER_DSG_LINE: "Place funding in the schools budget and other DSG blocks",
 }
 
 #: Seed of the income draws' order (independent of the placement draws).
@@ -606,57 +607,9 @@ def lines_table(projection: DSGProjection, scale: float = 1e6) -> pd.DataFrame:
     return pd.DataFrame(rows, index=projection.fys).T / scale
 
 
-def plot_fan(projections: DSGProjection | list[DSGProjection], ax=None, title: str | None = None,
-             colours: list[str] | None = None):
-    """Cumulative balance by financial year: mean line and 10th-90th percentile band for each
-    projection (the first unmitigated-coloured, the next mitigated-coloured by default)."""
-    import matplotlib.pyplot as plt
-
-    from send_analysis.plots import COLOURS, balance_axes, fan
-
-    if isinstance(projections, DSGProjection):
-        projections = [projections]
-    if ax is None:
-        _, ax = plt.subplots()
-    colours = colours or [COLOURS["unmitigated"], COLOURS["mitigated"]] + [COLOURS["highlight"]] * 8
-    for p, colour in zip(projections, colours, strict=False):
-        x = [p.opening_fy, *p.fys]
-        lo = [p.opening_cumulative, *np.quantile(p.cumulative, 0.1, axis=0)]
-        hi = [p.opening_cumulative, *np.quantile(p.cumulative, 0.9, axis=0)]
-        fan(ax, x, lo, hi, colour=colour, alpha=0.2, label=f"{p.label}: 10th-90th percentile")
-        ax.plot(x, [p.opening_cumulative, *p.cumulative.mean(axis=0)], color=colour, marker="o", ms=3,
-                label=f"{p.label}: mean")
-    return balance_axes(ax, "Cumulative DSG balance (negative = deficit)", title or "Cumulative High Needs Block balance")
-
-
-def plot_income_expenditure(projection: DSGProjection, ax=None, title: str | None = None):
-    """Stacked expenditure by line (mean) against total income, by financial year."""
-    import matplotlib.pyplot as plt
-
-    from send_analysis.plots import COLOURS, PALETTE, pounds_m
-
-    if ax is None:
-        _, ax = plt.subplots()
-    bottom = np.zeros(len(projection.fys))
-    for i, (k, arr) in enumerate(projection.expenditure.items()):
-        m = arr.mean(axis=0)
-        if not m.any():
-            continue
-        ax.bar(projection.fys, m, bottom=bottom, color=PALETTE[i % len(PALETTE)], label=projection.label_of(k))
-        bottom += m
-    ax.plot(projection.fys, projection.income_total.mean(axis=0), color=COLOURS["england"], marker="o",
-            lw=2, label="Income (HNB + transfers)")
-    pounds_m(ax)
-    ax.set_xlabel("Financial year")
-    ax.set_ylabel("£ a year")
-    ax.set_title(title or "High Needs Block expenditure by line against income")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    return ax
-
-
 __all__ = [
     "AS_GIVEN", "Assumptions", "DSGProjection", "MAX_NOT_RECORDED_SHARE", "actual_groups", "usable_split_years", "money_m", "first_mitigation_year", "horizon_for", "lines_table", "placement_paths",
-    "plot_fan", "plot_income_expenditure", "positions_table", "PlacementState", "QUANTILES", "baseline_state",
+    "positions_table", "PlacementState", "QUANTILES", "baseline_state",
     "check_paths", "forecast_years", "income_lines", "other_lines", "placements_by_fy",
     "prepend_actuals", "project_dsg", "project_from_state", "with_assumption_inputs",
 ]

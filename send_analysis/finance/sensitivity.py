@@ -14,13 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from send_analysis.finance.model import Assumptions, DSGProjection, project_dsg
 from send_analysis.finance.scenarios import Scenario, evaluate
-from send_analysis.plots import COLOURS, pounds_m
 
 ASSUMPTION_LABELS: dict[str, str] = {
     "demand_growth": "Demand growth (x forecast growth)",
@@ -119,30 +117,3 @@ def monte_carlo(
     n = len(demand_only.draws)
     sampled = sample_assumptions(inputs, n, ranges, seed, with_delivery=bool(scenarios))
     return demand_only, _projection(inputs, paths, scenarios, sampled, last_fy)
-
-
-def _fmt_value(assumption: str, value: float) -> str:
-    if assumption == "demand_growth":
-        return f"x{value:g}"
-    if assumption == "delivery":
-        return f"{value:.0%}"
-    return f"{value:.1%}"
-
-
-def plot_tornado(table: pd.DataFrame, ax: plt.Axes | None = None, title: str | None = None) -> plt.Axes:
-    """Tornado chart of :func:`tornado`'s table (bars from the base to each end)."""
-    if ax is None:
-        _, ax = plt.subplots()
-    t = table.iloc[::-1]
-    y = np.arange(len(t))
-    base = float(t["base"].iloc[0])
-    ax.barh(y, t["balance_low"] - base, left=base, color=COLOURS["la"], label="low value")
-    ax.barh(y, t["balance_high"] - base, left=base, color=COLOURS["region"], label="high value")
-    ax.axvline(base, color=COLOURS["england"], lw=1)
-    ax.set_yticks(y, [f"{lab}\n{_fmt_value(a, lo)} / {_fmt_value(a, hi)}"
-                      for a, lab, lo, hi in zip(t["assumption"], t["label"], t["low"], t["high"], strict=True)])
-    pounds_m(ax, axis="x")
-    ax.set_xlabel("Cumulative DSG balance at the horizon (negative = deficit)")
-    ax.set_title(title or "What moves the cumulative balance most")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
-    return ax

@@ -248,7 +248,7 @@ def _forecast(la_code: str, as_of_year: int) -> dict:
 def _dsg(la_code: str, as_of_year: int, processed: str | None, inputs_file: str | None) -> dict:
     from send_analysis.finance import model
     from send_analysis.finance import scenarios as sc
-    from send_analysis.finance.inputs import resolve_inputs
+    from send_analysis.finance.resolve import resolve_inputs
 
     inputs, source = resolve_inputs(la_code, inputs_file)
     paths = model.placement_paths(inputs, horizon=model.horizon_for(inputs, as_of_year),

@@ -157,7 +157,7 @@ def check_config(la_code: str, inputs_file: str | None) -> None:
     """
     if inputs_file is None:
         return
-    from send_analysis.finance.inputs import resolve_inputs
+    from send_analysis.finance.resolve import resolve_inputs
     from send_analysis.finance.scenarios import load_scenario
 
     inputs, _ = resolve_inputs(la_code, inputs_file)

@@ -1,0 +1,69 @@
+"""The casework a statutory-performance or cohort page runs on, for one LA, in one call.
+
+:func:`casework_for_la` returns the LA's casework: a real extract when ``casework_dir`` is given,
+otherwise synthetic casework calibrated to the LA's published figures (:mod:`.synth`), with a
+sentence saying which. The statutory page (notebook 09) needs only this; the cohort page adds its
+model inputs in :mod:`send_analysis.cohort.pipeline`, which re-exports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from send_analysis.casework.io import Casework, read_casework
+from send_analysis.casework.synth import CalibrationTargets, synth, targets_from_tables
+from send_analysis.data.tables import load_table
+from send_analysis.errors import DataError
+from send_analysis.report.safe import inert
+from send_analysis.report.shared import per_la
+
+
+@dataclass
+class LACasework:
+    """Casework for a page, with a sentence saying where it comes from."""
+
+    la_code: str
+    la_name: str
+    casework: Casework
+    synthetic: bool
+    targets: CalibrationTargets | None
+    source_note: str
+
+
+def _tables(processed_dir: str | Path | None) -> dict[str, pd.DataFrame]:
+    return {n: load_table(n, processed_dir) for n in ("plans_by_setting", "new_plans", "timeliness")}
+
+
+def _casework_key(la_code, as_of_year, casework_dir=None, processed_dir=None, seed=0):
+    if casework_dir is not None:  # a real extract is read afresh every time
+        return None
+    return (str(la_code), int(as_of_year), str(processed_dir), int(seed))
+
+
+@per_la("casework", _casework_key)  # the cohort and statutory pages share one synthesis
+def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | None = None,
+                    processed_dir: str | Path | None = None, seed: int = 0) -> LACasework:
+    """The LA's casework extract, or synthetic casework calibrated to the LA (see module doc)."""
+    tables = _tables(processed_dir)
+    names = tables["plans_by_setting"]
+    hit = names[(names["level"] == "la") & (names["la_code"] == str(la_code))]
+    if hit.empty:
+        raise DataError(f"LA {la_code} is not in the tidy tables", file="plans_by_setting",
+                        column="la_code", expected="a 3-digit DfE LA code")
+    la_name = str(hit["area_name"].iloc[-1])
+    if casework_dir is not None:
+        cw = read_casework(casework_dir)
+        return LACasework(str(la_code), la_name, cw, False, None,
+                          f"This page uses the casework extract in {inert(str(casework_dir))}.")
+    targets = targets_from_tables(la_code, as_of_year, tables=tables)
+    cw = synth(targets, seed=seed)
+    y0, y1 = targets.census_years[0], targets.census_years[-1]
+    note = (f"No casework extract was given, so this page runs on **synthetic casework** for a "
+            f"fictional LA calibrated to {la_name}'s published figures (plans at each January "
+            f"{y0}-{y1}, setting mix, new plans and 20-week timeliness; seed {seed}). Individual "
+            "records are invented: the page shows what the analysis does, not facts about "
+            f"{la_name}'s children.")
+    return LACasework(str(la_code), la_name, cw, True, targets, note)

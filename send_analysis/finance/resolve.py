@@ -1,0 +1,49 @@
+"""An LA's finance inputs: the public defaults with the LA's own file merged over them.
+
+The layer above both the schema (:mod:`send_analysis.finance.inputs`: load, validate, merge) and
+the public defaults (:mod:`send_analysis.finance.defaults`); it imports both and neither imports
+it, so the two stay free of each other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from send_analysis.errors import ConfigError, SendAnalysisError
+from send_analysis.finance.defaults import default_inputs
+from send_analysis.finance.inputs import (
+    load_inputs,
+    mark_own_figures,
+    merge_inputs,
+    validate_inputs,
+)
+
+
+def resolve_inputs(la_code: str, inputs_file: str | Path | None = None) -> tuple[dict, str]:
+    """The inputs for an LA: public defaults, with the LA's own file merged over them if given.
+
+    Returns ``(inputs, description of where they came from)``. When the public defaults cannot
+    be built (tables not built, LA without public figures) an LA's *complete* file is used on its
+    own; without a file the error is raised. The result is validated as complete.
+    """
+    user = load_inputs(inputs_file, partial=True) if inputs_file is not None else None
+    if user is not None and "la_code" in user and str(user["la_code"]) != str(la_code):
+        raise ConfigError(f"file {inputs_file}: key 'la_code': the file is for LA {user['la_code']}, "
+                          f"not LA {la_code}")
+    default: dict | None = None
+    default_error: Exception | None = None
+    try:
+        default = default_inputs(str(la_code))
+    except (SendAnalysisError, FileNotFoundError) as exc:
+        default_error = exc
+    if inputs_file is None:
+        if default is None:
+            raise ConfigError(f"no inputs file given and the public defaults for LA {la_code} "
+                              f"could not be built: {default_error}")
+        return validate_inputs(default, source=f"public defaults for LA {la_code}"), \
+            f"public defaults for LA {la_code}"
+    if default is None:
+        return validate_inputs(user, source=str(inputs_file)), f"{inputs_file} (public defaults unavailable)"
+    merged = mark_own_figures(merge_inputs(default, user), user, inputs_file)
+    return (validate_inputs(merged, source=f"{inputs_file} merged over the public defaults"),
+            f"{inputs_file} merged over public defaults for LA {la_code}")
