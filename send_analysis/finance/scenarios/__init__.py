@@ -29,13 +29,14 @@ so ``from send_analysis.finance import scenarios as sc`` keeps working.
 - :mod:`.levers`: one kernel per lever type, chosen from the registry :data:`LEVERS`;
 - :mod:`.evaluation`: :class:`ScenarioResult` (savings, investment, payback, NPV), :func:`evaluate`,
   :func:`compare` and the comparison table;
-- :mod:`.loading`: reading scenario files and keeping those valid for an LA's inputs;
-- :mod:`.charts`: trajectories and savings charts.
+- :mod:`.loading`: reading scenario files and keeping those valid for an LA's inputs.
+
+Their charts (``plot_trajectories``, ``plot_savings``) are with the other finance charts, in
+:mod:`send_analysis.finance.charts`.
 """
 
 from __future__ import annotations
 
-from send_analysis.finance.scenarios.charts import plot_savings, plot_trajectories
 from send_analysis.finance.scenarios.evaluation import (
     ScenarioResult,
     compare,
@@ -82,6 +83,6 @@ __all__ = [
     "ScenarioResult", "apply_scenarios", "bind", "compare", "comparison_table", "default_scenario_files",
     "discount_factors", "evaluate", "first_balanced_year", "is_fy", "is_relative", "lever_costs",
     "lever_early_help", "lever_inclusion_target", "lever_invest_to_save", "lever_isp_step_down",
-    "lever_new_places", "load_applicable", "load_scenario", "npv", "payback_year", "plot_savings",
-    "plot_trajectories", "required_savings", "resolve_years", "step_down_saving", "validate_scenario",
+    "lever_new_places", "load_applicable", "load_scenario", "npv", "payback_year",
+    "required_savings", "resolve_years", "step_down_saving", "validate_scenario",
 ]

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from send_analysis.data.taxonomy import SETTING_GROUPS
 from send_analysis.errors import ConfigError
-from send_analysis.finance.inputs import SETTING_GROUPS
 from send_analysis.finance.model import (
     AS_GIVEN,
     Assumptions,

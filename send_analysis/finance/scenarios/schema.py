@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from send_analysis.data.taxonomy import SETTING_GROUPS
 from send_analysis.finance.inputs import (
     MAX_TEXT,
-    SETTING_GROUPS,
     Problems,
     check_count,
     check_fy,
