@@ -84,7 +84,7 @@ def test_pack_pages_hide_code_and_carry_provenance(pack):
     overview = (pack / "01_overview.html").read_text()
     assert "notebook_setup(" not in overview  # inputs are hidden
     assert "Solihull" in overview and "2,503" in overview
-    assert "sha256" in overview and "git commit" in overview and "'la_code': '334'" in overview
+    assert "sha256" in overview and "git commit" in overview and "LA code: 334" in overview
     assert 'class="sa-toc"' in overview
     meta = json.loads((pack / "pack.json").read_text())
     assert meta["latest_plans"] == 2503 and meta["failures"] == []
