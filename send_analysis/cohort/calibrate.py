@@ -222,14 +222,13 @@ def consistent_backtest(la_code: str, transitions: pd.DataFrame, population: pd.
     fit on censuses up to ``origin``, calibrate to the demand forecast made at ``origin``,
     reconcile to its draws, compare with the later censuses. Columns as that backtest, plus
     ``lower95_raw``/``upper95_raw`` (the model's own bands, uncalibrated)."""
-    from send_analysis.cohort.validation import backtest
+    from send_analysis.cohort.validation import backtest, check_origin
 
-    years = sorted(transitions["calendar-year"].unique())
-    last_census = int(years[-1]) + 1
-    raw = backtest(transitions, population, valid, costs, origin, simulations=simulations,
-                   seed=seed)
+    last_census = check_origin(transitions, origin)
     past = transitions[transitions["calendar-year"] <= origin - 1]
-    model = fit(past, population, valid, costs)
+    model = fit(past, population, valid, costs)  # fitted once: the raw backtest's model too
+    raw = backtest(transitions, population, valid, costs, origin, simulations=simulations,
+                   seed=seed, model=model)
     horizon = last_census - origin
     fc, _ = _demand(la_code, origin, horizon, panel)
     mean, draws = demand_target(model.initial.sum(), float(fc.history.loc[origin]), fc.mean,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from send_analysis.cohort.io import NONSEND, ValidStates
-from send_analysis.cohort.model import fit
+from send_analysis.cohort.model import CohortModel, fit
 from send_analysis.errors import DataError
 
 
@@ -48,22 +48,32 @@ def default_origin(transitions: pd.DataFrame, holdout: int = 2) -> int | None:
     return origin if origin < last_census else None
 
 
-def backtest(transitions: pd.DataFrame, population: pd.DataFrame, valid: ValidStates,
-             costs: pd.DataFrame, origin: int, *, simulations: int = 500, seed: int = 0,
-             dimension: str = "setting-group", prior_strength: float = 5.0) -> pd.DataFrame:
-    """Fit on censuses up to ``origin``, project to the last census in ``transitions``, compare.
-
-    Returns one row per later census and group (``total`` included): ``actual``, ``mean``,
-    ``lower95``, ``upper95``, ``error`` (mean - actual), ``pct_error`` and ``covered`` (actual
-    inside the 95% interval).
-    """
+def check_origin(transitions: pd.DataFrame, origin: int) -> int:
+    """The last census in ``transitions``; raises :class:`DataError` when a backtest from
+    ``origin`` would have no year to fit or none to compare."""
     years = sorted(transitions["calendar-year"].unique())
     last_census = int(years[-1]) + 1
     if origin >= last_census or origin - 1 not in years:
         raise DataError(f"origin {origin} leaves nothing to compare",
                         expected=f"a census year from {years[0] + 1} to {last_census - 1}")
-    past = transitions[transitions["calendar-year"] <= origin - 1]
-    model = fit(past, population, valid, costs, prior_strength=prior_strength)
+    return last_census
+
+
+def backtest(transitions: pd.DataFrame, population: pd.DataFrame, valid: ValidStates,
+             costs: pd.DataFrame, origin: int, *, simulations: int = 500, seed: int = 0,
+             dimension: str = "setting-group", prior_strength: float = 5.0,
+             model: CohortModel | None = None) -> pd.DataFrame:
+    """Fit on censuses up to ``origin``, project to the last census in ``transitions``, compare.
+
+    Returns one row per later census and group (``total`` included): ``actual``, ``mean``,
+    ``lower95``, ``upper95``, ``error`` (mean - actual), ``pct_error`` and ``covered`` (actual
+    inside the 95% interval). ``model``: the model this function would fit (on the transitions
+    up to ``origin`` with ``prior_strength``), when the caller already has it.
+    """
+    last_census = check_origin(transitions, origin)
+    if model is None:
+        past = transitions[transitions["calendar-year"] <= origin - 1]
+        model = fit(past, population, valid, costs, prior_strength=prior_strength)
     horizon = last_census - origin
     res = model.simulate(horizon, simulations, seed=seed)
     out = against_actual(res, transitions, valid, origin, dimension)

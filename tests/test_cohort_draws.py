@@ -1,0 +1,79 @@
+"""Cohort simulation speed-ups that must never change a draw (issue 13): the guided
+categorical draw and the backtest reusing a fitted model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from send_analysis.cohort.model import _categorical, _guide, _laid_end_to_end
+
+
+class FixedUniforms:
+    """Stands in for a Generator: ``random(n)`` gives the next ``n`` of some chosen uniforms."""
+
+    def __init__(self, u: np.ndarray) -> None:
+        self.u, self.at = np.asarray(u, dtype=float), 0
+
+    def random(self, n: int) -> np.ndarray:
+        out = self.u[self.at:self.at + n]
+        self.at += n
+        return out
+
+
+def cumulative_rows(rng: np.random.Generator, rows: int, k: int) -> np.ndarray:
+    """Rows of cumulative probabilities as the simulation builds them: many impossible
+    categories (repeated values), some rows with no mass at all (all zeros)."""
+    p = rng.random((rows, k)) * (rng.random((rows, k)) < 0.3)
+    p[rng.random(rows) < 0.1] = 0.0
+    total = p.sum(axis=1, keepdims=True)
+    p = np.divide(p, total, out=np.zeros_like(p), where=total > 0)
+    cum = np.cumsum(p, axis=1)
+    cum[:, -1] = np.where(cum[:, -1] > 0, 1.0, 0.0)
+    return cum
+
+
+@pytest.mark.parametrize("k", [1, 3, 14, 168])
+def test_guided_categorical_draws_exactly_what_the_binary_search_draws(k):
+    rng = np.random.default_rng(k)
+    cum = cumulative_rows(rng, 400, k)
+    flat = _laid_end_to_end(cum)
+    guide = _guide(flat, k)
+    assert guide is not None
+    row = np.sort(rng.integers(0, 400, size=50_000))
+    # uniforms that sit exactly on the rows' edges, at 0 and just below 1, and at random
+    edges = cum[row[:10_000], rng.integers(0, k, size=10_000)]
+    u = np.concatenate([edges, np.zeros(100), np.full(100, 1 - 2**-53),
+                        np.nextafter(edges[:1000], 0), rng.random(50_000 - 11_200)])
+    plain = _categorical(FixedUniforms(u), flat, k, row)
+    guided = _categorical(FixedUniforms(u), flat, k, row, guide)
+    assert np.array_equal(plain, guided)
+    assert plain.min() >= 0 and plain.max() <= k - 1
+
+
+def test_guide_declines_an_unsorted_array():
+    assert _guide(np.array([0.5, 1.0, 1.2, 1.1]), 2) is None
+
+
+def test_backtest_with_the_fitted_model_is_the_backtest():
+    from send_analysis.cohort.io import (
+        read_costs,
+        read_population,
+        read_transitions,
+        read_valid_states,
+    )
+    from send_analysis.cohort.model import fit
+    from send_analysis.cohort.validation import backtest
+    from tests.test_cohort_model import COSTS, TEN, VALID, population  # the module's hand-made LA
+
+    valid = read_valid_states(VALID)
+    rows = pd.concat([TEN, TEN.assign(**{"calendar-year": "2024"}).assign(
+        **{"academic-year-1": lambda d: (d["academic-year-1"].astype(int) + 1).astype(str),
+           "academic-year-2": lambda d: (d["academic-year-2"].astype(int) + 1).astype(str)})])
+    t = read_transitions(rows, valid)
+    pop, costs = read_population(population(range(2023, 2035))), read_costs(COSTS, valid)
+    model = fit(t[t["calendar-year"] <= 2023], pop, valid, costs)
+    alone = backtest(t, pop, valid, costs, origin=2024, simulations=200, seed=3)
+    reused = backtest(t, pop, valid, costs, origin=2024, simulations=200, seed=3, model=model)
+    pd.testing.assert_frame_equal(alone, reused)
