@@ -52,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     except (SendAnalysisError, FileNotFoundError) as exc:
         print(f"send-analysis {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return int(result or 0)
 
 
