@@ -41,7 +41,7 @@ def test_invest_to_save_lever_by_hand():
                   "avoided_placements": {"2022-23": 2, "2023-24": 4},
                   "costs": {"2021-22": 100_000, "2022-23": 50_000}, "funding": "dsg"})
     r = sc.evaluate(hand_inputs(), hand_paths(), [s])
-    t = r.table()
+    t = r.summary_frame()
     assert t["savings"].tolist() == pytest.approx([0, 66_000, 145_200])
     assert t["investment"].tolist() == pytest.approx([100_000, 50_000, 0])
     assert t["net_benefit"].tolist() == pytest.approx([-100_000, 16_000, 145_200])
@@ -56,7 +56,7 @@ def test_council_funded_costs_are_investment_but_not_dsg():
     s = scenario({"type": "invest_to_save", "avoided_placements": {"2022-23": 2},
                   "costs": {"2021-22": 100_000}, "funding": "council"}, discount_rate=0.0)
     r = sc.evaluate(hand_inputs(), hand_paths(), [s])
-    t = r.table()
+    t = r.summary_frame()
     assert t["investment"].tolist() == pytest.approx([100_000, 0, 0])
     assert t["dsg_in_year_improvement"].tolist() == pytest.approx([0, 66_000, 0])
     assert r.npv() == pytest.approx(-34_000)
@@ -74,9 +74,9 @@ def test_new_special_school_fills_by_academic_year():
     assert r.mitigated.placements["provision.school"][0] == pytest.approx(filled)
     assert r.mitigated.placements["special_indep_nm"][0] == pytest.approx(np.array([67, 79, 91]) - filled)
     prices = np.array([1.0, 1.1, 1.21])
-    assert r.table()["savings"].to_numpy() == pytest.approx(filled * (50_000 - 30_000) * prices)
-    assert r.table()["dsg_in_year_improvement"].to_numpy() == pytest.approx(filled * 20_000 * prices)
-    assert r.table()["investment"].tolist() == pytest.approx([1_000_000, 0, 0])
+    assert r.summary_frame()["savings"].to_numpy() == pytest.approx(filled * (50_000 - 30_000) * prices)
+    assert r.summary_frame()["dsg_in_year_improvement"].to_numpy() == pytest.approx(filled * 20_000 * prices)
+    assert r.summary_frame()["investment"].tolist() == pytest.approx([1_000_000, 0, 0])
 
 
 def test_isp_step_down_share_of_growth_capped():
@@ -109,7 +109,7 @@ def test_early_help_builds_up_avoided_plans():
                   "new_plans_share": 0.2, "exit_rate": 0.5, "mix": {"mainstream": 1.0}})
     r = sc.evaluate(hand_inputs(), hand_paths(), [s])
     assert r.effects[0].moved[0] == pytest.approx([0, 8.76, 13.62])
-    assert r.table()["savings"].tolist() == pytest.approx([0, 8.76 * 5_500, 13.62 * 6_050])
+    assert r.summary_frame()["savings"].tolist() == pytest.approx([0, 8.76 * 5_500, 13.62 * 6_050])
 
 
 def test_combined_scenarios_add_up_when_independent_and_delivery_scales_effects():
@@ -120,12 +120,12 @@ def test_combined_scenarios_add_up_when_independent_and_delivery_scales_effects(
     ra = sc.evaluate(hand_inputs(), hand_paths(), [a])
     rb = sc.evaluate(hand_inputs(), hand_paths(), [b])
     both = sc.evaluate(hand_inputs(), hand_paths(), [a, b])
-    assert both.table()["savings"].to_numpy() == pytest.approx(
-        ra.table()["savings"].to_numpy() + rb.table()["savings"].to_numpy())
+    assert both.summary_frame()["savings"].to_numpy() == pytest.approx(
+        ra.summary_frame()["savings"].to_numpy() + rb.summary_frame()["savings"].to_numpy())
     assert both.name == "a + b"
     half = sc.evaluate(hand_inputs(), hand_paths(), [b], assumptions=Assumptions(delivery=0.5))
-    assert half.table()["savings"].to_numpy() == pytest.approx(rb.table()["savings"].to_numpy() / 2)
-    assert half.table()["investment"].tolist() == pytest.approx([100_000, 0, 0])
+    assert half.summary_frame()["savings"].to_numpy() == pytest.approx(rb.summary_frame()["savings"].to_numpy() / 2)
+    assert half.summary_frame()["investment"].tolist() == pytest.approx([100_000, 0, 0])
 
 
 def test_relative_years_resolve_against_the_first_forecast_year():
@@ -179,7 +179,7 @@ def test_shipped_scenarios_are_valid_and_run(path):
     s = sc.load_scenario(path, first_fy=inputs["first_forecast_year"])
     r = sc.evaluate(inputs, hand_paths(), [s])
     assert r.mitigated.fys == ["2021-22", "2022-23", "2023-24"]
-    assert (r.table()["savings"] >= -1e-6).all()
+    assert (r.summary_frame()["savings"] >= -1e-6).all()
 
 
 def test_required_savings_for_balance():
@@ -215,7 +215,7 @@ def test_inclusion_target_moves_nobody_before_its_start():
     r = sc.evaluate(hand_inputs(), hand_paths(census=census), [s])
     assert r.effects[0].moved[0][:2] == pytest.approx([0, 0])
     assert r.effects[0].moved[0][2] > 0
-    assert r.table()["savings"].tolist()[:2] == pytest.approx([0, 0])
+    assert r.summary_frame()["savings"].tolist()[:2] == pytest.approx([0, 0])
 
 
 CENSUS_RISING = {
