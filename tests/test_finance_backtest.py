@@ -324,3 +324,19 @@ def test_dsg_plan_json_for_several_las_prints_one_record_each(capsys):
     assert lines[0]["years"][0]["financial_year"] == "2025-26"
     assert "not in the 2023-24 HNB allocations" in lines[1]["error"]  # City of London
     assert main(["dsg-plan", "--la", "all"]) == 2  # --json needed
+
+
+@realdata
+def test_an_implausible_published_total_is_not_used_as_actual_placements():
+    """Newham's January 2025 total (1,199 after 2,705; decision 0075) is not an actual count for
+    the money: the base year's placements and the placement paths take the forecast instead."""
+    from send_analysis.finance import model
+    from send_analysis.finance.defaults import default_inputs
+
+    assert 2025 in model.flagged_years("316")
+    assert 2025 not in model.usable_split_years("316")
+    fy = sum(current.fy_groups("316", "2024-25").values())
+    assert 2_500 < fy < 3_500  # 5/12 x 2,705 + 7/12 x the forecast, not ... x 1,199
+    paths = model.placement_paths(default_inputs("316"), horizon=2, n_draws=20)
+    jan25 = paths[paths["year"] == 2025].groupby("draw")["plans"].sum()
+    assert (jan25 > 2_000).all() and jan25.std() > 0  # forecast draws, not the published 1,199

@@ -7,7 +7,7 @@ actual high-needs spend to 2024-25. Here:
   2021-22 unit costs, plus the 2021-22 other lines, are scaled by one factor so that they
   reproduce the LA's 2024-25 S251 high-needs spend (lines 1.2.x) exactly; the factor and the
   lines before and after are shown on the costs page.
-- **Other DSG and place funding** (:func:`other_dsg_line`): the HNB also pays place funding
+- **Other DSG and place funding** (in :func:`estimated_opening`): the HNB also pays place funding
   within the schools budget (S251 1.0.2), and the DSG balance carries the other blocks; neither is
   in 1.2.x. The gap is measured in the last year with a published in-year change (2021-22):
   in-year change - (HNB after deductions - S251 spend - DfE support received), scaled with the
@@ -15,7 +15,7 @@ actual high-needs spend to 2024-25. Here:
 - **Opening balance** (:func:`estimated_opening`): the cumulative balance at 31 March 2022
   (published) rolled forward to 31 March of the last outturn year with actual spend, the HNB
   allocations (the latest year not published is grown at England's rate), known support and the
-  held gap; its 80% band from the error of the same estimate in the one year that can test it
+  gap scaled with the HNB; its 80% band from the error of the same estimate in the one year that can test it
   (2021-22, every LA), widened by the square root of the years estimated.
 - **Unit-cost inflation** (:func:`national_cost_growth`): England's growth in high-needs spend per
   financial-year placement in the latest year (chosen by the finance backtest, decision 0065).
@@ -48,16 +48,27 @@ GAP_YEAR = "2021-22"
 #: Payment profile of a deficit-support agreement whose profile is not public (years).
 SUPPORT_YEARS = 5
 SUPPORT_FILE = Path(__file__).with_name("safety_valve_agreements.csv")
-#: The other_expenditure line that carries place funding and the other DSG blocks (signed).
 
 
 def fy_groups(la_code: str, fy: str) -> dict[str, float]:
-    """Financial-year placements by setting group: 5/12 of January Y + 7/12 of January Y+1."""
-    from send_analysis.finance.model import actual_groups
+    """Financial-year placements by setting group: 5/12 of January Y + 7/12 of January Y+1. A
+    January whose published total was left out as implausible (decision 0075) is the demand
+    forecast's mean from the January before, split by that January's mix."""
+    from send_analysis.finance.model import actual_groups, flagged_years
 
     y = fy_start(fy)
-    a = actual_groups(la_code, y).set_index("setting_group")["plans"]
-    b = actual_groups(la_code, y + 1).set_index("setting_group")["plans"]
+    flagged = flagged_years(la_code)
+
+    def january(year: int) -> pd.Series:
+        if year not in flagged:
+            return actual_groups(la_code, year).set_index("setting_group")["plans"]
+        from send_analysis.demand.forecast import forecast
+
+        before = january(year - 1)
+        total = float(forecast(la_code, horizon=1, as_of=year - 1).mean.loc[year])
+        return before / before.sum() * total
+
+    a, b = january(y), january(y + 1)
     return {g: float(EARLIER_WEIGHT * a[g] + LATER_WEIGHT * b[g]) for g in a.index}
 
 

@@ -541,7 +541,17 @@ def usable_split_years(la_code: str, processed: str | None = None) -> list[int]:
     :data:`MAX_NOT_RECORDED_SHARE` of the total)."""
     g = _la_split(la_code, processed)
     ok = g["total"].notna() & (g["not_recorded"] <= MAX_NOT_RECORDED_SHARE * g["total"])
-    return [int(y) for y in g.index[ok]]
+    flagged = flagged_years(la_code, processed)
+    return [int(y) for y in g.index[ok] if int(y) not in flagged]
+
+
+def flagged_years(la_code: str, processed: str | None = None) -> set[int]:
+    """January censuses whose published total for the LA breaks implausibly (decision 0075):
+    never used as actual placements; the demand forecast stands in for them."""
+    from send_analysis.data.quality import flagged_totals
+
+    f = flagged_totals(processed)
+    return {int(y) for y in f.loc[f["la_code"] == str(la_code), "year"]}
 
 
 def actual_groups(la_code: str, year: int, processed: str | None = None) -> pd.DataFrame:
@@ -643,7 +653,9 @@ def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed
     if not usable:
         raise DataError(f"LA {la} has no census year{'' if as_of is None else f' to {as_of}'} with "
                         "placements split by setting", file="plans_by_setting", column="setting")
-    as_of = max(max(usable), y0)
+    # the first forecast year's January is taken as known, unless its published total was
+    # left out as implausible (then the forecast from the last usable census stands in)
+    as_of = max(usable) if y0 in flagged_years(la, processed) else max(max(usable), y0)
     known = list(range(y0, min(as_of, last) + 1))
     forecast = pd.DataFrame(columns=list(PATH_COLUMNS))
     if last > as_of:
