@@ -548,10 +548,13 @@ def usable_split_years(la_code: str, processed: str | None = None) -> list[int]:
 def flagged_years(la_code: str, processed: str | None = None) -> set[int]:
     """January censuses whose published total for the LA breaks implausibly (decision 0075):
     never used as actual placements; the demand forecast stands in for them."""
-    from send_analysis.data.quality import flagged_totals
+    from send_analysis.data.quality import boundary_changed_codes, implausible_totals
 
-    f = flagged_totals(processed)
-    return {int(y) for y in f.loc[f["la_code"] == str(la_code), "year"]}
+    total = _la_split(la_code, processed)["total"].dropna()
+    wide = pd.DataFrame([total.to_numpy()], index=[str(la_code)],
+                        columns=[int(y) for y in total.index])
+    f = implausible_totals(wide, exempt=boundary_changed_codes())
+    return {int(y) for y in f["year"]}
 
 
 def actual_groups(la_code: str, year: int, processed: str | None = None) -> pd.DataFrame:
