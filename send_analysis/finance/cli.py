@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Sequence
 
 import pandas as pd
 
 from send_analysis.errors import ConfigError
+from send_analysis.report import finite_json
 
 
 def _common(p: argparse.ArgumentParser, la_required: bool = True) -> None:
@@ -162,17 +162,14 @@ def projection_record(p, inputs: dict, where: str) -> dict:
 
 
 def _dsg_plan_all(args: argparse.Namespace) -> int:
+    """``dsg-plan --la all|A,B --json``: one projection record per LA (an LA whose model cannot
+    run, e.g. one without public finance figures, is an error record)."""
     from send_analysis.errors import SendAnalysisError
-    from send_analysis.finance import public
+    from send_analysis.report.grid import la_codes
 
     if args.xlsx or args.inputs:
         raise ConfigError("--la all (or a list of LAs) prints JSON only: drop --xlsx and --inputs")
-    if str(args.la).strip().lower() == "all":
-        h = public.read_hnb_allocations()
-        codes = sorted(h.loc[h["financial_year"] == h["financial_year"].max(), "la_code"])
-    else:
-        codes = [c.strip() for c in str(args.la).split(",") if c.strip()]
-    for code in codes:
+    for code in la_codes(str(args.la).strip()):
         one = argparse.Namespace(**{**vars(args), "la": code, "scenario": []})
         try:
             inputs, where, unmitigated, _ = _run(one)
@@ -185,8 +182,9 @@ def _dsg_plan_all(args: argparse.Namespace) -> int:
 
 def cmd_dsg_plan(args: argparse.Namespace) -> int:
     from send_analysis.finance.export import write_dsg_plan
+    from send_analysis.report.grid import is_grid
 
-    if str(args.la).strip().lower() == "all" or "," in str(args.la):
+    if is_grid(str(args.la).strip()):
         if not args.json:
             raise ConfigError("--la all (or a list of LAs) needs --json (one record per LA)")
         return _dsg_plan_all(args)
@@ -287,16 +285,6 @@ def cmd_scenario_grid(args: argparse.Namespace) -> int:
     return 1 if any("error" in r for r in records) else 0
 
 
-def _jsonable(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def cmd_invest_to_save(args: argparse.Namespace) -> int:
     from send_analysis.finance.inputs import load_inputs, merge_inputs, validate_inputs
     from send_analysis.finance.invest_to_save import summary
@@ -316,7 +304,7 @@ def cmd_invest_to_save(args: argparse.Namespace) -> int:
         inputs, _ = resolve_inputs(str(args.la), None)
     if not inputs.get("invest_to_save"):
         raise ConfigError(f"file {args.inputs or 'public defaults'}: key 'invest_to_save': missing")
-    doc = _jsonable(summary(inputs))
+    doc = finite_json(summary(inputs))
     if args.json:
         json.dump(doc, sys.stdout, indent=2)
         print()

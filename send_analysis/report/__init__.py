@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -47,6 +48,18 @@ def fmt_pct(v: float, decimals: int = 1, signed: bool = False) -> str:
     if v != v:
         return "not published"
     return f"{v:+.{decimals}f}%" if signed else f"{v:.{decimals}f}%"
+
+
+def finite_json(value):
+    """``value`` with every non-finite float (NaN, inf) replaced by None, through dicts, lists and
+    tuples: JSON has no NaN, so records printed by the command line use this."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v) for v in value]
+    return value
 
 
 def money_m(amount: float, digits: int = 1) -> str:

@@ -41,8 +41,8 @@ def check_out(out: Path | None) -> None:
 
 
 def _evidence(args: argparse.Namespace) -> int:
-    from send_analysis.data.tables import load_table
     from send_analysis.report.batch import run_batch
+    from send_analysis.report.grid import is_grid, la_codes
     from send_analysis.report.pack import build_all, discover_notebooks
 
     check_out(args.out)
@@ -56,13 +56,8 @@ def _evidence(args: argparse.Namespace) -> int:
             return 2
     kwargs = {"as_of_year": args.as_of, "inputs_file": args.inputs,
               "casework_dir": args.casework, "notebooks": notebooks}
-    if args.la == "all" or "," in args.la:
-        if args.la == "all":
-            lk = load_table("la_lookup")
-            codes = sorted(lk.loc[lk["status"] == "live", "la_code"])
-        else:
-            codes = [c.strip() for c in args.la.split(",") if c.strip()]
-        codes = list(dict.fromkeys(codes))
+    if is_grid(args.la):
+        codes = la_codes(args.la)
         results = build_all(codes, out_root=args.out, workers=args.workers,
                             scheduler=args.scheduler, **kwargs)
         failed = [r for r in results if not r.ok]

@@ -12,11 +12,11 @@ runs, so the national inputs are parsed once per worker, not once per LA.
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
 from send_analysis.errors import ConfigError
+from send_analysis.report import finite_json
 
 #: The projection options a grid passes through to every LA's run (``scenario``'s flags).
 OPTIONS = ("scenario", "horizon", "draws", "seed", "as_of", "discount_rate")
@@ -37,16 +37,6 @@ def is_grid(spec: str | None) -> bool:
     return spec is not None and (str(spec) == "all" or "," in str(spec))
 
 
-def _finite(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
 def scenario_record(la_code: str, options: dict) -> dict:
     """One LA's scenario results on its public defaults (runs on a worker; never raises)."""
     from send_analysis.finance import cli as finance_cli
@@ -54,7 +44,7 @@ def scenario_record(la_code: str, options: dict) -> dict:
     args = argparse.Namespace(la=la_code, inputs=None, **options)
     try:
         inputs, where, unmitigated, results = finance_cli._run(args)
-        return _finite({"la_code": str(inputs["la_code"]), "inputs": where,
+        return finite_json({"la_code": str(inputs["la_code"]), "inputs": where,
                         "unmitigated": finance_cli._positions(unmitigated),
                         "scenarios": [r.to_dict() for r in results]})
     except Exception as exc:  # one LA's failure is its record, the grid goes on
