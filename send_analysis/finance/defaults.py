@@ -1,21 +1,24 @@
 """Public-data defaults for an LA's finance inputs file (``docs/finance_inputs.md``).
 
 :func:`default_inputs` builds, for any LA in the latest ESFA allocations, every key the spend
-model needs, with each figure labelled in ``sources`` by file and line. The rules are in the
-decision records ``docs/decisions/0040`` to ``0044``; the caveats in
+model needs, with each figure labelled in ``sources`` by file and line; caveats in
 ``docs/assumptions/finance_data.md``. In short:
 
-- ``income.hnb_allocation``: HNB **after** ESFA deductions, 2020-21 to 2023-24 (0040);
-- ``income.growth_rate``: the LA's compound annual growth of the HNB before deductions,
-  2020-21 to 2023-24; England's where the LA has fewer than two years (0041);
-- ``opening_balance``: cumulative DSG balance at 31 March 2022 = balance % x total DSG,
-  approximate; successors of a reorganised LA get the predecessor's £ balance pro rata (0043);
-- ``unit_costs``: 2021-22 S251 outturn line(s) / 2021-22 financial-year placements (January 2021
-  placements x the LA's 5/12-7/12 census factor),
-  with region / England medians where a ratio cannot be formed (0042);
-- ``unit_costs.inflation`` and ``other_expenditure.*.growth``: England's annual growth of
-  specialist top-up spend per specialist placement, 2018-19 to 2021-22 (0044);
-- ``other_expenditure``: the 2021-22 S251 outturn lines not driven by plan counts (0044).
+- ``unit_costs``: the *mix* from the 2021-22 S251 outturn line(s) / 2021-22 financial-year
+  placements, with region / England medians where a ratio cannot be formed (0042), rebased by
+  one factor so that 2024-25 placements x unit costs + other lines = the LA's 2024-25 S251
+  high-needs outturn (0066); ``unit_costs.inflation`` and ``other_expenditure.*.growth``:
+  England's latest-year growth in spend per placement (0065);
+- ``other_expenditure``: the 2021-22 S251 lines not driven by plan counts (0044), rebased the
+  same way, and the signed line for place funding and the other DSG blocks (0066);
+- ``income``: HNB after ESFA deductions as published (0040), the next year and later ones grown
+  at England's rate (0065); DfE deficit support and LA contributions from the public
+  agreements (0066);
+- ``opening_balance``: the published balance at 31 March 2022 rolled forward to 31 March 2025,
+  an estimate with its 80% band (0066); ``uncertainty``: the finance backtest's spreads (0067).
+
+:func:`hnb_growth_rates` and :func:`unit_cost_inflation` are the 2021 rules (0041, 0044), kept
+for the worked example ``examples/solihull_2021.yaml``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import pandas as pd
 
 from send_analysis.errors import DataError
 from send_analysis.finance import current, public
-from send_analysis.finance.successors import SUCCESSOR_OF, balances_indexed, hnb_latest_share
+from send_analysis.finance.successors import SUCCESSOR_OF, hnb_latest_share
 from send_analysis.finance.years import (
     EARLIER_WEIGHT,
     LATER_WEIGHT,
@@ -42,7 +45,6 @@ GROUPS: tuple[str, ...] = (
     "other",
 )
 PRICE_YEAR = "2021-22"
-BALANCE_YEAR = "2021-22"
 GROWTH_FIRST, GROWTH_LAST = "2020-21", "2023-24"
 INFLATION_FIRST, INFLATION_LAST = "2018-19", "2021-22"
 #: A region median needs at least this many LAs with a usable ratio, else England's is used.
@@ -85,11 +87,6 @@ def _fmt(x: float) -> str:
 
 # --------------------------------------------------------------------------------------------
 # income
-
-
-@lru_cache(maxsize=1)
-def _growth_cached() -> pd.DataFrame:
-    return hnb_growth_rates()
 
 
 def hnb_growth_rates() -> pd.DataFrame:
@@ -328,14 +325,13 @@ def unit_cost_inflation() -> dict[str, Any]:
     return {"rate": round(rate, 4), "per_placement": per}
 
 
-_hnb_latest_share = hnb_latest_share
 
 
 def _other_expenditure_for(la_code: str, growth: float) -> tuple[dict, dict[str, str]]:
     t = _hn_table()
     src_code = SUCCESSOR_OF.get(la_code, la_code)
     row = t.loc[src_code]
-    share = float(_hnb_latest_share()[la_code]) if src_code != la_code else 1.0
+    share = float(hnb_latest_share()[la_code]) if src_code != la_code else 1.0
     via = (f" x {share:.4f} ({la_code}'s share of {src_code}'s successors' 2023-24 HNB)"
            if src_code != la_code else "")
     lines: dict[str, dict[str, float]] = {}
@@ -388,33 +384,6 @@ def _other_expenditure_for(la_code: str, growth: float) -> tuple[dict, dict[str,
 # opening balance
 
 
-_balances_indexed = balances_indexed
-
-
-def _opening_balance_for(la_code: str) -> tuple[dict, dict[str, str]]:
-    bal = _balances_indexed()
-    prev = fy_offset(BALANCE_YEAR, -1)
-    src_code = SUCCESSOR_OF.get(la_code, la_code)
-    share = float(_hnb_latest_share()[la_code]) if src_code != la_code else 1.0
-    if (src_code, BALANCE_YEAR) not in bal.index:
-        raise DataError(f"no DSG balance for LA {src_code} in {BALANCE_YEAR}",
-                        file=public.DSG_BALANCES_FILE)
-    cur = bal.loc[(src_code, BALANCE_YEAR)]
-    out = {"financial_year": BALANCE_YEAR, "cumulative": round(float(cur["balance_gbp"]) * share, 2)}
-    via = (f" x {share:.4f} ({la_code}'s share of predecessor {src_code}'s successors' "
-           "2023-24 HNB)") if src_code != la_code else ""
-    sources = {"opening_balance.cumulative": (
-        f"APPROXIMATE: {public.DSG_BALANCES_FILE} cumulative DSG balance {cur['balance_pct']:.2f}% "
-        f"of total DSG at 31 March 2022 x total DSG {_fmt(cur['dsg_total'])} "
-        f"({public.DSG_TOTALS_FILE}) = {_fmt(cur['balance_gbp'])} (+/- {_fmt(cur['rounding_gbp'])} "
-        f"from rounding){via}; whole DSG, not only the HNB; docs/decisions/0043")}
-    if (src_code, prev) in bal.index:
-        before = bal.loc[(src_code, prev)]
-        out["in_year"] = round((float(cur["balance_gbp"]) - float(before["balance_gbp"])) * share, 2)
-        sources["opening_balance.in_year"] = (
-            f"APPROXIMATE: change in the cumulative balance {prev} ({before['balance_pct']:.2f}% x "
-            f"{_fmt(before['dsg_total'])}) to {BALANCE_YEAR}{via}; docs/decisions/0043")
-    return out, sources
 
 
 # --------------------------------------------------------------------------------------------
