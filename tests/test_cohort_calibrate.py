@@ -117,7 +117,7 @@ def test_solihull_cohort_page_gives_the_demand_forecasts_answer():
     inputs = pipeline.inputs_for_la("334", 2025, horizon=5)
     cp = cb.consistent_projection("334", inputs.transitions, inputs.population, inputs.valid,
                                   inputs.costs, 5, 400, pipeline.PAGE_SEED)
-    s = cp.results.summary().set_index(["calendar-year", "measure"]).xs("count", level="measure")
+    s = cp.results.summary_frame().set_index(["calendar-year", "measure"]).xs("count", level="measure")
     fs = cp.demand.summary_frame().set_index("year")
     np.testing.assert_allclose(s["mean"].loc[2026:2030], fs["mean"].loc[2026:2030], rtol=1e-9)
     assert round(s.loc[2030, "mean"]) == round(fs.loc[2030, "mean"])

@@ -157,7 +157,7 @@ def test_invalid_state_never_produced(ten_model):
 
 def test_summary_and_by(ten_model):
     res = run_sim(ten_model)
-    s = res.summary()
+    s = res.summary_frame()
     assert list(s["calendar-year"].unique()) == list(range(2024, 2030))
     first = s[(s["calendar-year"] == 2024) & (s["measure"] == "count")].iloc[0]
     assert first["mean"] == 9 and first["sd"] == 0 and first["lower95"] == 9

@@ -22,7 +22,7 @@ def test_projection_and_scenario_text():
     summary = pd.DataFrame({"calendar-year": [2030, 2030], "measure": ["count", "cost"],
                             "mean": [4122.4, 95.5e6], "lower95": [2584.0, 80e6],
                             "upper95": [6336.0, 110e6]})
-    res = SimpleNamespace(summary=lambda: summary, years=[2026, 2030], simulations=1000)
+    res = SimpleNamespace(summary_frame=lambda: summary, years=[2026, 2030], simulations=1000)
     text = present.projection_text(2025, 2503, res)
     assert text == ("At January 2025 the casework holds 2,503 plans. Across 1,000 simulations the "
                     "model projects 4,122 plans by January 2030 (95% interval 2,584 to 6,336), "

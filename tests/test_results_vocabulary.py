@@ -36,9 +36,7 @@ def test_scenario_result_vocabulary():
     r = posts_result()
     frame = r.summary_frame()
     assert frame["savings"].tolist() == pytest.approx([0, 66_000, 145_200])
-    with pytest.warns(DeprecationWarning, match="summary_frame"):
-        old = r.table()
-    pd.testing.assert_frame_equal(old, frame)
+    assert not hasattr(r, "table")  # the old name is gone (decision 0085)
     by = r.by("lever")
     assert list(by.columns) == ["financial_year", "lever", "placements_moved", "cost_dsg", "cost_council",
                                 "cost_capital"]
@@ -107,9 +105,8 @@ def test_cohort_results_vocabulary():
                                     flows=np.zeros((2, 1, 3)))
     s = res.summary_frame()
     assert s[s["measure"] == "count"]["mean"].tolist() == [9, 13]
-    pd.testing.assert_frame_equal(res.summary(), s)
+    assert not hasattr(res, "summary") and not hasattr(res, "to_json")  # old names gone (0085)
     d = json.loads(json.dumps(res.to_dict()))
-    assert d == res.to_json()
     assert [row["mean"] for row in d["cost"]] == [104_000, 127_000]  # (126,000 + 128,000) / 2
 
 

@@ -4,7 +4,7 @@
 - :mod:`.transitions`: casework -> census states -> transitions; valid states; ONS population;
 - :mod:`.model`: :func:`fit` (smoothed Beta/Dirichlet rates) and counts-based :func:`simulate`;
 - :mod:`.scenarios`: :class:`Scale` and :class:`Redirect` (with capacity) from a year on;
-- :mod:`.results`: :class:`CohortResults` (``.summary()``, ``.by("setting")``, ``.table()``);
+- :mod:`.results`: :class:`CohortResults` (``.summary_frame()``, ``.by("setting")``, ``.table()``);
 - :mod:`.validation`: :func:`backtest` against what happened;
 - :mod:`.pipeline`, :mod:`.charts`: what the cohort and statutory pages call;
 - :mod:`.cli`: ``send-analysis cohort``.
@@ -17,7 +17,7 @@ Example::
                 read_population("examples/cohort/population.csv"), valid,
                 read_costs("examples/cohort/costs.csv", valid))
     res = model.simulate(years=5, simulations=1000, seed=50)
-    res.summary(); res.by("setting-group")
+    res.summary_frame(); res.by("setting-group")
 """
 
 from send_analysis.cohort.io import (

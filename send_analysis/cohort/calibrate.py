@@ -332,7 +332,7 @@ def relation_text(page: str, la_name: str, cp: ConsistentProjection | None = Non
         return common + (" Use this page's figures for the number of plans; use the cohort page "
                          "for how they split and for scenarios." if page == "demand" else "")
     end = cp.results.years[-1]
-    s = cp.results.summary().set_index(["calendar-year", "measure"])
+    s = cp.results.summary_frame().set_index(["calendar-year", "measure"])
     fs = cp.demand.summary_frame().set_index("year")
     js = ", ".join(f"{y}: x{f:.2f}" for y, f in cp.model.joiner_scale.items())
     cov_raw = (int(cp.backtests["covered_raw"].fillna(False).astype(bool)

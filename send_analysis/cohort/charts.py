@@ -14,7 +14,7 @@ def projection_chart(history: pd.Series, results: CohortResults, measure: str = 
                      title: str = "EHC plans: history and projection", source: str | None = None,
                      history_label: str = "casework") -> plt.Figure:
     """History (line) and the projection's mean with 50% and 95% bands."""
-    s = results.summary()
+    s = results.summary_frame()
     s = s[s["measure"] == measure]
     fig, ax = plt.subplots()
     fan(ax, s["calendar-year"], s["lower95"], s["upper95"], label="95% interval")
@@ -58,7 +58,7 @@ def scenario_chart(base: CohortResults, other: CohortResults, measure: str = "co
     """Mean and 95% band of two simulations of the same model."""
     fig, ax = plt.subplots()
     for res, colour in ((base, COLOURS["unmitigated"]), (other, COLOURS["mitigated"])):
-        s = res.summary()
+        s = res.summary_frame()
         s = s[s["measure"] == measure]
         fan(ax, s["calendar-year"], s["lower95"], s["upper95"], colour=colour, alpha=0.15)
         ax.plot(s["calendar-year"], s["mean"], color=colour, lw=2, label=res.scenario_name)

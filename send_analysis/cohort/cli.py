@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     results = model.simulate(args.years, args.simulations, seed=args.seed)
     paths = results.to_csv(args.out)
     if args.json:
-        print(json.dumps(results.to_json(), indent=2))
+        print(json.dumps(results.to_dict(), indent=2))
     else:
         print(f"wrote {len(paths)} files to {args.out}")
     return 0

@@ -26,7 +26,7 @@ def data_text(n_transitions: int, history: pd.Series, la_name: str, costs_note: 
 def projection_text(start_year: int, initial_plans: float, res) -> str:
     """The casework's plans at the start and the projection's plans and cost at the end (mean
     and 95% interval), from a :class:`~send_analysis.cohort.results.CohortResults`."""
-    s = res.summary().set_index(["calendar-year", "measure"])
+    s = res.summary_frame().set_index(["calendar-year", "measure"])
     end = res.years[-1]
     count, cost = s.loc[(end, "count")], s.loc[(end, "cost")]
     return (f"At January {start_year} the casework holds {int(initial_plans):,} plans. Across "

@@ -3,8 +3,8 @@
 ``res.summary_frame()`` gives total count and cost per calendar year (mean, sd, median, quartiles,
 95% bounds); ``res.by("setting")`` the same by academic year, need, setting or setting group;
 ``res.samples()`` the raw simulated totals; ``res.to_csv(dir)`` writes all of them and
-``res.to_dict()`` gives the totals as plain data. ``summary()`` and ``to_json()`` are the old names
-(aliases kept for callers that still use them; decision 0084).
+``res.to_dict()`` gives the totals as plain data (the results vocabulary, decision 0084; the old
+names ``summary()`` and ``to_json()`` are gone, decision 0085).
 """
 
 from __future__ import annotations
@@ -82,10 +82,6 @@ class CohortResults:
     def simulations(self) -> int:
         return self.count.shape[0]
 
-    def summary(self) -> pd.DataFrame:
-        """Alias of :meth:`summary_frame` (the old name, kept for its callers)."""
-        return self.summary_frame()
-
     def summary_frame(self) -> pd.DataFrame:
         """Total count and cost per calendar year: one row per (calendar-year, measure)."""
         rows = []
@@ -139,10 +135,6 @@ class CohortResults:
             self.by(dim).to_csv(p, index=False)
             paths.append(p)
         return paths
-
-    def to_json(self) -> dict[str, Any]:
-        """Alias of :meth:`to_dict` (the old name, kept for its callers)."""
-        return self.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         """Total count and cost summaries as plain data (for ``--json``)."""

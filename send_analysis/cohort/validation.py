@@ -88,7 +88,7 @@ def against_actual(res, transitions: pd.DataFrame, valid: ValidStates, origin: i
     inside the 95% interval), with ``origin`` first."""
     proj = res.by(dimension)
     proj = proj[proj["measure"] == "count"]
-    tot = res.summary()
+    tot = res.summary_frame()
     tot = tot[tot["measure"] == "count"].assign(**{dimension: "total"})
     proj = pd.concat([tot, proj], ignore_index=True)
     actual = observed_counts(transitions, valid, dimension)

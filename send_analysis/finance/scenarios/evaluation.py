@@ -5,7 +5,6 @@ on the same draws.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -106,12 +105,6 @@ class ScenarioResult:
             "mitigated_cumulative_p10": np.quantile(self.mitigated.cumulative, 0.1, axis=0),
             "mitigated_cumulative_p90": np.quantile(self.mitigated.cumulative, 0.9, axis=0),
         }, index=pd.Index(self.fys, name="financial_year"))
-
-    def table(self) -> pd.DataFrame:
-        """Deprecated alias of :meth:`summary_frame` (the results vocabulary, decision 0084)."""
-        warnings.warn("ScenarioResult.table() is deprecated; use summary_frame()", DeprecationWarning,
-                      stacklevel=2)
-        return self.summary_frame()
 
     def by(self, dimension: str) -> pd.DataFrame:
         """The result by financial year and ``dimension``; the one dimension is ``"lever"``: the
