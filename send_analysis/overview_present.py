@@ -1,7 +1,7 @@
 """Sentences and tables of the overview page (``notebooks/01_overview.ipynb``), in plain words.
 
 The page's figures come from :func:`send_analysis.overview.headline`; the ones the pack summary
-quotes are marked with :func:`send_analysis.report.headline.mark`.
+quotes are marked with :func:`send_analysis.report.figures.mark`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 
 from send_analysis.overview import Headline
 from send_analysis.report import compare_word, fmt_int, fmt_pct
-from send_analysis.report.headline import mark, overview_figures
+from send_analysis.report.figures import mark, overview_figures
 from send_analysis.report.labels import relabel
 
 

@@ -1,5 +1,6 @@
-"""The data and finance layers import one way: no import circle, not even through an import
-inside a function, and the build of the processed tables is imported by the CLI alone."""
+"""The package imports one way: no import circle anywhere in ``send_analysis`` (issue 14), not
+even through an import inside a function or under ``TYPE_CHECKING``, and the build of the
+processed tables is imported by the CLI alone."""
 
 from __future__ import annotations
 
@@ -16,15 +17,28 @@ def _module(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _is_module(dotted: str) -> bool:
+    """Whether ``dotted`` names a module or package file under :data:`PACKAGE`."""
+    base = PACKAGE.parent.joinpath(*dotted.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
 def _imports(path: Path) -> set[str]:
-    """Every ``send_analysis`` module a file imports, at the top or inside a function."""
+    """Every ``send_analysis`` module a file imports, at the top or inside a function.
+
+    ``from send_analysis.pkg import sub`` imports the submodule ``sub``; it counts as an import
+    of ``pkg`` itself only when it also takes a name defined in ``pkg/__init__.py`` (every
+    submodule runs its package's ``__init__`` anyway, so that edge alone says nothing).
+    """
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found |= {f"{node.module}.{a.name}" for a in node.names}
+            subs = {f"{node.module}.{a.name}" for a in node.names}
+            found |= {s for s in subs if _is_module(s)}
+            if not all(_is_module(s) for s in subs):
+                found.add(node.module)
     return {m for m in found if m.startswith("send_analysis.")}
 
 
@@ -78,6 +92,31 @@ def test_find_circle_sees_a_circle_through_a_local_import(tmp_path):
 
 def test_data_and_finance_have_no_import_circle():
     assert find_circle(import_graph(_layer_files())) is None
+
+
+def test_the_package_has_no_import_circle():
+    """Every module of ``send_analysis``: the cohort model imports its results, never back; the
+    headline figures sit below the pages (``report.figures``); ``report.pack`` does not import
+    ``report.batch``; ``finance.cli`` and ``report.grid`` share ``finance.run``."""
+    assert find_circle(import_graph(sorted(PACKAGE.rglob("*.py")))) is None
+
+
+def test_a_submodule_import_is_not_an_import_of_its_package(tmp_path):
+    pkg = tmp_path / "send_analysis"
+    (pkg / "p").mkdir(parents=True)
+    (pkg / "p" / "__init__.py").write_text("from send_analysis.p.b import f\nX = 1\n")
+    (pkg / "p" / "a.py").write_text("from send_analysis.p import a\n")
+    (pkg / "p" / "b.py").write_text("from send_analysis.p import a, X\n")
+    global PACKAGE
+    saved, PACKAGE = PACKAGE, pkg
+    try:
+        files = [pkg / "p" / "__init__.py", pkg / "p" / "a.py", pkg / "p" / "b.py"]
+        graph = import_graph(files)
+    finally:
+        PACKAGE = saved
+    assert graph["send_analysis.p.a"] == set()
+    assert graph["send_analysis.p.b"] == {"send_analysis.p", "send_analysis.p.a"}
+    assert find_circle(graph) == ["send_analysis.p", "send_analysis.p.b", "send_analysis.p"]
 
 
 def test_only_the_cli_imports_the_build():

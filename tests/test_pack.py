@@ -182,7 +182,7 @@ def test_pack_in_headless_chromium(pack):
 
 @pytest.mark.realdata
 def test_batch_isolates_a_failing_la_and_writes_national_index(tmp_path):
-    from send_analysis.report.pack import build_all
+    from send_analysis.report.batch import build_all
 
     first = discover_notebooks(ROOT / "notebooks")[:1]
     results = build_all(["334", "999"], out_root=tmp_path, workers=2, progress=False,

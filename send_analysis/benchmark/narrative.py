@@ -8,6 +8,7 @@ import pandas as pd
 
 from send_analysis.benchmark.metrics import METRICS
 from send_analysis.data.geography import ENGLAND
+from send_analysis.report.figures import benchmark_figure, claims_figure, mark
 from send_analysis.report.safe import inert
 
 
@@ -133,8 +134,6 @@ def benchmark_intro(la_name: str, region_name: str, year: int, neighbours: list[
                     nb_source: str, groups: list[str], bench: pd.DataFrame, note: str) -> str:
     """The benchmarking page's opening: the years of each kind of figure, the comparators, how
     ranks read, the population note, and the plans-per-10,000 figure the pack summary quotes."""
-    from send_analysis.report.headline import benchmark_figure, mark
-
     row = bench.set_index("metric")
     text = (
         f"Caseload figures are at the January {year} census; flows (new plans, requests, "
@@ -154,8 +153,6 @@ def benchmark_intro(la_name: str, region_name: str, year: int, neighbours: list[
 def claims_intro(header: dict, file_name: str, results: list, frame: pd.DataFrame) -> str:
     """The claims page's opening: the report, the file, the counts of each verdict (reproduced
     marked as the pack summary's figure) and what 'reproduced' means."""
-    from send_analysis.report.headline import claims_figure, mark
-
     counts = verdict_counts(frame)
     report = header.get("report", file_name)
     return (

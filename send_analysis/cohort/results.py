@@ -12,14 +12,26 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from send_analysis.cohort.model import CohortModel
-    from send_analysis.cohort.scenarios import Scenario
+
+class StateSpace(Protocol):
+    """What results and scenarios read of a fitted model (a
+    :class:`~send_analysis.cohort.model.CohortModel`): its states (one row per academic year,
+    need and setting) and its valid states. Named here so that this module and
+    :mod:`.scenarios` need not import :mod:`.model`, which imports them (decision 0085)."""
+
+    states: pd.DataFrame
+    valid: Any  # a send_analysis.cohort.io.ValidStates
+
+
+class Named(Protocol):
+    """A scenario as the results see it: its name (a :class:`~.scenarios.Scenario`)."""
+
+    name: str
 
 DIMENSIONS = ("academic-year", "need", "setting", "setting-group")
 STAT_COLUMNS = ["mean", "sd", "median", "q1", "q3", "lower95", "upper95"]
@@ -35,7 +47,7 @@ def describe(samples: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def group_codes(model: CohortModel) -> dict[str, tuple[list, np.ndarray]]:
+def group_codes(model: StateSpace) -> dict[str, tuple[list, np.ndarray]]:
     """For each dimension: its labels and each state's group index."""
     st = model.states
     labels_all = {
@@ -68,7 +80,7 @@ class CohortResults:
 
     @classmethod
     def from_groups(cls, years: list[int], groups: dict, flows: np.ndarray,
-                    scenario: Scenario | None = None,
+                    scenario: Named | None = None,
                     state_counts: np.ndarray | None = None) -> CohortResults:
         """Results from already aggregated groups (any dimension's groups sum to the total)."""
         _, counts, costs = groups["setting"]

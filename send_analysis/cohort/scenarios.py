@@ -25,8 +25,7 @@ from send_analysis.userfiles import read_user_yaml
 
 if TYPE_CHECKING:
     from send_analysis.cohort.io import ValidStates
-    from send_analysis.cohort.model import CohortModel
-    from send_analysis.cohort.results import CohortResults
+    from send_analysis.cohort.results import CohortResults, StateSpace
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ class Scenario:
                 dest_w[rows, k] *= s.factor
         return p_leave, p_move, joiner_rate, dest_w
 
-    def redirect(self, year: int, model: CohortModel, counts: np.ndarray, arrivals: np.ndarray,
+    def redirect(self, year: int, model: StateSpace, counts: np.ndarray, arrivals: np.ndarray,
                  rng: np.random.Generator) -> np.ndarray:
         """Counts after moving a share of this step's arrivals per active :class:`Redirect`."""
         for r in self.redirects:
@@ -135,7 +134,7 @@ class Scenario:
         return counts
 
 
-def _paired_states(model: CohortModel, setting_from: str, setting_to: str) -> tuple[np.ndarray, np.ndarray]:
+def _paired_states(model: StateSpace, setting_from: str, setting_to: str) -> tuple[np.ndarray, np.ndarray]:
     """Indices of states in ``setting_from`` and of the same (year, need) in ``setting_to``."""
     st = model.states
     key = list(zip(st["academic-year"], st["need"], st["setting"], strict=True))

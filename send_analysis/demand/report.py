@@ -76,7 +76,7 @@ def summary_sentence(res: ForecastResult) -> str:
     """The page's opening paragraph: plans now, the forecast for the last year with its 80%
     band (marked as the pack summary's figure) and its 95% interval, and the model in words."""
     from send_analysis.report import fmt_int, fmt_pct
-    from send_analysis.report.headline import forecast_figure, mark
+    from send_analysis.report.figures import forecast_figure, mark
 
     fig = forecast_figure(res)
     end = res.summary_frame().iloc[-1]

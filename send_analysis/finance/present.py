@@ -1,7 +1,7 @@
 """Sentences and tables of the finance pages (``notebooks/03``-``05``), in plain words.
 
-The figures the pack summary quotes come from :func:`send_analysis.report.headline.dsg_figures`
-and are marked with :func:`send_analysis.report.headline.mark`, so the summary and the page agree.
+The figures the pack summary quotes come from :func:`send_analysis.report.figures.dsg_figures`
+and are marked with :func:`send_analysis.report.figures.mark`, so the summary and the page agree.
 Money is written one way throughout: :func:`send_analysis.report.money_m` (``−£1.2m``).
 """
 
@@ -13,7 +13,7 @@ import pandas as pd
 
 from send_analysis.finance.inputs import inputs_table
 from send_analysis.report import money_m
-from send_analysis.report.headline import dsg_figures, mark
+from send_analysis.report.figures import dsg_figures, mark
 from send_analysis.report.labels import input_label, relabel
 from send_analysis.report.safe import inert
 

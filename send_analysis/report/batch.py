@@ -504,3 +504,14 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
     if national_index:
         write_text(national_index_html([o.pack for o in ordered]), out_root / "index.html")
     return ordered
+
+
+def build_all(la_codes: list[str], out_root: Path | None = None, workers: int = 2,
+              progress: bool = True, scheduler: str | None = None, **kwargs) -> list[PackResult]:
+    """Packs for many LAs on Dask with warm workers (:func:`run_batch`); a failing LA is
+    reported, the others finish; writes the national ``index.html``. (It lived in
+    :mod:`send_analysis.report.pack`, which imported this module back; decision 0085.)"""
+    kwargs.pop("page_workers", None)
+    outcomes = run_batch(la_codes, out_root=out_root, workers=workers, scheduler=scheduler,
+                         progress=progress, **kwargs)
+    return [o.pack for o in outcomes]

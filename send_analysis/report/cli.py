@@ -41,9 +41,9 @@ def check_out(out: Path | None) -> None:
 
 
 def _evidence(args: argparse.Namespace) -> int:
-    from send_analysis.report.batch import run_batch
+    from send_analysis.report.batch import build_all, run_batch
     from send_analysis.report.grid import is_grid, la_codes
-    from send_analysis.report.pack import build_all, discover_notebooks
+    from send_analysis.report.pack import discover_notebooks
 
     check_out(args.out)
     notebooks = discover_notebooks()

@@ -39,13 +39,13 @@ def is_grid(spec: str | None) -> bool:
 
 def scenario_record(la_code: str, options: dict) -> dict:
     """One LA's scenario results on its public defaults (runs on a worker; never raises)."""
-    from send_analysis.finance import cli as finance_cli
+    from send_analysis.finance.run import positions, run
 
     args = argparse.Namespace(la=la_code, inputs=None, **options)
     try:
-        inputs, where, unmitigated, results = finance_cli._run(args)
+        inputs, where, unmitigated, results = run(args)
         return finite_json({"la_code": str(inputs["la_code"]), "inputs": where,
-                        "unmitigated": finance_cli._positions(unmitigated),
+                        "unmitigated": positions(unmitigated),
                         "scenarios": [r.to_dict() for r in results]})
     except Exception as exc:  # one LA's failure is its record, the grid goes on
         return {"la_code": la_code, "error": f"{type(exc).__name__}: {exc}"}

@@ -187,19 +187,7 @@ def index_html(result: PackResult, notebooks: list[Path], pages: list[tuple[str,
         dict(pages), result.headline_notes)
 
 
-# ---- all LAs -------------------------------------------------------------------------------
-
-
-def build_all(la_codes: list[str], out_root: Path | None = None, workers: int = 2,
-              progress: bool = True, scheduler: str | None = None, **kwargs) -> list[PackResult]:
-    """Packs for many LAs on Dask with warm workers (:func:`send_analysis.report.batch.run_batch`);
-    a failing LA is reported, the others finish; writes the national ``index.html``."""
-    from send_analysis.report.batch import run_batch
-
-    kwargs.pop("page_workers", None)
-    outcomes = run_batch(la_codes, out_root=out_root, workers=workers, scheduler=scheduler,
-                         progress=progress, **kwargs)
-    return [o.pack for o in outcomes]
+# ---- all LAs (run by :func:`send_analysis.report.batch.build_all`) ---------------------------
 
 
 def national_index_html(results: list[PackResult]) -> str:

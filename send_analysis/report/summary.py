@@ -2,7 +2,7 @@
 and the national ``reports/index.html``: a sortable table of every LA's headline.
 
 Every number on these pages comes from the headline dict that ``pack.json`` carries
-(:mod:`send_analysis.report.headline`), written by :func:`headline.figure_text`.
+(:mod:`send_analysis.report.figures`), written by :func:`figures.figure_text`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from send_analysis.report import fmt_pct, money_m
-from send_analysis.report.headline import HEADLINE_KEYS, PAGE_OF, figure_text
+from send_analysis.report.figures import HEADLINE_KEYS, PAGE_OF, figure_text
 
 #: Summary row labels: (key, question in words). ``{year}``-style fields come from the figure.
 ROWS: tuple[tuple[str, str], ...] = (
