@@ -26,8 +26,12 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from send_analysis.errors import ConfigError
+
+if TYPE_CHECKING:  # read only when a census year is checked (pandas is slow to import)
+    from send_analysis.data.tables import Tables
 
 #: Simulated placement paths (finance ``--draws``). Memory grows linearly with draws.
 MAX_DRAWS: int = 50_000
@@ -143,10 +147,11 @@ def check_options(args: argparse.Namespace) -> None:
 
 def _check_census_year(dest: str, value: int, processed: str | None) -> bool:
     """Check a census-year option against the tables; False when the tables are not built."""
+    from send_analysis.data.tables import Tables
     from send_analysis.errors import SendAnalysisError
 
     try:
-        lo, hi = census_years(processed)
+        lo, hi = census_years(Tables.at(processed))
     except (FileNotFoundError, OSError, SendAnalysisError):
         return False  # tables not built: the command itself says so
     before, after = CENSUS_YEAR_OPTIONS[dest]
@@ -156,9 +161,9 @@ def _check_census_year(dest: str, value: int, processed: str | None) -> bool:
     return True
 
 
-def census_years(processed: str | None = None) -> tuple[int, int]:
+def census_years(tables: Tables | None = None) -> tuple[int, int]:
     """First and last January census year of the EHC plan totals in the processed tables."""
-    from send_analysis.data.tables import load_table
+    from send_analysis.data.tables import Tables
 
-    years = load_table("plans_by_setting", processed)["year"]
+    years = (tables or Tables.default()).get("plans_by_setting")["year"]
     return int(years.min()), int(years.max())

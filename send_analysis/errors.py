@@ -40,6 +40,12 @@ class DataError(SendAnalysisError, ValueError):
         self.expected = expected
 
 
+class UnknownLAError(DataError):
+    """An LA code that does not resolve to a current LA of the data
+    (:func:`send_analysis.data.geography.la_record`): names the code and, for a former LA, its
+    successors, else the closest known codes or names."""
+
+
 class ChecksumError(DataError):
     """A fetched file's sha256 does not match the registry."""
 

@@ -1,6 +1,7 @@
 """Headline series for an LA against its region and England (the evidence pack's overview page).
 
-Every function takes an LA code and returns a tidy frame or a small dataclass; the notebook only
+Every function takes an LA code (and optionally the :class:`~send_analysis.data.tables.Tables` to
+read, default :meth:`Tables.default`) and returns a tidy frame or a small dataclass; the notebook only
 draws (:mod:`send_analysis.overview_charts`) and words (:mod:`send_analysis.overview_present`)
 them. Comparators: the LA's region (from the LA lookup) and England.
 """
@@ -12,44 +13,26 @@ from dataclasses import dataclass
 import pandas as pd
 
 from send_analysis.data import taxonomy as tx
-from send_analysis.data.geography import ENGLAND
-from send_analysis.data.tables import load_table
+from send_analysis.data.geography import ENGLAND, LARecord, la_record
+from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
 
-
-@dataclass(frozen=True)
-class Area:
-    """An LA with its comparators."""
-
-    la_code: str
-    la_name: str
-    region_code: str
-    region_name: str
+#: The LA and its comparators (its region): the one LA record (:func:`geography.la_record`).
+Area = LARecord
 
 
-def area(la_code: str) -> Area:
-    """The LA and its region; :class:`DataError` for a code not in the data."""
-    lk = load_table("la_lookup").set_index("la_code")
-    if la_code not in lk.index:
-        raise DataError(f"unknown LA code {la_code!r}", file="la_lookup",
-                        expected="a 3-digit DfE LA code present in the SEN2 data, e.g. '334'")
-    row = lk.loc[la_code]
-    if row.get("status", "live") != "live":
-        from send_analysis.data.geography import BOUNDARY_CHANGES
-
-        succ = next((ch.successors for ch in BOUNDARY_CHANGES if la_code in ch.predecessors), ())
-        names = ", ".join(f"{c} {lk.at[c, 'la_name']}" for c in succ if c in lk.index)
-        raise DataError(f"LA {la_code} {row['la_name']} no longer exists (last January census "
-                        f"{int(row['last_year'])})", file="la_lookup",
-                        expected=f"a current LA code{': its successors are ' + names if names else ''}")
-    return Area(la_code, str(row["la_name"]), str(row["region_code"]), str(row["region_name"]))
+def area(la_code: str, tables: Tables | None = None) -> Area:
+    """The LA and its region (:func:`send_analysis.data.geography.la_record`, which raises
+    :class:`~send_analysis.errors.UnknownLAError` for an unknown or former LA's code)."""
+    return la_record(la_code, tables)
 
 
-def _three(table: str, dim: str, value: str, a: Area, consistent: bool = False) -> pd.DataFrame:
+def _three(table: str, dim: str, value: str, a: Area, consistent: bool = False,
+           tables: Tables | None = None) -> pd.DataFrame:
     """LA, region and England columns of one measure by year. With ``consistent`` the LA's
     years before it existed (a successor of a boundary change) are its apportioned share of
     its predecessors' figures (:func:`send_analysis.data.geography.consistent_series`)."""
-    df = load_table(table)
+    df = (tables or Tables.default()).get(table)
     df = df[df[dim] == value]
     if consistent:
         from send_analysis.data.geography import consistent_series
@@ -64,10 +47,10 @@ def _three(table: str, dim: str, value: str, a: Area, consistent: bool = False) 
     return wide
 
 
-def first_published_year(la_code: str) -> int:
+def first_published_year(la_code: str, tables: Tables | None = None) -> int:
     """The first January census with the LA's own published total (later than 2010 only for
     the successors of a boundary change, e.g. 2022 for North Northamptonshire)."""
-    df = load_table("plans_by_setting")
+    df = (tables or Tables.default()).get("plans_by_setting")
     years = df[(df["area_code"] == la_code) & (df["setting"] == "total") & df["value"].notna()]
     if years.empty:
         raise DataError(f"LA {la_code!r} has no published total", file="plans_by_setting",
@@ -75,20 +58,22 @@ def first_published_year(la_code: str) -> int:
     return int(years["year"].min())
 
 
-def plan_totals(la_code: str) -> pd.DataFrame:
+def plan_totals(la_code: str, tables: Tables | None = None) -> pd.DataFrame:
     """Total plans at January: the LA (years before it existed apportioned from its
     predecessors, decision 0002), its region and England; columns are their names."""
-    return _three("plans_by_setting", "setting", "total", area(la_code), consistent=True)
+    return _three("plans_by_setting", "setting", "total", area(la_code, tables), consistent=True,
+                  tables=tables)
 
 
-def plans_vs_comparators(la_code: str, base_year: int = 2014) -> pd.DataFrame:
+def plans_vs_comparators(la_code: str, base_year: int = 2014,
+                         tables: Tables | None = None) -> pd.DataFrame:
     """Total plans at January for the LA, its region and England: absolute and indexed to base year.
 
     Returns a long frame: ``year, area, plans, index`` (index = 100 in ``base_year``). A
     successor LA's years before :func:`first_published_year` are apportioned
     (:func:`plan_totals`).
     """
-    wide = plan_totals(la_code)
+    wide = plan_totals(la_code, tables)
     if base_year not in wide.index:
         raise DataError(f"base year {base_year} not in the series", file="plans_by_setting",
                         expected=f"a January census year in {wide.index.min()}-{wide.index.max()}")
@@ -98,15 +83,15 @@ def plans_vs_comparators(la_code: str, base_year: int = 2014) -> pd.DataFrame:
     return out.reset_index()
 
 
-def growth(la_code: str, start: int, end: int) -> pd.Series:
+def growth(la_code: str, start: int, end: int, tables: Tables | None = None) -> pd.Series:
     """Percentage growth in total plans between two January censuses: LA, region, England."""
-    wide = plan_totals(la_code)
+    wide = plan_totals(la_code, tables)
     return 100 * (wide.loc[end] / wide.loc[start] - 1)
 
 
-def placement_mix(la_code: str) -> pd.DataFrame:
+def placement_mix(la_code: str, tables: Tables | None = None) -> pd.DataFrame:
     """Share (%) of the LA's plans in each setting group by January census year."""
-    df = load_table("plans_by_setting")
+    df = (tables or Tables.default()).get("plans_by_setting")
     sub = df[(df["area_code"] == la_code) & (df["setting"] != "total")].copy()
     sub["group"] = sub["setting"].map(tx.GROUP_OF)
     wide = sub.groupby(["year", "group"])["value"].sum(min_count=1).unstack("group")
@@ -114,10 +99,10 @@ def placement_mix(la_code: str) -> pd.DataFrame:
     return 100 * wide.div(wide.sum(axis=1), axis=0)
 
 
-def mix_comparison(la_code: str, year: int) -> pd.DataFrame:
+def mix_comparison(la_code: str, year: int, tables: Tables | None = None) -> pd.DataFrame:
     """Setting-group shares (%) in one January for the LA, its region and England."""
-    a = area(la_code)
-    df = load_table("plans_by_setting")
+    a = area(la_code, tables)
+    df = (tables or Tables.default()).get("plans_by_setting")
     df = df[(df["year"] == year) & (df["setting"] != "total") &
             df["area_code"].isin([a.la_code, a.region_code, ENGLAND])].copy()
     df["group"] = df["setting"].map(tx.GROUP_OF)
@@ -129,14 +114,14 @@ def mix_comparison(la_code: str, year: int) -> pd.DataFrame:
     return wide
 
 
-def new_plans(la_code: str) -> pd.DataFrame:
+def new_plans(la_code: str, tables: Tables | None = None) -> pd.DataFrame:
     """New plans issued in each calendar year: LA, region and England."""
-    return _three("new_plans", "setting", "total", area(la_code))
+    return _three("new_plans", "setting", "total", area(la_code, tables), tables=tables)
 
 
-def funnel(la_code: str) -> pd.DataFrame:
+def funnel(la_code: str, tables: Tables | None = None) -> pd.DataFrame:
     """Requests → assessments → plans by calendar year for the LA (columns are measures)."""
-    df = load_table("requests_assessments")
+    df = (tables or Tables.default()).get("requests_assessments")
     sub = df[df["area_code"] == la_code]
     wide = sub.pivot_table(index="year", columns="measure", values="value", aggfunc="first")
     order = ["requests", "requests_refused", "assessments_agreed", "assessed_plan_issued",
@@ -144,10 +129,11 @@ def funnel(la_code: str) -> pd.DataFrame:
     return wide.reindex(columns=order)
 
 
-def timeliness(la_code: str, exceptions: bool = False) -> pd.DataFrame:
+def timeliness(la_code: str, exceptions: bool = False,
+               tables: Tables | None = None) -> pd.DataFrame:
     """% of new plans issued within 20 weeks (excluding exceptions by default): LA, region, England."""
     measure = "pct_20wk_incl_exc" if exceptions else "pct_20wk_excl_exc"
-    return _three("timeliness", "measure", measure, area(la_code))
+    return _three("timeliness", "measure", measure, area(la_code, tables), tables=tables)
 
 
 @dataclass(frozen=True)
@@ -181,21 +167,22 @@ class Headline:
         return self.first_published_year > 2014
 
 
-def headline(la_code: str, as_of_year: int | None = None) -> Headline:
+def headline(la_code: str, as_of_year: int | None = None, tables: Tables | None = None) -> Headline:
     """Headline figures for the narrative, up to the January census ``as_of_year``."""
-    a = area(la_code)
-    plans = plan_totals(la_code)
+    tables = tables or Tables.default()
+    a = area(la_code, tables)
+    plans = plan_totals(la_code, tables)
     if as_of_year is not None:
         plans = plans[plans.index <= as_of_year]
     y = int(plans.index.max())
     g14 = 100 * (plans.loc[y] / plans.loc[2014] - 1)
     g1 = 100 * (plans.loc[y] / plans.loc[y - 1] - 1)
-    mix = mix_comparison(la_code, y)
+    mix = mix_comparison(la_code, y, tables)
     ind = tx.GROUP_LABELS["special_indep_nm"]
     main = tx.GROUP_LABELS["mainstream"]
-    npl = new_plans(la_code)
+    npl = new_plans(la_code, tables)
     npl = npl[npl.index < y].dropna(subset=[a.la_name])
-    tl = timeliness(la_code)
+    tl = timeliness(la_code, tables=tables)
     tl = tl[tl.index < y].dropna(subset=[a.la_name])
     return Headline(
         la_name=a.la_name, region_name=a.region_name, latest_year=y,
@@ -210,5 +197,5 @@ def headline(la_code: str, as_of_year: int | None = None) -> Headline:
         new_plans_latest_year=int(npl.index.max()), new_plans_latest=float(npl[a.la_name].iloc[-1]),
         timeliness_latest_year=int(tl.index.max()), timeliness_latest=float(tl[a.la_name].iloc[-1]),
         england_timeliness_latest=float(tl["England"].iloc[-1]),
-        first_published_year=first_published_year(la_code),
+        first_published_year=first_published_year(la_code, tables),
     )

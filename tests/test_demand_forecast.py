@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from send_analysis.data.tables import Tables
 from send_analysis.data.taxonomy import AGE_BANDS, SETTING_GROUPS, SETTINGS
 from send_analysis.demand import build_panel, forecast, growth_drivers, simulate_paths
 from send_analysis.demand.backtest import run_backtest
@@ -56,7 +57,7 @@ def tables():
 
 @pytest.fixture(scope="module")
 def panel(tables):
-    return build_panel(tables)
+    return build_panel(Tables(tables))
 
 
 def test_panel_from_tidy_tables(panel):
@@ -85,12 +86,12 @@ def test_forecast_intervals_and_coherent_components(panel):
 
 
 def test_simulate_paths_contract(tables):
-    paths = simulate_paths("803", horizon=4, n_draws=200, as_of=2021, seed=7, tables=tables)
+    paths = simulate_paths("803", horizon=4, n_draws=200, as_of=2021, seed=7, tables=Tables(tables))
     assert list(paths.columns) == ["year", "setting_group", "draw", "plans"]
     assert sorted(paths["year"].unique()) == [2022, 2023, 2024, 2025]
     assert set(paths["setting_group"]) == set(SETTING_GROUPS)
     assert paths["draw"].nunique() == 200 and (paths["plans"] >= 0).all()
-    res = forecast("803", horizon=4, as_of=2021, n_draws=200, seed=7, tables=tables)
+    res = forecast("803", horizon=4, as_of=2021, n_draws=200, seed=7, tables=Tables(tables))
     totals = res.draws[res.draws.component_type == "total"].set_index(["year", "draw"])["plans"]
     sums = paths.groupby(["year", "draw"])["plans"].sum()
     np.testing.assert_allclose(sums.sort_index().to_numpy(), totals.sort_index().to_numpy())
@@ -172,8 +173,8 @@ def need_rows(tables: dict, year: int = 2025) -> pd.DataFrame:
 
 def test_need_split_sums_to_the_total_and_leaves_other_components_alone(tables):
     with_need = {**tables, "plans_by_need": need_rows(tables)}
-    res = forecast("805", horizon=3, n_draws=300, seed=2, tables=with_need)
-    before = forecast("805", horizon=3, n_draws=300, seed=2, tables=tables)
+    res = forecast("805", horizon=3, n_draws=300, seed=2, tables=Tables(with_need))
+    before = forecast("805", horizon=3, n_draws=300, seed=2, tables=Tables(tables))
     d = res.draws
     need = d[d.component_type == "primary_need"].groupby(["year", "draw"])["plans"].sum()
     total = d[d.component_type == "total"].set_index(["year", "draw"])["plans"]
@@ -191,6 +192,6 @@ def test_need_split_sums_to_the_total_and_leaves_other_components_alone(tables):
 
 def test_need_split_absent_before_needs_are_published(tables):
     with_need = {**tables, "plans_by_need": need_rows(tables)}
-    res = forecast("805", horizon=2, as_of=2022, n_draws=50, tables=with_need)
+    res = forecast("805", horizon=2, as_of=2022, n_draws=50, tables=Tables(with_need))
     assert "primary_need" not in set(res.draws.component_type)
     assert any("primary_need" in n for n in res.notes)

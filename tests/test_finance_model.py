@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
 from send_analysis.finance import model
 from send_analysis.finance.inputs import SETTING_GROUPS, validate_inputs
@@ -176,11 +177,11 @@ def test_prepend_actuals_adds_the_census_year_to_every_draw():
     assert np.allclose(p.cumulative[0], p.cumulative[1])
 
 
-def _split_table(tmp_path, rows):
+def _split_table(tmp_path, rows) -> Tables:
     """A tiny plans_by_setting table in a processed folder: (year, setting, value)."""
     frame = pd.DataFrame(rows, columns=["year", "setting", "value"]).assign(la_code="999")
     frame.to_parquet(tmp_path / "plans_by_setting.parquet")
-    return str(tmp_path)
+    return Tables.at(tmp_path)
 
 
 def test_a_year_without_a_setting_split_is_apportioned_by_the_nearest_mix(tmp_path):

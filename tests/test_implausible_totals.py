@@ -8,6 +8,7 @@ import pandas as pd
 from test_demand_forecast import tidy_tables
 
 from send_analysis.data.quality import implausible_totals
+from send_analysis.data.tables import Tables
 from send_analysis.demand import build_panel, forecast
 
 
@@ -42,7 +43,7 @@ def test_flagged_total_is_left_out_of_the_panel_and_the_forecast_starts_before_i
     hit = (df["la_code"] == la) & (df["year"] == 2025)
     before = df.loc[hit & (df["setting"] == "total"), "value"].iloc[0]
     df.loc[hit, "value"] = df.loc[hit, "value"] * 0.45   # the whole 2025 row collapses
-    panel = build_panel({**tables, "plans_by_setting": df})
+    panel = build_panel(Tables({**tables, "plans_by_setting": df}))
     assert list(zip(panel.flagged["la_code"], panel.flagged["year"], strict=True)) == [(la, 2025)]
     assert np.isnan(panel.plans.at[la, 2025])
     assert all(np.isnan(g.at[la, 2025]) for g in panel.groups.values())

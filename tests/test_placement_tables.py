@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from test_demand_forecast import need_rows, tidy_tables
 
+from send_analysis.data.tables import Tables
 from send_analysis.data.taxonomy import AGE_BANDS, SETTING_GROUPS
 from send_analysis.demand import build_panel, forecast
 from send_analysis.demand.crosstab import NEEDS
@@ -53,7 +54,7 @@ def _crosstabs(tables: dict, la: str, year: int = 2025) -> tuple[pd.DataFrame, p
 
 def test_tables_are_whole_and_add_up():
     tables = tidy_tables()
-    panel = build_panel({**tables, "plans_by_need": need_rows(tables)})
+    panel = build_panel(Tables({**tables, "plans_by_need": need_rows(tables)}))
     ages_x, needs_x = _crosstabs(tables, "805")
     t = placement_tables("805", [2026, 2027, 2028], first_history=2023, panel=panel, n_draws=200,
                          ages_x=ages_x, needs_x=needs_x)
@@ -112,7 +113,7 @@ def test_an_la_without_cross_tables_is_a_clear_error():
     from send_analysis.errors import DataError
 
     tables = tidy_tables()
-    panel = build_panel({**tables, "plans_by_need": need_rows(tables)})
+    panel = build_panel(Tables({**tables, "plans_by_need": need_rows(tables)}))
     ages_x, needs_x = _crosstabs(tables, "805")
     with pytest.raises(DataError, match="LA 806 has no published placement x age"):
         placement_tables("806", [2026], panel=panel, ages_x=ages_x, needs_x=needs_x)

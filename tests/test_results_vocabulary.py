@@ -12,6 +12,7 @@ from test_demand_forecast import tidy_tables
 from test_finance_model import hand_inputs, hand_paths
 
 from send_analysis.cohort.results import CohortResults
+from send_analysis.data.tables import Tables
 from send_analysis.demand import build_panel, forecast
 from send_analysis.demand.backtest import run_backtest
 from send_analysis.demand.models import SeriesModel
@@ -68,7 +69,7 @@ def test_dsg_projection_vocabulary():
 
 
 def test_forecast_result_vocabulary():
-    res = forecast("805", horizon=3, as_of=2022, panel=build_panel(tidy_tables()))
+    res = forecast("805", horizon=3, as_of=2022, panel=build_panel(Tables(tidy_tables())))
     pd.testing.assert_frame_equal(res.by("setting_group"), res.summary_frame("setting_group"))
     d = json.loads(json.dumps(res.to_dict()))
     assert [row["year"] for row in d["forecast"]] == [2023, 2024, 2025]

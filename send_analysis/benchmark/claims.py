@@ -715,7 +715,7 @@ def _shared_key(group: list[Claim], cands: Mapping[str, list[Candidate]]) -> str
 def check_claims(claims: list[Claim], as_of: int | None = None,
                  tables: Tables | None = None) -> list[ClaimResult]:
     """Recompute every claim and return one :class:`ClaimResult` each, in file order."""
-    tables = tables or Tables()
+    tables = tables or Tables.default()
     cands: dict[str, list[Candidate]] = {}
     not_checkable: dict[str, NotCheckable] = {}
     for claim in claims:
@@ -758,7 +758,7 @@ def results_frame(results: list[ClaimResult]) -> pd.DataFrame:
 
 def run_claims_file(path: str | Path, tables: Tables | None = None) -> list[ClaimResult]:
     """Load a claims file, check LA codes against the LA lookup, and check every claim."""
-    tables = tables or Tables()
+    tables = tables or Tables.default()
     known = None
     if tables.has("la_lookup"):
         known = set(tables.get("la_lookup")["la_code"])

@@ -44,9 +44,9 @@ def parse_groups(items: list[str] | None) -> dict[str, list[str]]:
 
 def _benchmark(args: argparse.Namespace) -> int:
     from send_analysis.benchmark.compare import benchmark, default_neighbours
-    from send_analysis.benchmark.metrics import Tables
+    from send_analysis.data.tables import Tables
 
-    tables = Tables(processed=args.processed)
+    tables = Tables.at(args.processed)
     groups = parse_groups(args.group)
     neighbours = [c.strip() for c in args.neighbours.split(",")] if args.neighbours else None
     description = "user list"
@@ -75,9 +75,9 @@ def _benchmark(args: argparse.Namespace) -> int:
 
 def _claims(args: argparse.Namespace) -> int:
     from send_analysis.benchmark.claims import results_frame, run_claims_file
-    from send_analysis.benchmark.metrics import Tables
+    from send_analysis.data.tables import Tables
 
-    results = run_claims_file(args.claims, Tables(processed=args.processed))
+    results = run_claims_file(args.claims, Tables.at(args.processed))
     if args.json:
         for r in results:
             print(json.dumps(r.to_dict()))

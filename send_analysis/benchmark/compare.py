@@ -121,7 +121,7 @@ def benchmark(la_code: str, year: int, comparators: Mapping[str, Sequence[str]] 
     name to LA codes (e.g. f40 members supplied by the user). Unknown codes raise
     :class:`DataError` naming the code and the group.
     """
-    tables = tables or Tables()
+    tables = tables or Tables.default()
     la_code = check_codes([la_code], tables, "LA")[0]
     check_year(year, tables)
     info = la_info(tables)
@@ -161,7 +161,7 @@ def trend(metric: str, la_code: str, years: Iterable[int],
           tables: Tables | None = None) -> pd.DataFrame:
     """Long table ``year, series, value`` of one indicator for the LA, England, its region, its
     neighbours' average and each comparator group's average."""
-    tables = tables or Tables()
+    tables = tables or Tables.default()
     la_code = check_codes([la_code], tables, "LA")[0]
     info = la_info(tables)
     region = info.loc[la_code, "region_code"]
@@ -196,7 +196,7 @@ def national_table(year: int, metrics: Sequence[str] | None = None,
 
     LAs with no plans figure that year (abolished or not yet created) are left out.
     """
-    tables = tables or Tables()
+    tables = tables or Tables.default()
     metrics = list(metrics or HEADLINE_METRICS)
     info = la_info(tables)
     cols = {}

@@ -11,19 +11,22 @@ release being benchmarked (``--year 2021`` = the release of June 2021). As in th
 ``docs/decisions/0050-benchmark-year-convention.md`` records why. Each indicator has a polarity
 (``high``/``low`` good, or ``neutral``) used for rank and quartile (``ranking.py``, decision 0054).
 
-Functions take a :class:`Tables` so that tests can pass small frames; by default tables come from
-``send_analysis.data.tables.load_table`` and population from ``population.population_0_25``.
+Functions take a :class:`~send_analysis.data.tables.Tables` (the one tables object, imported here
+under its old name ``benchmark.metrics.Tables``) so that tests can pass small frames; the 0-25
+population is the derived table ``population_0_25`` (``population.population_0_25``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from send_analysis.benchmark.ranking import Polarity
+from send_analysis.data.population import population_0_25
+from send_analysis.data.tables import Tables
 from send_analysis.data.taxonomy import SETTING_GROUPS
 from send_analysis.errors import DataError
 from send_analysis.report.shared import national
@@ -49,41 +52,6 @@ MIX_LABELS: dict[str, str] = {
     "ap_pru": "Alternative provision / PRU",
     "other": "Other (early years, home, NEET, not recorded)",
 }
-
-
-class Tables:
-    """Lazy access to the tidy tables and the 0-25 population, overridable with frames.
-
-    >>> t = Tables({"plans_by_setting": pd.DataFrame({"a": [1]})})
-    >>> list(t.get("plans_by_setting").columns)
-    ['a']
-    """
-
-    def __init__(self, frames: Mapping[str, pd.DataFrame] | None = None,
-                 processed: str | None = None) -> None:
-        self._frames: dict[str, pd.DataFrame] = dict(frames or {})
-        self.given_frames = bool(frames)  # frames of the caller's own: results are not shared
-        self._processed = processed
-        self.memo: dict[tuple[str, int], pd.Series] = {}
-
-    def get(self, name: str) -> pd.DataFrame:
-        if name not in self._frames:
-            if name == "population_0_25":
-                from send_analysis.data.population import population_0_25
-
-                self._frames[name] = population_0_25()
-            else:
-                from send_analysis.data.tables import load_table
-
-                self._frames[name] = load_table(name, self._processed)
-        return self._frames[name]
-
-    def has(self, name: str) -> bool:
-        try:
-            self.get(name)
-        except (FileNotFoundError, KeyError):
-            return False
-        return True
 
 
 def values(tables: Tables, table: str, dim: str, member: str, year: int) -> pd.Series:
@@ -169,7 +137,7 @@ def growth_since(base_year: int) -> Callable[[Tables, int], pd.Series]:
 
 def population_0_25_for(tables: Tables, census_year: int) -> pd.Series:
     """0-25 population at mid-(Y-1), by area_code (see ``data/population.py``)."""
-    pop = tables.get("population_0_25")
+    pop = tables.derived("population_0_25", population_0_25)
     sub = pop[pop["year"] == int(census_year) - 1]
     return sub.groupby("area_code")["value"].sum(min_count=1)
 
@@ -324,7 +292,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
 def _shared_key(name: str, year: int, tables: Tables | None = None):
     if tables is not None and tables.given_frames:
         return None
-    return (name, int(year), str(tables._processed) if tables is not None and tables._processed else None)
+    return (name, int(year), str((tables or Tables.default()).folder))
 
 
 @national("benchmark_metric", _shared_key)  # every area at once: the same for every LA
@@ -334,7 +302,7 @@ def compute_metric(name: str, year: int, tables: Tables | None = None) -> pd.Ser
 
     if name not in METRICS:
         raise ConfigError(f"unknown benchmark metric {name!r}; known: {', '.join(METRICS)}")
-    tables = tables or Tables()
+    tables = tables or Tables.default()
     key = (name, int(year))
     if key not in tables.memo:
         tables.memo[key] = METRICS[name].compute(tables, int(year)).astype(float)

@@ -27,6 +27,7 @@ from send_analysis.cohort.transitions import (
     transitions_from_casework,
     valid_states_table,
 )
+from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
 from send_analysis.report import money_m  # noqa: F401  (used by the cohort page)
 
@@ -74,10 +75,15 @@ class CohortInputs:
 
 
 def inputs_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | None = None,
-                  processed_dir: str | Path | None = None, horizon: int = 5,
+                  tables: Tables | None = None, horizon: int = 5,
                   seed: int = 0) -> CohortInputs:
-    """Casework (real or synthetic), transitions, ONS-based population, valid states and costs."""
-    la = casework_for_la(la_code, as_of_year, casework_dir, processed_dir, seed)
+    """Casework (real or synthetic), transitions, ONS-based population, valid states and costs.
+
+    ``tables``: the processed tables the synthetic casework is calibrated to (default
+    :meth:`Tables.default`); :func:`casework_for_la` still takes their folder (a string, its cache
+    key), so it is handed ``tables.folder``."""
+    folder = str(tables.folder) if tables is not None else None
+    la = casework_for_la(la_code, as_of_year, casework_dir, folder, seed)
     valid = read_valid_states(valid_states_table())
     trans = read_transitions(transitions_from_casework(la.casework), valid)
     years = list(range(int(trans["calendar-year"].min()),

@@ -61,10 +61,11 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from send_analysis.data.tables import load_table, total_plans
+    from send_analysis.data.tables import Tables, total_plans
 
-    s = total_plans(args.la)
-    names = load_table("plans_by_setting")
+    tables = Tables.default()
+    s = total_plans(args.la, tables)
+    names = tables.get("plans_by_setting")
     name = names.loc[names["area_code"] == args.la, "area_name"].iloc[-1]
     doc = {"la_code": args.la, "la_name": name, "measure": "EHC plans at January (statements "
            "included to 2018)", "plans": {str(int(y)): (None if v != v else int(v))

@@ -21,15 +21,15 @@ successors by the successors' shares in their first year of data (``docs/decisio
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from send_analysis.data.tables import load_table
-from send_analysis.errors import DataError
+from send_analysis.data.tables import Tables
+from send_analysis.errors import DataError, UnknownLAError
 from send_analysis.paths import raw_path
 
 #: England's area code (ONS GSS code) in every table: the one definition in the package.
@@ -114,23 +114,88 @@ def validate_la_codes(df: pd.DataFrame, table: str, lookup: pd.DataFrame | None 
                         expected="a 3-digit code in DfE's LA list (la_codes/las.csv)")
 
 
-@lru_cache(maxsize=1)
-def _processed_lookup() -> pd.DataFrame:
-    return load_table("la_lookup")
+def la_lookup(tables: Tables | None = None) -> pd.DataFrame:
+    """The LA lookup from the processed tables (``send-analysis data build``); a copy."""
+    return (tables or Tables.default()).get("la_lookup").copy()
 
 
-def la_lookup() -> pd.DataFrame:
-    """The LA lookup from the processed tables (``send-analysis data build``)."""
-    return _processed_lookup().copy()
+@dataclass(frozen=True)
+class LARecord:
+    """An LA as the pages and commands know it: from the LA lookup and the boundary changes.
+
+    ``successors``: for a former LA (``status`` not ``"live"``), the LAs that replaced it;
+    ``predecessors``: for a successor of a boundary change, the LAs it came from (its years
+    before ``first_year`` are their apportioned figures, decision 0002).
+    """
+
+    la_code: str
+    la_name: str
+    region_code: str
+    region_name: str
+    status: str = "live"
+    first_year: int | None = None
+    last_year: int | None = None
+    successors: tuple[str, ...] = ()
+    predecessors: tuple[str, ...] = ()
+
+    @property
+    def is_current(self) -> bool:
+        """Whether the LA exists now (it is in the latest January census)."""
+        return self.status == "live"
 
 
-def la_name(la_code: str) -> str:
-    """The latest published name of an LA; raises :class:`DataError` for an unknown code."""
-    lk = la_lookup().set_index("la_code")
-    if la_code not in lk.index:
-        raise DataError(f"unknown LA code {la_code!r}", file="la_lookup",
-                        expected="a 3-digit DfE LA code, e.g. '334' (Solihull)")
-    return str(lk.loc[la_code, "la_name"])
+def _close_matches(text: str, lk: pd.DataFrame) -> list[str]:
+    """Up to three known LAs (``"334 Solihull"``) whose code or name is close to ``text``."""
+    names = dict(zip(lk["la_code"].astype(str), lk["la_name"].astype(str), strict=True))
+    if re.fullmatch(r"\d+", text):
+        codes = difflib.get_close_matches(text, list(names), n=3, cutoff=0.6)
+    else:
+        by_name = {normalise_name(n): c for c, n in names.items()}
+        key = normalise_name(text)
+        codes = [by_name[key]] if key in by_name else [
+            by_name[n] for n in difflib.get_close_matches(key, list(by_name), n=3, cutoff=0.6)]
+    return [f"{c} {names[c]}" for c in codes]
+
+
+def la_record(la_code: object, tables: Tables | None = None, former: bool = False) -> LARecord:
+    """The LA of ``la_code`` (a 3-digit DfE code; an int or a shorter string is zero-padded).
+
+    The one place a page or command resolves an LA code (issue 14). Raises
+    :class:`~send_analysis.errors.UnknownLAError`, naming the code: for a former LA (unless
+    ``former``) with its successors, for an unknown code with the closest known codes or names.
+    """
+    text = str(la_code).strip()
+    code = text.zfill(3) if text.isdigit() else text
+    lk = (tables or Tables.default()).get("la_lookup")
+    rows = lk[lk["la_code"] == code]
+    if rows.empty:
+        close = _close_matches(text, lk)
+        raise UnknownLAError(
+            f"unknown LA code {text!r}", file="la_lookup",
+            expected="a 3-digit DfE LA code present in the SEN2 data, e.g. '334' (Solihull)"
+                     + (f"; close matches: {', '.join(close)}" if close else ""))
+    row = rows.iloc[-1]
+    names = dict(zip(lk["la_code"], lk["la_name"], strict=True))
+    successors = tuple(c for ch in BOUNDARY_CHANGES if code in ch.predecessors
+                       for c in ch.successors)
+    predecessors = tuple(c for ch in BOUNDARY_CHANGES if code in ch.successors
+                         for c in ch.predecessors)
+    status = str(row.get("status", "live"))
+    if status != "live" and not former:
+        listed = ", ".join(f"{c} {names[c]}" for c in successors if c in names)
+        raise UnknownLAError(
+            f"LA {code} {row['la_name']} no longer exists (last January census "
+            f"{int(row['last_year'])})", file="la_lookup",
+            expected=f"a current LA code{': its successors are ' + listed if listed else ''}")
+    return LARecord(code, str(row["la_name"]), str(row["region_code"]), str(row["region_name"]),
+                    status, int(row["first_year"]), int(row["last_year"]), successors,
+                    predecessors)
+
+
+def la_name(la_code: str, tables: Tables | None = None) -> str:
+    """The latest published name of an LA (current or former); raises
+    :class:`~send_analysis.errors.UnknownLAError` for an unknown code."""
+    return la_record(la_code, tables, former=True).la_name
 
 
 def code_for_name(name: str, lookup: pd.DataFrame | None = None) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from send_analysis.data.geography import BOUNDARY_CHANGES
-from send_analysis.data.tables import DIMENSION, load_manifest, load_table
+from send_analysis.data.tables import DIMENSION, Tables
 
 #: Breaks in the published series a reader must know before comparing years.
 SERIES_BREAKS: list[dict[str, object]] = [
@@ -35,11 +35,12 @@ SERIES_BREAKS: list[dict[str, object]] = [
 ]
 
 
-def coverage(processed: str | None = None) -> pd.DataFrame:
+def coverage(tables: Tables | None = None) -> pd.DataFrame:
     """Per table: years covered, number of LAs in the latest year, rows, missing cells."""
+    tables = tables or Tables.default()
     rows = []
     for name, dim in DIMENSION.items():
-        df = load_table(name, processed)
+        df = tables.get(name)
         la = df[df["level"] == "la"]
         latest = int(df["year"].max())
         rows.append({
@@ -51,11 +52,12 @@ def coverage(processed: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("table")
 
 
-def suppression(la_code: str, processed: str | None = None) -> pd.DataFrame:
+def suppression(la_code: str, tables: Tables | None = None) -> pd.DataFrame:
     """Missing cells for one LA by table and marker (x unavailable, z not applicable, c, low, u)."""
+    tables = tables or Tables.default()
     rows = []
     for name in DIMENSION:
-        df = load_table(name, processed)
+        df = tables.get(name)
         sub = df[df["area_code"] == la_code]
         counts = sub["flag"].value_counts()
         rows.append({"table": name, "cells": len(sub), "published": int(sub["value"].notna().sum()),
@@ -63,18 +65,18 @@ def suppression(la_code: str, processed: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("table").fillna(0).astype(int)
 
 
-def agreement(processed: str | None = None) -> pd.DataFrame:
+def agreement(tables: Tables | None = None) -> pd.DataFrame:
     """The overlap check between the 2022 and 2025 releases, as recorded by the last build."""
-    doc = load_manifest(processed).get("agreement", {})
+    doc = (tables or Tables.default()).manifest().get("agreement", {})
     rows = [{"table": t, "overlapping years": ", ".join(map(str, v["years"])),
              "figures compared": v["compared"], "figures differing": v["differing"]}
             for t, v in doc.items()]
     return pd.DataFrame(rows).set_index("table")
 
 
-def boundary_changes(processed: str | None = None) -> pd.DataFrame:
+def boundary_changes(tables: Tables | None = None) -> pd.DataFrame:
     """The LA reorganisations, with the last predecessor and first successor January in the data."""
-    lk = load_table("la_lookup", processed).set_index("la_code")
+    lk = (tables or Tables.default()).get("la_lookup").set_index("la_code")
     rows = []
     for ch in BOUNDARY_CHANGES:
         pre = [c for c in ch.predecessors if c in lk.index]
@@ -164,10 +166,10 @@ def implausible_totals(totals: pd.DataFrame, exempt: Iterable[str] = (),
     return pd.DataFrame(rows, columns=cols).astype({"year": int})
 
 
-def flagged_totals(processed: str | None = None) -> pd.DataFrame:
+def flagged_totals(tables: Tables | None = None) -> pd.DataFrame:
     """:func:`implausible_totals` on the published LA totals of ``plans_by_setting``, with the
     LA's name: the totals the demand models leave out (decision 0075)."""
-    df = load_table("plans_by_setting", processed)
+    df = (tables or Tables.default()).get("plans_by_setting")
     tot = df[(df["level"] == "la") & (df["setting"] == "total")]
     wide = tot.pivot_table(index="la_code", columns="year", values="value", aggfunc="sum",
                            min_count=1)
@@ -178,9 +180,9 @@ def flagged_totals(processed: str | None = None) -> pd.DataFrame:
     return out
 
 
-def implausible_note(la_code: str, processed: str | None = None) -> str | None:
+def implausible_note(la_code: str, tables: Tables | None = None) -> str | None:
     """A warning (Markdown) for an LA with a flagged total (:func:`flagged_totals`), else None."""
-    sub = flagged_totals(processed)
+    sub = flagged_totals(tables)
     sub = sub[sub["la_code"] == str(la_code)]
     if sub.empty:
         return None

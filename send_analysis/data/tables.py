@@ -1,15 +1,25 @@
 """Read the processed tidy tables that ``send-analysis data build`` wrote (see
 :mod:`send_analysis.data.build`, the only module that writes them).
 
-:func:`load_table` refuses a table whose build id (in its Parquet metadata) is not the one
-``manifest.json`` records, so tables of an interrupted build are never mixed with a finished one.
+:class:`Tables` is the one way to hand a function its data (issue 14, decision 0085): an object
+that knows its folder and reads each table once, when first asked. Every function that needs the
+processed data takes ``tables: Tables | None = None`` and uses :meth:`Tables.default` (the folder
+of :func:`send_analysis.paths.processed_dir`) when given none; a notebook makes one from its
+``processed_dir`` parameter with :func:`send_analysis.report.notebook_setup` and passes it on.
+
+A table is refused when its build id (in its Parquet metadata) is not the one ``manifest.json``
+records, so tables of an interrupted build are never mixed with a finished one.
+:func:`load_table` and :func:`load_manifest` are the old functional path, kept for the modules that
+do not take a :class:`Tables` yet (each returns a copy, as before).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -73,16 +83,105 @@ def check_build_id(path: Path) -> None:
                                      "build` again")
 
 
-def load_table(name: str, processed: Path | str | None = None) -> pd.DataFrame:
-    """A processed tidy table (a copy, safe to modify). Raises if the build has not run."""
+def _read_table(folder: Path, name: str) -> pd.DataFrame:
+    """The table ``name`` of ``folder`` as read (shared: do not modify). Raises if the build has
+    not run or did not finish."""
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; tables: {', '.join(TABLES)}")
-    folder = Path(processed) if processed is not None else processed_dir()
     path = folder / f"{name}.parquet"
     if not path.exists():
         raise FileNotFoundError(f"{path} not found; run `send-analysis data build` first")
     check_build_id(path)
-    return _read(str(path), path.stat().st_mtime).copy()
+    return _read(str(path), path.stat().st_mtime)
+
+
+class Tables:
+    """The processed tables of one folder, each read once (lazily) and kept for this object.
+
+    ``Tables()`` or :meth:`Tables.default` reads ``paths.processed_dir()``; ``Tables(folder=F)``
+    or :meth:`Tables.at` another folder. ``frames`` stand in for tables by name (tests pass small
+    frames; any name may be given, e.g. ``population_0_25``); results computed from given frames
+    are never shared between callers (:attr:`given_frames`).
+
+    :meth:`get` returns the frame itself, the same object to every caller: **do not modify it**
+    (take ``.copy()`` first). Reads are also shared between objects of the same folder, per file
+    version (path and modification time), so making a ``Tables`` costs nothing.
+
+    >>> t = Tables({"plans_by_setting": pd.DataFrame({"a": [1]})})
+    >>> list(t.get("plans_by_setting").columns), t.has("plans_by_setting")
+    (['a'], True)
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame] | None = None,
+                 folder: Path | str | None = None) -> None:
+        self.folder: Path = Path(folder) if folder is not None else processed_dir()
+        self._frames: dict[str, pd.DataFrame] = dict(frames or {})
+        #: Frames of the caller's own were given: results computed from them are not shared.
+        self.given_frames: bool = bool(frames)
+        #: Results computed from these tables, by key (e.g. a benchmark indicator and year).
+        self.memo: dict[Any, Any] = {}
+
+    @classmethod
+    def default(cls) -> Tables:
+        """The tables of :func:`send_analysis.paths.processed_dir` (``SEND_DATA_PROCESSED``, else
+        ``data/processed``)."""
+        return cls()
+
+    @classmethod
+    def at(cls, folder: Path | str | None) -> Tables:
+        """The tables of ``folder`` (``None`` or ``""``: :meth:`default`)."""
+        return cls(folder=folder or None)
+
+    def get(self, name: str) -> pd.DataFrame:
+        """The table ``name`` (read on first use; shared, do not modify)."""
+        if name not in self._frames:
+            self._frames[name] = _read_table(self.folder, name)
+        return self._frames[name]
+
+    def find(self, name: str) -> pd.DataFrame | None:
+        """The table ``name``, or ``None`` when it is not to be had: with given frames, only
+        they are looked at (a hand-made set of tables stands alone); otherwise the folder's table,
+        ``None`` when it is not built."""
+        if name in self._frames:
+            return self._frames[name]
+        if self.given_frames:
+            return None
+        try:
+            return self.get(name)
+        except (FileNotFoundError, KeyError):
+            return None
+
+    def derived(self, name: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A table that is not in the folder (e.g. the 0-25 population, read from the raw files):
+        the given frame of that name, else ``compute()``, called once."""
+        if name not in self._frames:
+            self._frames[name] = compute()
+        return self._frames[name]
+
+    def has(self, name: str) -> bool:
+        """Whether ``name`` is given or built (readable) in the folder."""
+        try:
+            self.get(name)
+        except (FileNotFoundError, KeyError):
+            return False
+        return True
+
+    def manifest(self) -> dict:
+        """The folder's ``manifest.json`` (written by the last successful build)."""
+        return load_manifest(self.folder)
+
+    def __repr__(self) -> str:
+        given = f", frames {sorted(self._frames)}" if self.given_frames else ""
+        return f"Tables({str(self.folder)!r}{given})"
+
+
+def load_table(name: str, processed: Path | str | None = None) -> pd.DataFrame:
+    """A processed tidy table (a copy, safe to modify). Raises if the build has not run.
+
+    Compatibility path for modules that do not take a :class:`Tables` yet: prefer
+    ``Tables.at(processed).get(name)`` (no copy)."""
+    folder = Path(processed) if processed is not None else processed_dir()
+    return _read_table(folder, name).copy()
 
 
 def _clear_caches() -> None:
@@ -102,9 +201,10 @@ def load_manifest(processed: Path | str | None = None) -> dict:
 
 
 def series(table: str | pd.DataFrame, area_code: str, dim_value: str = "total",
-           processed: Path | str | None = None) -> pd.Series:
-    """One area's values by year for one dimension value (e.g. total plans for LA ``"334"``)."""
-    df = load_table(table, processed) if isinstance(table, str) else table
+           tables: Tables | None = None) -> pd.Series:
+    """One area's values by year for one dimension value (e.g. total plans for LA ``"334"``);
+    ``table`` is a table's name (read from ``tables``) or a frame."""
+    df = (tables or Tables.default()).get(table) if isinstance(table, str) else table
     name = table if isinstance(table, str) else None
     dim = DIMENSION[name] if name else next(c for c in DIMENSION.values() if c in df.columns)
     sub = df[(df["area_code"] == area_code) & (df[dim] == dim_value)]
@@ -114,9 +214,9 @@ def series(table: str | pd.DataFrame, area_code: str, dim_value: str = "total",
     return sub.set_index("year")["value"].sort_index()
 
 
-def total_plans(area_code: str, processed: Path | str | None = None) -> pd.Series:
+def total_plans(area_code: str, tables: Tables | None = None) -> pd.Series:
     """Total EHC plans (statements + plans to 2018) at January, by year, for an area."""
-    return series("plans_by_setting", area_code, "total", processed)
+    return series("plans_by_setting", area_code, "total", tables)
 
 
 SETTING_ORDER = tx.SETTINGS

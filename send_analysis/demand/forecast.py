@@ -13,12 +13,12 @@ reconciled top-down with forecast shares (``0033-components-top-down-shares.md``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from send_analysis.data.tables import Tables
 from send_analysis.data.taxonomy import AGE_BANDS, SETTING_GROUPS
 from send_analysis.demand import intervals as iv
 from send_analysis.demand.crosstab import NEEDS
@@ -233,7 +233,7 @@ def _component_draws(total: np.ndarray, counts: pd.DataFrame, horizon: int,
 
 def forecast(la_code: str, horizon: int = 5, as_of: int | None = None, model: str | None = None,
              n_draws: int = 1000, seed: int = 0,
-             tables: Mapping[str, pd.DataFrame] | None = None,
+             tables: Tables | None = None,
              panel: Panel | None = None) -> ForecastResult:
     """Forecast an LA's EHC plans for January ``as_of + 1 .. as_of + horizon``.
 
@@ -329,7 +329,7 @@ def forecast(la_code: str, horizon: int = 5, as_of: int | None = None, model: st
 
 
 def simulate_paths(la_code: str, horizon: int, n_draws: int = 1000, as_of: int | None = None,
-                   seed: int = 0, tables: Mapping[str, pd.DataFrame] | None = None
+                   seed: int = 0, tables: Tables | None = None
                    ) -> pd.DataFrame:
     """Predictive paths of an LA's plans by setting group, for the finance model.
 
@@ -348,7 +348,7 @@ def simulate_paths(la_code: str, horizon: int, n_draws: int = 1000, as_of: int |
     return out.reset_index(drop=True).astype({"year": int, "draw": int, "plans": float})
 
 
-def growth_drivers(la_code: str, tables: Mapping[str, pd.DataFrame] | None = None,
+def growth_drivers(la_code: str, tables: Tables | None = None,
                    panel: Panel | None = None) -> pd.DataFrame:
     """Where each year's change in caseload came from, by January census year.
 
@@ -376,7 +376,7 @@ def growth_drivers(la_code: str, tables: Mapping[str, pd.DataFrame] | None = Non
     return out
 
 
-def age_profile(la_code: str, tables: Mapping[str, pd.DataFrame] | None = None,
+def age_profile(la_code: str, tables: Tables | None = None,
                 panel: Panel | None = None) -> pd.DataFrame:
     """Share (0-100) of the LA's plans in each age band, by January census year."""
     panel = panel or default_panel(tables)

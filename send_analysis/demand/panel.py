@@ -17,13 +17,13 @@ A published total that breaks implausibly from the LA's last credible total
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from send_analysis.data.quality import implausible_totals
+from send_analysis.data.tables import Tables
 from send_analysis.data.taxonomy import AGE_BANDS, GROUP_OF, SETTING_GROUPS
 from send_analysis.errors import DataError
 
@@ -170,22 +170,12 @@ def _wide(df: pd.DataFrame) -> pd.DataFrame:
     return wide.sort_index()
 
 
-def _get(tables: Mapping[str, pd.DataFrame] | None, name: str) -> pd.DataFrame | None:
-    if tables is not None:
-        return tables.get(name)
-    from send_analysis.data.tables import load_table
-
-    try:
-        return load_table(name)
-    except (FileNotFoundError, KeyError):
-        return None
-
-
-def _needs_table(tables: Mapping[str, pd.DataFrame] | None) -> pd.DataFrame | None:
-    """Plans by primary need (``level, la_code, year, need, value``): ``tables["plans_by_need"]``
-    when tables are given, else read from the staged SEN2 2025 release (None if not staged)."""
-    if tables is not None:
-        return tables.get("plans_by_need")
+def _needs_table(tables: Tables) -> pd.DataFrame | None:
+    """Plans by primary need (``level, la_code, year, need, value``): the given frame
+    ``plans_by_need`` when frames are given, else read from the staged SEN2 2025 release (None if
+    not staged)."""
+    if tables.given_frames:
+        return tables.find("plans_by_need")
     from send_analysis.demand.crosstab import plans_by_need
 
     try:
@@ -194,15 +184,16 @@ def _needs_table(tables: Mapping[str, pd.DataFrame] | None) -> pd.DataFrame | No
         return None
 
 
-def _population(tables: Mapping[str, pd.DataFrame] | None) -> pd.DataFrame | None:
-    """Children aged 0-17 (LA x mid-year), from the tables mapping or the population reader.
+def _population(tables: Tables) -> pd.DataFrame | None:
+    """Children aged 0-17 (LA x mid-year): the given frame ``population`` when frames are given,
+    else the population reader.
 
     The 0-17 count is published for every LA and year (mid-2012 to mid-2024); the 0-25 count is
     estimated for most years from it (decision 0051), so the models use 0-17
     (``docs/decisions/0034-population-denominator.md``).
     """
-    if tables is not None:
-        df = tables.get("population")
+    if tables.given_frames:
+        df = tables.find("population")
     else:
         try:
             from send_analysis.data.population import read_population_0_17
@@ -217,14 +208,16 @@ def _population(tables: Mapping[str, pd.DataFrame] | None) -> pd.DataFrame | Non
     return _wide(df)
 
 
-def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
+def build_panel(tables: Tables | None = None) -> Panel:
     """Assemble the demand :class:`Panel` from the tidy tables (``docs/tables.md``).
 
-    ``tables`` maps table name -> DataFrame (tests pass hand-made tables, plus an optional
-    ``"population"`` frame with ``level, la_code, year, value``); ``None`` loads the processed
-    tables with ``load_table`` and the 0-17 population with ``send_analysis.data.population``.
+    ``tables``: the processed tables (default :meth:`Tables.default`), whose 0-17 population is
+    read with ``send_analysis.data.population`` and plans by need from the SEN2 release; or a
+    :class:`Tables` of hand-made frames (tests), which then also gives ``"population"`` (``level,
+    la_code, year, value``) and ``"plans_by_need"`` when the panel should have them.
     """
-    by_setting = _get(tables, "plans_by_setting")
+    tables = tables or Tables.default()
+    by_setting = tables.find("plans_by_setting")
     if by_setting is None:
         raise DataError("table plans_by_setting is not available",
                         expected="processed tables; run `send-analysis data build`")
@@ -241,7 +234,7 @@ def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
     la = _la_rows(by_setting).drop_duplicates("la_code").set_index("la_code")
     region = la["region_code"].astype(str).reindex(plans.index)
     names = la["area_name"].astype(str).reindex(plans.index)
-    lookup = _get(tables, "la_lookup")
+    lookup = tables.find("la_lookup")
     if lookup is not None and region.isna().any():
         lk = lookup.set_index("la_code")
         region = region.fillna(lk["region_code"]).astype(str)
@@ -258,7 +251,7 @@ def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
                   for g in SETTING_GROUPS}
 
     ages = None
-    by_age = _get(tables, "plans_by_age")
+    by_age = tables.find("plans_by_age")
     if by_age is not None:
         cons = _consistent(by_age[by_age["age_band"] != "total"])
         ages = {a: _drop_flagged(_wide(cons[cons["age_band"] == a]).reindex(index=plans.index),
@@ -274,7 +267,7 @@ def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
         needs = {n: _wide(rows[rows["need"] == n]).reindex(index=plans.index) for n in NEEDS}
 
     def flow(name: str, dim: str) -> pd.DataFrame | None:
-        df = _get(tables, name)
+        df = tables.find(name)
         if df is None:
             return None
         return implausible_flows_to_nan(
@@ -299,10 +292,14 @@ def build_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
 _PANEL_CACHE: dict[str, Panel] = {}
 
 
-def default_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
-    """:func:`build_panel` on the processed tables, cached for the session (or on ``tables``)."""
-    if tables is not None:
+def default_panel(tables: Tables | None = None) -> Panel:
+    """:func:`build_panel` on the processed tables of ``tables`` (default
+    :meth:`Tables.default`), cached for the session per folder; a :class:`Tables` of given frames
+    is built each time."""
+    if tables is not None and tables.given_frames:
         return build_panel(tables)
-    if "default" not in _PANEL_CACHE:
-        _PANEL_CACHE["default"] = build_panel(None)
-    return _PANEL_CACHE["default"]
+    tables = tables or Tables.default()
+    key = str(tables.folder)
+    if key not in _PANEL_CACHE:
+        _PANEL_CACHE[key] = build_panel(tables)
+    return _PANEL_CACHE[key]

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from send_analysis.data.tables import Tables
 from send_analysis.data.taxonomy import GROUP_LABELS, GROUP_OF, SETTING_GROUPS
 from send_analysis.errors import ConfigError, DataError
 from send_analysis.finance.inputs import OTHER_DSG_LINE
@@ -516,11 +517,9 @@ def prepend_actuals(paths: pd.DataFrame, actual: pd.DataFrame, year: int,
 MAX_NOT_RECORDED_SHARE: float = 0.5
 
 
-def _la_split(la_code: str, processed: str | None = None) -> pd.DataFrame:
+def _la_split(la_code: str, tables: Tables | None = None) -> pd.DataFrame:
     """The LA's plans by setting group (columns) and census year (rows), with ``total``."""
-    from send_analysis.data.tables import load_table
-
-    table = load_table("plans_by_setting", processed)
+    table = (tables or Tables.default()).get("plans_by_setting")
     rows = table[table["la_code"] == str(la_code)]
     if rows.empty:
         raise DataError(f"no plans_by_setting rows for LA {la_code}", file="plans_by_setting",
@@ -536,28 +535,28 @@ def _la_split(la_code: str, processed: str | None = None) -> pd.DataFrame:
     return groups
 
 
-def usable_split_years(la_code: str, processed: str | None = None) -> list[int]:
+def usable_split_years(la_code: str, tables: Tables | None = None) -> list[int]:
     """Census years whose placements are split by setting (``not_recorded`` at most
     :data:`MAX_NOT_RECORDED_SHARE` of the total)."""
-    g = _la_split(la_code, processed)
+    g = _la_split(la_code, tables)
     ok = g["total"].notna() & (g["not_recorded"] <= MAX_NOT_RECORDED_SHARE * g["total"])
-    flagged = flagged_years(la_code, processed)
+    flagged = flagged_years(la_code, tables)
     return [int(y) for y in g.index[ok] if int(y) not in flagged]
 
 
-def flagged_years(la_code: str, processed: str | None = None) -> set[int]:
+def flagged_years(la_code: str, tables: Tables | None = None) -> set[int]:
     """January censuses whose published total for the LA breaks implausibly (decision 0075):
     never used as actual placements; the demand forecast stands in for them."""
     from send_analysis.data.quality import boundary_changed_codes, implausible_totals
 
-    total = _la_split(la_code, processed)["total"].dropna()
+    total = _la_split(la_code, tables)["total"].dropna()
     wide = pd.DataFrame([total.to_numpy()], index=[str(la_code)],
                         columns=[int(y) for y in total.index])
     f = implausible_totals(wide, exempt=boundary_changed_codes())
     return {int(y) for y in f["year"]}
 
 
-def actual_groups(la_code: str, year: int, processed: str | None = None) -> pd.DataFrame:
+def actual_groups(la_code: str, year: int, tables: Tables | None = None) -> pd.DataFrame:
     """Actual January ``year`` plans by setting group for an LA, from the ``plans_by_setting`` table.
 
     Returns ``setting_group``, ``plans``; suppressed settings count as 0 (the table's
@@ -565,11 +564,11 @@ def actual_groups(la_code: str, year: int, processed: str | None = None) -> pd.D
     has no usable split by setting (:func:`usable_split_years`), its total is apportioned by the
     mix of the nearest year that has one (the earlier one on a tie).
     """
-    g = _la_split(la_code, processed)
+    g = _la_split(la_code, tables)
     if int(year) not in g.index or pd.isna(g.loc[int(year), "total"]):
         raise DataError(f"no plans_by_setting rows for LA {la_code} at January {year}",
                         file="plans_by_setting", column="year")
-    usable = usable_split_years(la_code, processed)
+    usable = usable_split_years(la_code, tables)
     row = g.loc[int(year), list(SETTING_GROUPS)].astype(float)
     if int(year) not in usable:
         if not usable:
@@ -629,7 +628,7 @@ __all__ = [
 
 
 def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed: int = 0,
-                    as_of: int | None = None, processed: str | None = None) -> pd.DataFrame:
+                    as_of: int | None = None, tables: Tables | None = None) -> pd.DataFrame:
     """Placement paths by January census year for the inputs' LA, covering ``horizon`` financial
     years from the first forecast year (census years ``Y0`` .. ``Y0 + horizon``, ``Y0`` = the
     January of the first forecast year).
@@ -652,24 +651,25 @@ def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed
     la = str(inputs["la_code"])
     y0 = fy_start(inputs["first_forecast_year"])
     last = y0 + int(horizon)
-    usable = [y for y in usable_split_years(la, processed) if as_of is None or y <= int(as_of)]
+    usable = [y for y in usable_split_years(la, tables) if as_of is None or y <= int(as_of)]
     if not usable:
         raise DataError(f"LA {la} has no census year{'' if as_of is None else f' to {as_of}'} with "
                         "placements split by setting", file="plans_by_setting", column="setting")
     # the first forecast year's January is taken as known, unless its published total was
     # left out as implausible (then the forecast from the last usable census stands in)
-    as_of = max(usable) if y0 in flagged_years(la, processed) else max(max(usable), y0)
+    as_of = max(usable) if y0 in flagged_years(la, tables) else max(max(usable), y0)
     known = list(range(y0, min(as_of, last) + 1))
     forecast = pd.DataFrame(columns=list(PATH_COLUMNS))
     if last > as_of:
-        forecast = simulate_paths(la, last - as_of, n_draws=n_draws, as_of=as_of, seed=seed)
+        forecast = simulate_paths(la, last - as_of, n_draws=n_draws, as_of=as_of, seed=seed,
+                                  tables=tables)
         forecast = forecast[(forecast["year"] > as_of) & (forecast["year"] <= last)]
         draws = np.sort(forecast["draw"].unique())
     else:
         draws = np.arange(1)
     paths = forecast[list(PATH_COLUMNS)]
     for year in known:
-        paths = prepend_actuals(paths, actual_groups(la, year, processed), year, draws=draws)
+        paths = prepend_actuals(paths, actual_groups(la, year, tables), year, draws=draws)
     out = check_paths(paths.sort_values(["draw", "year", "setting_group"]).reset_index(drop=True),
                       source="send_analysis.demand.simulate_paths")
     out.attrs["as_of"] = as_of

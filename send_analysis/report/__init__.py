@@ -5,25 +5,39 @@ from __future__ import annotations
 import math
 import os
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+if TYPE_CHECKING:
+    from send_analysis.data.tables import Tables
 
-def notebook_setup(processed_dir: str | None = None) -> None:
-    """The one set-up call of every notebook: point the package at the data, share national
-    results between pages and LAs (:mod:`send_analysis.report.shared`), apply the pack's chart
-    style and how tables show numbers (whole numbers without decimals)."""
+
+def notebook_setup(processed_dir: str | None = None) -> Tables:
+    """The one set-up call of every notebook: the page's processed tables (a
+    :class:`~send_analysis.data.tables.Tables` of ``processed_dir``, default
+    ``paths.processed_dir()``), which the page passes to every call that reads them; it also
+    shares national results between pages and LAs (:mod:`send_analysis.report.shared`), applies
+    the pack's chart style and how tables show numbers (whole numbers without decimals).
+
+    Compatibility path (decision 0085): a ``processed_dir`` given is also set as
+    ``SEND_DATA_PROCESSED``, for the modules that do not take a ``Tables`` yet (the casework
+    synthesis and the finance defaults read the default folder) and for the caches kept beside
+    the tables (``report.shared``, ``data.cache``), so that a page reads one folder throughout."""
     from send_analysis import plots
+    from send_analysis.data.tables import Tables
     from send_analysis.report import shared
 
     if processed_dir:
         os.environ["SEND_DATA_PROCESSED"] = str(processed_dir)
+    tables = Tables.at(processed_dir)
     shared.enable()
     plots.use_style()
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.float_format", number_text)
+    return tables
 
 
 def number_text(v: float) -> str:

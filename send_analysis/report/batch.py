@@ -274,6 +274,7 @@ def run_la(la_code: str, specs: Sequence[PageSpec], params: dict, manifest: dict
     """
     import socket
 
+    from send_analysis.data.tables import Tables
     from send_analysis.overview import area, headline
 
     started = time.perf_counter()
@@ -283,7 +284,8 @@ def run_la(la_code: str, specs: Sequence[PageSpec], params: dict, manifest: dict
     kern0, _ = _cpu([pid0])
     out = TaskResult(la_code, host=socket.gethostname())
     try:
-        out.la_name = area(la_code).la_name  # fails early, clearly, for an unknown LA
+        tables = Tables.at(params.get("processed_dir"))
+        out.la_name = area(la_code, tables).la_name  # fails early, clearly, for an unknown LA
         footer = render.footer_html(manifest, params)
         for spec in specs:
             try:
@@ -295,10 +297,10 @@ def run_la(la_code: str, specs: Sequence[PageSpec], params: dict, manifest: dict
         if headline_year is not None:
             from send_analysis.report.headline import compute_headline
 
-            h = headline(la_code, headline_year)
+            h = headline(la_code, headline_year, tables)
             out.latest_year, out.latest_plans = h.latest_year, h.latest_plans
             out.headline, out.headline_notes = compute_headline(
-                la_code, headline_year, params.get("processed_dir"), params.get("inputs_file"),
+                la_code, headline_year, tables, params.get("inputs_file"),
                 pages={fname for fname, _ in nav})
     except Exception as exc:  # isolate one LA's failure; reported at the end
         out.failures.append(f"{type(exc).__name__}: {exc}")
@@ -444,14 +446,14 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
     """
     from distributed import as_completed
 
-    from send_analysis.data.tables import load_manifest
+    from send_analysis.data.tables import Tables
     from send_analysis.report.pack import discover_notebooks
 
     if not la_codes:
         raise ConfigError("no LA codes to run")
     out_root = Path(out_root) if out_root is not None else reports_dir()
     processed = processed or str(processed_dir())
-    manifest = load_manifest(processed)
+    manifest = Tables.at(processed).manifest()
     notebooks = list(notebooks) if notebooks is not None else discover_notebooks()
     specs = read_pages(notebooks)
     for code in la_codes:  # a bad inputs or scenario file stops the run before any page

@@ -25,9 +25,9 @@ OPTIONS = ("scenario", "horizon", "draws", "seed", "as_of", "discount_rate")
 def la_codes(spec: str) -> list[str]:
     """``all`` (every live LA in the lookup) or a comma-separated list, in order, once each."""
     if spec == "all":
-        from send_analysis.data.tables import load_table
+        from send_analysis.data.tables import Tables
 
-        lk = load_table("la_lookup")
+        lk = Tables.default().get("la_lookup")
         return sorted(lk.loc[lk["status"] == "live", "la_code"])
     return list(dict.fromkeys(c.strip() for c in spec.split(",") if c.strip()))
 

@@ -7,6 +7,7 @@ The figures themselves, their keys and their words are in :mod:`send_analysis.re
 
 from __future__ import annotations
 
+from send_analysis.data.tables import Tables
 from send_analysis.report.figures import (  # noqa: F401  (re-exported)
     DEMAND_HORIZON,
     FINANCE_DRAWS,
@@ -27,13 +28,16 @@ from send_analysis.report.figures import (  # noqa: F401  (re-exported)
 # ---- the summary's figures, computed as the pages compute them --------------------------------
 
 
-def compute_headline(la_code: str, as_of_year: int, processed: str | None = None,
+def compute_headline(la_code: str, as_of_year: int, tables: Tables | None = None,
                      inputs_file: str | None = None, pages: set[str] | None = None,
                      ) -> tuple[dict[str, dict | None], dict[str, str]]:
     """Every headline figure for one LA, as the pages compute them (same parameters, seeds and
-    draws). ``pages``: only the figures of these pages (file names), plus the overview's, which
-    are cheap and always given. Returns (figures by key, reasons for figures not computed)."""
+    draws), from ``tables`` (default :meth:`Tables.default`). ``pages``: only the figures of these
+    pages (file names), plus the overview's, which are cheap and always given. Returns (figures by
+    key, reasons for figures not computed)."""
     from send_analysis.errors import SendAnalysisError
+
+    tables = tables or Tables.default()
 
     figures: dict[str, dict | None] = {}
     notes: dict[str, str] = {}
@@ -49,12 +53,12 @@ def compute_headline(la_code: str, as_of_year: int, processed: str | None = None
                 notes[k] = f"{type(exc).__name__}: {exc}"
 
     attempt(("plans_latest", "new_plans_last_year", "pct_within_20_weeks"),
-            lambda: overview_figures(_overview(la_code, as_of_year)))
-    attempt(("plans_forecast_5y",), lambda: {"plans_forecast_5y": _forecast(la_code, as_of_year)})
+            lambda: overview_figures(_overview(la_code, as_of_year, tables)))
+    attempt(("plans_forecast_5y",), lambda: {"plans_forecast_5y": _forecast(la_code, as_of_year, tables)})
     attempt(("dsg_balance_latest", "dsg_balance_end_unmitigated"),
-            lambda: _dsg(la_code, as_of_year, processed, inputs_file))
-    attempt(("plans_per_10k_0_25",), lambda: {"plans_per_10k_0_25": _benchmark(la_code, as_of_year, processed)})
-    attempt(("claims_reproduced",), lambda: {"claims_reproduced": _claims(la_code, processed)})
+            lambda: _dsg(la_code, as_of_year, tables, inputs_file))
+    attempt(("plans_per_10k_0_25",), lambda: {"plans_per_10k_0_25": _benchmark(la_code, as_of_year, tables)})
+    attempt(("claims_reproduced",), lambda: {"claims_reproduced": _claims(la_code, tables)})
     if "claims_reproduced" in figures and figures["claims_reproduced"] is None \
             and "claims_reproduced" not in notes:
         notes["claims_reproduced"] = "no claims file under claims/ names this LA"
@@ -65,28 +69,28 @@ def compute_headline(la_code: str, as_of_year: int, processed: str | None = None
     return ordered, notes
 
 
-def _overview(la_code: str, as_of_year: int):
+def _overview(la_code: str, as_of_year: int, tables: Tables):
     from send_analysis.overview import headline
 
-    return headline(la_code, as_of_year)
+    return headline(la_code, as_of_year, tables)
 
 
-def _forecast(la_code: str, as_of_year: int) -> dict:
+def _forecast(la_code: str, as_of_year: int, tables: Tables) -> dict:
     from send_analysis.demand import default_panel, forecast
 
-    panel = default_panel()
+    panel = default_panel(tables)
     return forecast_figure(forecast(la_code, horizon=DEMAND_HORIZON,
                                     as_of=min(int(as_of_year), panel.last_year), panel=panel))
 
 
-def _dsg(la_code: str, as_of_year: int, processed: str | None, inputs_file: str | None) -> dict:
+def _dsg(la_code: str, as_of_year: int, tables: Tables, inputs_file: str | None) -> dict:
     from send_analysis.finance import model
     from send_analysis.finance import scenarios as sc
     from send_analysis.finance.resolve import resolve_inputs
 
     inputs, source = resolve_inputs(la_code, inputs_file)
     paths = model.placement_paths(inputs, horizon=model.horizon_for(inputs, as_of_year),
-                                  n_draws=FINANCE_DRAWS, as_of=as_of_year, processed=processed)
+                                  n_draws=FINANCE_DRAWS, as_of=as_of_year, tables=tables)
     projection = model.project_dsg(inputs, paths)
     files = [*sc.default_scenario_files(), *(inputs.get("mitigations") or [])]
     scenarios, _ = sc.load_applicable(files, inputs, paths)
@@ -94,26 +98,23 @@ def _dsg(la_code: str, as_of_year: int, processed: str | None, inputs_file: str 
     return dsg_figures(inputs, source, projection, results[-1] if results else None)
 
 
-def _benchmark(la_code: str, as_of_year: int, processed: str | None) -> dict:
+def _benchmark(la_code: str, as_of_year: int, tables: Tables) -> dict:
     from send_analysis.benchmark import compare
-    from send_analysis.benchmark.metrics import Tables
 
     year = int(as_of_year)
     neighbours, nb_source = compare.default_neighbours(la_code, year)
-    bench = compare.benchmark(la_code, year, neighbours=neighbours, tables=Tables(processed=processed))
+    bench = compare.benchmark(la_code, year, neighbours=neighbours, tables=tables)
     return benchmark_figure(bench, nb_source, year)
 
 
-def _claims(la_code: str, processed: str | None) -> dict | None:
+def _claims(la_code: str, tables: Tables) -> dict | None:
     from send_analysis.benchmark import claims as cl
     from send_analysis.benchmark import narrative
-    from send_analysis.benchmark.metrics import Tables
     from send_analysis.paths import project_root
 
     path = cl.default_claims_file(la_code, project_root() / "claims")
     if path is None:
         return None
-    tables = Tables(processed=processed)
     header, claims = cl.load_claims(path, set(tables.get("la_lookup")["la_code"]))
     results = cl.check_claims(claims, header.get("as_of"), tables)
     return claims_figure(narrative.verdict_counts(cl.results_frame(results)),

@@ -68,6 +68,9 @@ def discover_notebooks(folder: Path | None = None) -> list[Path]:
 
 def page_params(la_code: str, as_of_year: int, processed: str | None, inputs_file: str | None,
                 casework_dir: str | None) -> dict:
+    """A page's parameters. The processed tables travel as their folder (``processed_dir``, a
+    string: parameters are plain values); the page makes its :class:`~send_analysis.data.tables.Tables`
+    from it with :func:`send_analysis.report.notebook_setup`."""
     return {"la_code": la_code, "as_of_year": as_of_year, "processed_dir": processed,
             "inputs_file": inputs_file, "casework_dir": casework_dir}
 
@@ -95,15 +98,16 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
 
     Pages are independent, so ``page_workers`` of them run at once (each in its own kernel).
     """
-    from send_analysis.data.tables import load_manifest
+    from send_analysis.data.tables import Tables
     from send_analysis.overview import area, headline
 
     started = time.perf_counter()
     out_root = Path(out_root) if out_root is not None else reports_dir()
     processed = processed or str(processed_dir())
-    a = area(la_code)  # fails early, clearly, for an unknown LA
+    tables = Tables.at(processed)
+    a = area(la_code, tables)  # fails early, clearly, for an unknown LA
     check_config(la_code, inputs_file)  # a bad inputs file stops the run before any page
-    manifest = load_manifest(processed)
+    manifest = tables.manifest()
     notebooks = notebooks if notebooks is not None else discover_notebooks()
     out_dir = out_root / la_code
     listed = pack_notebooks(notebooks, out_dir)
@@ -130,10 +134,10 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
                 continue
             write_text(page, out_dir / fname)
             result.pages.append(fname)
-    h = headline(la_code, as_of_year)
+    h = headline(la_code, as_of_year, tables)
     result.latest_year, result.latest_plans = h.latest_year, h.latest_plans
     result.headline, result.headline_notes = compute_headline(
-        la_code, as_of_year, processed, inputs_file, pages={fname for fname, _ in nav})
+        la_code, as_of_year, tables, inputs_file, pages={fname for fname, _ in nav})
     write_text(index_html(result, listed, nav, manifest, params), out_dir / "index.html")
     result.seconds = round(time.perf_counter() - started, 1)
     write_text(json.dumps(asdict(result), indent=2), out_dir / "pack.json")
@@ -192,8 +196,8 @@ def index_html(result: PackResult, notebooks: list[Path], pages: list[tuple[str,
 
 def national_index_html(results: list[PackResult]) -> str:
     """``reports/index.html``: every LA's headline in a sortable table, linking to its pack."""
-    from send_analysis.data.tables import load_table
+    from send_analysis.data.tables import Tables
 
-    lk = load_table("la_lookup").set_index("la_code")
+    lk = Tables.default().get("la_lookup").set_index("la_code")
     names = {code: (str(r["la_name"]), str(r["region_name"])) for code, r in lk.iterrows()}
     return summary.national_index_html(results, names, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
