@@ -64,3 +64,25 @@ def test_census_years_outside_the_data_exit_2(capsys, argv, message) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and re.search(message, err), err
+
+
+FORMER = r"LA 928 Northamptonshire no longer exists \(last January census 2021\) \(expected a " \
+         r"current LA code: its successors are 940 North Northamptonshire, 941 West Northamptonshire\)"
+UNKNOWN = r"unknown LA code '999' \(expected a 3-digit DfE LA code .*; close matches: 929 Northumberland"
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("argv, message", [
+    (["forecast", "--la", "928"], FORMER),
+    (SCEN[:2] + ["928"] + SCEN[3:], FORMER),
+    (["dsg-plan", "--la", "928", "--json"], FORMER),
+    (["evidence", "--la", "928"], FORMER),
+    (["forecast", "--la", "999"], UNKNOWN),
+    (["data", "summary", "--la", "999"], UNKNOWN),
+    (["benchmark", "--la", "999", "--year", "2021"], UNKNOWN),
+])
+def test_every_command_resolves_an_la_one_way(capsys, argv, message) -> None:
+    """One function resolves an LA code (``geography.la_record``, issue 14): one error, one line."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and re.search(message, err), err

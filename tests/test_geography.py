@@ -7,13 +7,15 @@ import pytest
 
 from send_analysis.data.geography import (
     BoundaryChange,
+    LARecord,
     code_for_name,
     consistent_series,
     la_lookup,
+    la_record,
     normalise_name,
 )
-from send_analysis.data.tables import load_table
-from send_analysis.errors import DataError
+from send_analysis.data.tables import Tables, load_table
+from send_analysis.errors import DataError, UnknownLAError
 
 CHANGE = [BoundaryChange(2021, ("900",), ("901", "902"), "900", "Old shire")]
 
@@ -118,3 +120,43 @@ def test_rekey_by_name_fixes_misprinted_codes():
     bad = df.assign(area_name=["Aton", "Nowhere", "England"])
     with pytest.raises(DataError, match="unknown LA name 'Nowhere'"):
         rekey_by_name(bad, lookup)
+
+
+# ---- one place to resolve an LA code (issue 14) ------------------------------------------------
+
+
+def _lookup() -> Tables:
+    rows = [("334", "Solihull", "live", 2010, 2025), ("335", "Walsall", "live", 2010, 2025),
+            ("928", "Northamptonshire", "terminated", 2010, 2021),
+            ("940", "North Northamptonshire", "live", 2022, 2025),
+            ("941", "West Northamptonshire", "live", 2022, 2025)]
+    lk = pd.DataFrame(rows, columns=["la_code", "la_name", "status", "first_year", "last_year"])
+    lk["region_code"], lk["region_name"] = "E12000005", "West Midlands"
+    return Tables({"la_lookup": lk})
+
+
+def test_la_record_resolves_a_current_la():
+    r = la_record(334, _lookup())
+    assert r == LARecord("334", "Solihull", "E12000005", "West Midlands", "live", 2010, 2025)
+    assert r.is_current and r.successors == () and r.predecessors == ()
+    assert la_record(" 940", _lookup()).predecessors == ("928",)
+
+
+def test_a_former_la_names_its_successors():
+    with pytest.raises(UnknownLAError, match=r"LA 928 Northamptonshire no longer exists \(last "
+                       r"January census 2021\).*successors are 940 North Northamptonshire, "
+                       r"941 West Northamptonshire"):
+        la_record("928", _lookup())
+    r = la_record("928", _lookup(), former=True)
+    assert not r.is_current and r.successors == ("940", "941")
+
+
+def test_an_unknown_code_or_name_suggests_close_matches():
+    with pytest.raises(UnknownLAError, match=r"unknown LA code '336'.*close matches: "
+                                             r"335 Walsall, 334 Solihull"):
+        la_record("336", _lookup())
+    with pytest.raises(UnknownLAError, match="close matches: 334 Solihull"):
+        la_record("Solihul", _lookup())
+    with pytest.raises(DataError, match="unknown LA code '777'") as exc:  # still a DataError
+        la_record("777", _lookup())
+    assert "close matches" not in str(exc.value)

@@ -44,9 +44,11 @@ def parse_groups(items: list[str] | None) -> dict[str, list[str]]:
 
 def _benchmark(args: argparse.Namespace) -> int:
     from send_analysis.benchmark.compare import benchmark, default_neighbours
+    from send_analysis.data.geography import la_record
     from send_analysis.data.tables import Tables
 
     tables = Tables.at(args.processed)
+    args.la = la_record(args.la, tables, former=True).la_code  # a former LA for a past year
     groups = parse_groups(args.group)
     neighbours = [c.strip() for c in args.neighbours.split(",")] if args.neighbours else None
     description = "user list"

@@ -61,9 +61,12 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from send_analysis.data.geography import la_record
     from send_analysis.data.tables import Tables, total_plans
 
     tables = Tables.default()
+    if str(args.la).strip().isdigit():  # an LA (a former one too: its history is published)
+        args.la = la_record(args.la, tables, former=True).la_code
     s = total_plans(args.la, tables)
     names = tables.get("plans_by_setting")
     name = names.loc[names["area_code"] == args.la, "area_name"].iloc[-1]

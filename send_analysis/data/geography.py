@@ -148,7 +148,9 @@ def _close_matches(text: str, lk: pd.DataFrame) -> list[str]:
     """Up to three known LAs (``"334 Solihull"``) whose code or name is close to ``text``."""
     names = dict(zip(lk["la_code"].astype(str), lk["la_name"].astype(str), strict=True))
     if re.fullmatch(r"\d+", text):
-        codes = difflib.get_close_matches(text, list(names), n=3, cutoff=0.6)
+        ratio = {c: difflib.SequenceMatcher(None, text, c).ratio() for c in names}
+        codes = sorted((c for c in names if ratio[c] >= 0.6), key=lambda c: (
+            -ratio[c], abs(int(c) - int(text)) if c.isdigit() else 0, c))[:3]
     else:
         by_name = {normalise_name(n): c for c, n in names.items()}
         key = normalise_name(text)

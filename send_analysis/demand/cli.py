@@ -14,9 +14,10 @@ def _round(v: float, nd: int = 1) -> float | None:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     """Print an LA's forecast (table or JSON)."""
+    from send_analysis.data.geography import la_record
     from send_analysis.demand.forecast import forecast
 
-    res = forecast(args.la, args.horizon, as_of=args.as_of, model=args.model)
+    res = forecast(la_record(args.la).la_code, args.horizon, as_of=args.as_of, model=args.model)
     frame = res.summary_frame()
     if args.json:
         out = res.to_dict()

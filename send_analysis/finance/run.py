@@ -13,10 +13,11 @@ from send_analysis.errors import ConfigError
 def load(args: argparse.Namespace):
     """The LA's inputs (public defaults, or ``--inputs`` merged over them), where they came from,
     and the scenario files (the inputs' ``mitigations`` then ``--scenario``), validated."""
+    from send_analysis.data.geography import la_record
     from send_analysis.finance.resolve import resolve_inputs
     from send_analysis.finance.scenarios import load_scenario
 
-    inputs, where = resolve_inputs(str(args.la), args.inputs)
+    inputs, where = resolve_inputs(la_record(args.la).la_code, args.inputs)
     files = list(inputs.get("mitigations") or []) + list(getattr(args, "scenario", []) or [])
     scenarios = [load_scenario(f, first_fy=inputs["first_forecast_year"]) for f in files]
     return inputs, where, scenarios

@@ -65,9 +65,9 @@ def _evidence(args: argparse.Namespace) -> int:
         for r in failed:
             print(f"  {r.la_code}: " + "; ".join(r.failures), file=sys.stderr)
         return 1 if failed else 0
-    from send_analysis.overview import area
+    from send_analysis.data.geography import la_record
 
-    area(args.la)  # an unknown LA is a usage error (exit 2), before any cluster starts
+    la_record(args.la)  # an unknown or former LA is a usage error (exit 2), before any cluster starts
     # one LA: its pages are dealt to the workers; no national index
     started = time.perf_counter()
     [outcome] = run_batch([args.la], out_root=args.out, workers=args.workers,
