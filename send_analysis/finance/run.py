@@ -17,7 +17,9 @@ def load(args: argparse.Namespace):
     from send_analysis.finance.resolve import resolve_inputs
     from send_analysis.finance.scenarios import load_scenario
 
-    inputs, where = resolve_inputs(la_record(args.la).la_code, args.inputs)
+    # the public defaults need the LA in the data; an inputs file may describe any LA
+    code = la_record(args.la).la_code if args.inputs is None else str(args.la)
+    inputs, where = resolve_inputs(code, args.inputs)
     files = list(inputs.get("mitigations") or []) + list(getattr(args, "scenario", []) or [])
     scenarios = [load_scenario(f, first_fy=inputs["first_forecast_year"]) for f in files]
     return inputs, where, scenarios
