@@ -80,6 +80,7 @@ UNKNOWN = r"unknown LA code '999' \(expected a 3-digit DfE LA code .*; close mat
     (["forecast", "--la", "999"], UNKNOWN),
     (["data", "summary", "--la", "999"], UNKNOWN),
     (["benchmark", "--la", "999", "--year", "2021"], UNKNOWN),
+    (["casework", "synth", "--like", "999", "--out", "x"], UNKNOWN),
 ])
 def test_every_command_resolves_an_la_one_way(capsys, argv, message) -> None:
     """One function resolves an LA code (``geography.la_record``, issue 14): one error, one line."""

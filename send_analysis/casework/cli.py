@@ -52,8 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_synth(args: argparse.Namespace) -> int:
+    from send_analysis.data.geography import la_record
+
     year = args.year if args.year is not None else 9999
-    targets = targets_from_tables(args.like, year, history=args.history)
+    like = la_record(args.like, former=True).la_code  # a former LA's past years may be mimicked
+    targets = targets_from_tables(like, year, history=args.history)
     casework = synth(targets, seed=args.seed)
     paths = write_casework(casework, args.out)
     print(f"wrote {len(paths)} tables for a synthetic LA like {targets.la_code} "
