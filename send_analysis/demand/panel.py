@@ -306,3 +306,8 @@ def default_panel(tables: Mapping[str, pd.DataFrame] | None = None) -> Panel:
     if "default" not in _PANEL_CACHE:
         _PANEL_CACHE["default"] = build_panel(None)
     return _PANEL_CACHE["default"]
+
+
+def is_default_panel(panel: Panel) -> bool:
+    """Whether ``panel`` is the session's :func:`default_panel` (the one results may be kept for)."""
+    return panel is _PANEL_CACHE.get("default")
