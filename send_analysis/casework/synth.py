@@ -259,7 +259,7 @@ _CEASE_REASON_KEYS = list(next(iter(nat.CEASED_BY_AGE_REASON_2024.values())))
 #
 # The generator makes hundreds of thousands of scalar draws (about 300,000 for Kent). A numpy
 # call costs microseconds each, so the draws below are taken from the bit generator's raw 64-bit
-# output in blocks and turned into numbers exactly as numpy 2's Generator does (PCG64 with its
+# output in blocks and turned into numbers exactly as numpy's Generator does (PCG64 with its
 # 32-bit half-word buffer; Lemire's bounded integers; ``random`` = top 53 bits / 2**53;
 # ``uniform`` = low + (high - low) * random; ``choice(k, p=p)`` = searchsorted of one ``random``
 # on ``cumsum(p) / cumsum(p)[-1]``, side right). Every number is the one numpy would have drawn,
