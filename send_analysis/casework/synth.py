@@ -319,12 +319,21 @@ class _Draws:
         if self._has:  # the high half of the last 64-bit word, kept by PCG64 for the next call
             self._has = False
             return self._uint
-        x = self._next64()
+        i = self._i
+        if i < len(self._raw):  # the common case of _next64, inline
+            self._i = i + 1
+            x = self._raw[i]
+        else:
+            x = self._next64()
         self._has, self._uint = True, x >> 32
         return x & _MASK32
 
     def random(self) -> float:
         """As ``Generator.random()``."""
+        i = self._i
+        if i < len(self._raw):  # the common case of _next64, inline
+            self._i = i + 1
+            return (self._raw[i] >> 11) * _TO_DOUBLE
         return (self._next64() >> 11) * _TO_DOUBLE
 
     def uniform(self, low: float, high: float) -> float:
