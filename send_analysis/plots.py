@@ -48,6 +48,10 @@ def use_style() -> None:
             "axes.titleweight": "bold",
             "axes.titlelocation": "left",
             "axes.titlesize": 12,
+            # titles sit just above the axes (no chart has ticks or an offset on top): a fixed
+            # place spares matplotlib measuring every tick label to move them (about a tenth
+            # of the pack's drawing time)
+            "axes.titley": 1.0,
             "legend.frameon": False,
             "font.size": 10,
         }

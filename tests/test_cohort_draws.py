@@ -77,3 +77,33 @@ def test_backtest_with_the_fitted_model_is_the_backtest():
     alone = backtest(t, pop, valid, costs, origin=2024, simulations=200, seed=3)
     reused = backtest(t, pop, valid, costs, origin=2024, simulations=200, seed=3, model=model)
     pd.testing.assert_frame_equal(alone, reused)
+
+
+def test_the_joiners_guide_never_changes_a_simulation(monkeypatch):
+    """A large LA's joiners are drawn through a guide table to their chunk's mixes; with the
+    guide switched off (always a binary search) every count, cost and flow is the same."""
+    from send_analysis.cohort import model as cm
+    from send_analysis.cohort.io import (
+        read_costs,
+        read_population,
+        read_transitions,
+        read_valid_states,
+    )
+    from tests.test_cohort_model import COSTS, TEN, VALID, population
+
+    valid = read_valid_states(VALID)
+    t = read_transitions(TEN, valid)
+    big = pd.concat([population(range(2023, 2025)),  # fitted on 100 a year of age, then
+                     population(range(2025, 2035), value=20_000)])  # many joiners: a guide
+    m = cm.fit(t, read_population(big), valid, read_costs(COSTS, valid))
+    built = []
+    real = cm._guide
+    monkeypatch.setattr(cm, "_guide", lambda flat, k: built.append(k) or real(flat, k))
+    guided = m.simulate(4, 300, seed=5)
+    assert m.joiner_alpha.shape[1] in built
+    monkeypatch.setattr(cm, "_guide", lambda flat, k: None)
+    plain = m.simulate(4, 300, seed=5)
+    np.testing.assert_array_equal(guided.count, plain.count)
+    np.testing.assert_array_equal(guided.flows, plain.flows)
+    for dim in guided.groups:
+        np.testing.assert_array_equal(guided.groups[dim][1], plain.groups[dim][1])

@@ -195,3 +195,28 @@ def test_need_split_absent_before_needs_are_published(tables):
     res = forecast("805", horizon=2, as_of=2022, n_draws=50, tables=Tables(with_need))
     assert "primary_need" not in set(res.draws.component_type)
     assert any("primary_need" in n for n in res.notes)
+
+
+def test_the_default_panel_fits_each_model_once_per_origin_and_horizon(panel, monkeypatch):
+    """Point forecasts come from a model fitted across all LAs: for the session's default panel a
+    second LA (or page) reuses the fit; any other panel is fitted afresh. Same numbers."""
+    import importlib
+
+    fmod = importlib.import_module("send_analysis.demand.forecast")
+    from send_analysis.demand import panel as pmod
+
+    fits = []
+    real = fmod.get_model
+    monkeypatch.setattr(fmod, "get_model", lambda *a, **k: fits.append(1) or real(*a, **k))
+    monkeypatch.setattr(fmod, "_PREDICT_CACHE", {})
+    other = forecast("805", horizon=3, as_of=2022, panel=panel).mean  # fits, and calibrates
+    before = len(fits)
+    forecast("805", horizon=3, as_of=2022, panel=panel)
+    assert len(fits) - before == 1  # not the default panel: fitted again
+    monkeypatch.setitem(pmod._PANEL_CACHE, "default", panel)
+    before = len(fits)
+    a = forecast("805", horizon=3, as_of=2022, panel=panel).mean
+    b = forecast(str(panel.plans.index[1]), horizon=3, as_of=2022, panel=panel)
+    assert len(fits) - before == 1  # the second LA reused the fit
+    pd.testing.assert_series_equal(a, other)
+    assert b.mean.notna().all()

@@ -222,3 +222,24 @@ def test_identical_placement_draws_still_get_a_calibrated_band():
     assert np.quantile(np.log(ratio[:, 2]), [0.1, 0.5, 0.9]) == pytest.approx([-0.2, 0.05, 0.3], abs=0.01)
     opening = p.cumulative[:, 0] - p.in_year[:, 0]
     assert np.quantile(opening, [0.1, 0.9]) == pytest.approx([-1_500_000, -600_000], rel=0.01)
+
+
+def test_placements_are_reshaped_once_per_paths_content(monkeypatch):
+    """A second projection on equal paths (another object) reuses the reshaped placements; a
+    change to one value reshapes again; results are the same either way, and the caller's arrays
+    are its own."""
+    calls = []
+    real = model.placements_by_fy
+    monkeypatch.setattr(model, "placements_by_fy", lambda p, f: calls.append(1) or real(p, f))
+    monkeypatch.setattr(model, "_PLACEMENTS", type(model._PLACEMENTS)())
+    inputs, paths = hand_inputs(), hand_paths(n_draws=3)
+    first = model.project_dsg(inputs, paths)
+    state = model.baseline_state(inputs, paths.copy())
+    state.placements["mainstream"][:] = -1  # a caller changing its copy
+    again = model.project_dsg(inputs, paths.copy())
+    assert len(calls) == 1
+    np.testing.assert_array_equal(first.cumulative, again.cumulative)
+    changed = paths.copy()
+    changed.loc[changed.index[-1], "plans"] += 10
+    model.project_dsg(inputs, changed)
+    assert len(calls) == 2

@@ -348,11 +348,11 @@ def _categorical(rng: np.random.Generator, flat: np.ndarray, k: int, row: np.nda
 def _step(rng: np.random.Generator, model: CohortModel, counts: np.ndarray, pl: np.ndarray,
           pm: np.ndarray, jr: np.ndarray, j_cum: np.ndarray, dest_w: np.ndarray | None,
           pop: np.ndarray, dest_cum: np.ndarray,
-          dest_guide: tuple | None = None) -> tuple[np.ndarray, ...]:
+          dest_guide: tuple | None = None, j_guide: tuple | None = None) -> tuple[np.ndarray, ...]:
     """One January-to-January step for a chunk of simulations, on occupied states only.
 
-    ``dest_guide`` is the :func:`_guide` of ``dest_cum`` (optional: it makes the movers'
-    destination draws faster, never different).
+    ``dest_guide`` and ``j_guide`` are the :func:`_guide` tables of ``dest_cum`` and ``j_cum``
+    (optional: they make the movers' destination and the joiners' draws faster, never different).
 
     Returns the new counts [sim, state], the arrivals (movers in and joiners) [sim, state] and
     the number of joiners, leavers and movers per simulation.
@@ -390,7 +390,7 @@ def _step(rng: np.random.Generator, model: CohortModel, counts: np.ndarray, pl: 
         # each joiner's (need, setting): one categorical draw per joiner by inverse CDF
         n_a = joiners.shape[1]
         row = np.repeat(np.arange(c * n_a), joiners.ravel())
-        k = _categorical(rng, j_cum, model.joiner_alpha.shape[1], row)
+        k = _categorical(rng, j_cum, model.joiner_alpha.shape[1], row, j_guide)
         si, ai = np.divmod(row, n_a)
         arrivals += np.bincount(si * n_v + model.joiner_index[ai, k], minlength=size)
     new = (new + arrivals).astype(np.int64).reshape(c, n_v)
@@ -454,6 +454,8 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
     dest_cum[:, -1] = np.where(dest_cum[:, -1] > 0, 1.0, 0.0)
     dest_cum = _laid_end_to_end(dest_cum)
     dest_guide = _guide(dest_cum, dest_mean.shape[1])
+    joiners_per_sim = float((pop * (model.joiner_a / np.maximum(model.joiner_a + model.joiner_b,
+                                                                1e-300))).sum())
     for start in range(0, simulations, chunk):
         c = min(chunk, simulations - start)
         rng = np.random.default_rng(streams[start // chunk])
@@ -463,6 +465,9 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
         j_mix = np.cumsum(_dirichlet(rng, model.joiner_alpha, c), axis=-1)
         j_mix[..., -1] = np.where(j_mix[..., -1] > 0, 1.0, 0.0)
         j_mix = _laid_end_to_end(j_mix)
+        # a guide to the chunk's joiner mixes pays off when the joiners outnumber its entries
+        j_guide = (_guide(j_mix, model.joiner_alpha.shape[1])
+                   if c * joiners_per_sim > j_mix.size * GUIDE_BUCKETS else None)
         counts = np.broadcast_to(model.initial, (c, n_v)).astype(np.int64)
         chunk_counts = np.zeros((c, years + 1, n_v), dtype=np.int32) if keep_states else None
         chunk_groups = {dim: (np.zeros((c, years + 1, len(lab))), np.zeros((c, years + 1, len(lab))))
@@ -475,7 +480,7 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
             pl = np.where(must_leave, 1.0, pl)
             pm = np.where(must_move, 1.0, np.where(can_move, pm, 0.0))
             new, arrivals, n_join, n_leave, n_move = _step(
-                rng, model, counts, pl, pm, jr, j_mix, dest_w, pop[t], dest_cum, dest_guide)
+                rng, model, counts, pl, pm, jr, j_mix, dest_w, pop[t], dest_cum, dest_guide, j_guide)
             new = scenario.redirect(year, model, new, arrivals, rng)
             counts = new
             _record(model, counts, t + 1, codes, chunk_groups, chunk_counts)

@@ -23,7 +23,7 @@ from send_analysis.data.taxonomy import AGE_BANDS, SETTING_GROUPS
 from send_analysis.demand import intervals as iv
 from send_analysis.demand.crosstab import NEEDS
 from send_analysis.demand.models import model_registry
-from send_analysis.demand.panel import Panel, default_panel
+from send_analysis.demand.panel import Panel, default_panel, is_default_panel
 from send_analysis.errors import DataError
 
 #: The model the backtest chose (lowest MAPE averaged over horizons 1-5, origins 2016-2024).
@@ -39,6 +39,7 @@ SHARE_YEARS = 6
 SHARE_SD_FLOOR = 0.02
 
 _CALIB_CACHE: dict[tuple, pd.DataFrame] = {}
+_PREDICT_CACHE: dict[tuple, pd.DataFrame] = {}
 
 
 def get_model(name: str | None = None, panel: Panel | None = None):
@@ -48,6 +49,19 @@ def get_model(name: str | None = None, panel: Panel | None = None):
     if name not in reg:
         raise DataError(f"unknown demand model {name!r}", expected=f"one of {sorted(reg)}")
     return reg[name]
+
+
+def _predict_all(name: str, cut: Panel, horizon: int, panel: Panel) -> pd.DataFrame:
+    """Point forecasts of model ``name`` for every LA from the panel ``cut`` (``panel`` as known
+    at an origin). The pooled model is fitted across all LAs, so the frame is the same whichever
+    LA asked: for the session's default panel it is kept (by model, origin and horizon) and a
+    batch fits each model once per origin, not once per LA and page. Callers read rows only."""
+    if not is_default_panel(panel):
+        return get_model(name, cut).predict(cut, horizon)
+    key = (id(panel), name, cut.last_year, int(horizon))
+    if key not in _PREDICT_CACHE:
+        _PREDICT_CACHE[key] = get_model(name, cut).predict(cut, horizon)
+    return _PREDICT_CACHE[key]
 
 
 def calibration_errors(panel: Panel, model_name: str, horizon: int, window: int = WINDOW,
@@ -269,8 +283,7 @@ def forecast(la_code: str, horizon: int = 5, as_of: int | None = None, model: st
         raise DataError(f"LA {la_code} has too short or zero caseload history {history.to_dict()}",
                         expected="at least 3 years with positive counts up to the origin")
     name = model or DEFAULT_MODEL
-    m = get_model(name, cut)
-    point = m.predict(cut, horizon).loc[la_code].to_numpy(float)
+    point = _predict_all(name, cut, horizon, panel).loc[la_code].to_numpy(float)
     errs = calibration_errors(cut, name, horizon, cache_key=id(panel))
     years = list(range(origin + 1, origin + horizon + 1))
     bounds: dict[str, list[float]] = {}

@@ -303,3 +303,9 @@ def default_panel(tables: Tables | None = None) -> Panel:
     if key not in _PANEL_CACHE:
         _PANEL_CACHE[key] = build_panel(tables)
     return _PANEL_CACHE[key]
+
+
+def is_default_panel(panel: Panel) -> bool:
+    """Whether ``panel`` is a session's :func:`default_panel` (one per folder of processed
+    tables: the panels results may be kept for, keyed by the panel's id)."""
+    return any(panel is p for p in _PANEL_CACHE.values())

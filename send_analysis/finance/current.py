@@ -274,7 +274,13 @@ def england_gap_ratio() -> float:
 
 def gap_error_quantiles() -> dict:
     """Error of the one-year balance estimate from actual income and spend (2021-22, every LA
-    with the data), as a share of the HNB: 10th and 90th percentiles and ``n``."""
+    with the data), as a share of the HNB: 10th and 90th percentiles and ``n``. The same for
+    every LA: computed once a process (a fresh dict each call)."""
+    return dict(_gap_error_quantiles())
+
+
+@lru_cache(maxsize=1)
+def _gap_error_quantiles() -> dict:
     from send_analysis.finance.backtest import balance_forecasts, balance_inputs
 
     inp = balance_inputs()

@@ -24,6 +24,8 @@ analysis varies (:class:`Assumptions`) may be scalars or one value per draw.
 from __future__ import annotations
 
 import copy
+import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -36,6 +38,7 @@ from send_analysis.errors import ConfigError, DataError
 from send_analysis.finance.inputs import OTHER_DSG_LINE
 from send_analysis.finance.years import census_to_financial_years, fy_label, fy_start
 from send_analysis.report import money_m  # noqa: F401  (used by the finance pages)
+from send_analysis.report.shared import per_la
 
 #: Quantiles reported in summaries (10th, 50th, 90th percentiles).
 QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
@@ -184,14 +187,46 @@ def placements_by_fy(paths: pd.DataFrame, fys: list[str]) -> tuple[np.ndarray, d
     return draws, out
 
 
+#: Placements by financial year of the last few path frames (see :func:`_placements`).
+_PLACEMENTS: OrderedDict[tuple, tuple[list[str], np.ndarray, dict[str, np.ndarray]]] = OrderedDict()
+_PLACEMENTS_KEEP = 4
+
+
+def paths_digest(paths: pd.DataFrame) -> str:
+    """sha256 of a paths frame's columns, dtypes and values (index included): equal frames,
+    equal digests, whichever object holds them."""
+    h = hashlib.sha256(repr((list(paths.columns), [str(t) for t in paths.dtypes])).encode())
+    h.update(pd.util.hash_pandas_object(paths, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def _placements(paths: pd.DataFrame, first_fy: str, last_fy: str | None
+                ) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
+    """:func:`check_paths`, :func:`forecast_years` and :func:`placements_by_fy` for ``paths``,
+    remembered for the last few frames by their content (:func:`paths_digest`): a page's
+    sensitivity runs twenty projections on the same paths, and reshaping them each time was
+    about a tenth of the costs page. Every call gets its own arrays."""
+    key = (paths_digest(paths), first_fy, last_fy)
+    hit = _PLACEMENTS.get(key)
+    if hit is None:
+        checked = check_paths(paths)
+        fys = forecast_years(checked, first_fy, last_fy)
+        hit = (fys, *placements_by_fy(checked, fys))
+        _PLACEMENTS[key] = hit
+        while len(_PLACEMENTS) > _PLACEMENTS_KEEP:
+            _PLACEMENTS.popitem(last=False)
+    else:
+        _PLACEMENTS.move_to_end(key)
+    fys, draws, groups = hit
+    return list(fys), draws.copy(), {g: a.copy() for g, a in groups.items()}
+
+
 def baseline_state(
     inputs: Mapping, paths: pd.DataFrame, assumptions: Assumptions = AS_GIVEN,
     last_fy: str | None = None,
 ) -> PlacementState:
     """Unmitigated placements and unit costs from the inputs and the placement paths."""
-    paths = check_paths(paths)
-    fys = forecast_years(paths, inputs["first_forecast_year"], last_fy)
-    draws, groups = placements_by_fy(paths, fys)
+    fys, draws, groups = _placements(paths, inputs["first_forecast_year"], last_fy)
     n = len(draws)
     factor = per_draw(assumptions.demand_growth, n)
     groups = {g: arr[:, :1] + factor * (arr - arr[:, :1]) for g, arr in groups.items()}
@@ -627,6 +662,18 @@ __all__ = [
 ]
 
 
+def _paths_key(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed: int = 0,
+               as_of: int | None = None, tables: Tables | None = None) -> tuple | None:
+    """What the placement paths depend on: the LA, its first forecast year, the options and the
+    folder of the tables (none for hand-made frames: their paths are not kept)."""
+    if tables is not None and tables.given_frames:
+        return None
+    return (str(inputs["la_code"]), str(inputs["first_forecast_year"]), int(horizon),
+            int(n_draws), int(seed), None if as_of is None else int(as_of),
+            str(tables.folder) if tables is not None else None)
+
+
+@per_la("placement_paths", _paths_key)  # pages 03, 04 and 05 use the same paths
 def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed: int = 0,
                     as_of: int | None = None, tables: Tables | None = None) -> pd.DataFrame:
     """Placement paths by January census year for the inputs' LA, covering ``horizon`` financial

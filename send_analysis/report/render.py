@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -159,16 +160,29 @@ def appendix(title: str, content) -> object:
     return HTML(f'<details class="sa-appendix"><summary>{html.escape(title)}</summary>{inner}</details>')
 
 
+_local = threading.local()
+
+
+def _exporter() -> HTMLExporter:
+    """The pack's nbconvert exporter (lab template, inputs and prompts hidden, stderr dropped),
+    made once per thread: building one compiles its Jinja templates, about 0.1 CPU-second, which
+    every page of a batch would otherwise pay again."""
+    exporter = getattr(_local, "exporter", None)
+    if exporter is None:
+        exporter = HTMLExporter(template_name="lab")
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        exporter.register_preprocessor(DropStderr, enabled=True)
+        _local.exporter = exporter
+    return exporter
+
+
 def render_html(nb: nbformat.NotebookNode, pages: list[tuple[str, str]], current: str,
                 footer: str, title: str | None = None) -> str:
     """Executed notebook -> reviewer HTML (its own title, inputs hidden, contents list, nav,
     print stylesheet, footer). ``title`` defaults to the page's title in ``pages``."""
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.register_preprocessor(DropStderr, enabled=True)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     body, entries = add_contents(body)
     toc = ""
     if entries:

@@ -44,7 +44,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _enabled = False
 _memory: dict[str, bytes] = {}
 _per_la: OrderedDict[str, bytes] = OrderedDict()
-PER_LA_KEEP = 2  # LAs whose per-LA results stay in memory
+PER_LA_KEEP = 4  # per-LA results kept in memory (two names, two LAs)
 _MEMORY_LIMIT = 64 * 2**20  # bytes of pickles also kept in memory per process
 
 
