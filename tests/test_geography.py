@@ -140,6 +140,9 @@ def test_la_record_resolves_a_current_la():
     assert r == LARecord("334", "Solihull", "E12000005", "West Midlands", "live", 2010, 2025)
     assert r.is_current and r.successors == () and r.predecessors == ()
     assert la_record(" 940", _lookup()).predecessors == ("928",)
+    plain = _lookup().get("la_lookup")[["la_code", "la_name", "region_code", "region_name"]]
+    assert la_record("334", Tables({"la_lookup": plain})) == LARecord(
+        "334", "Solihull", "E12000005", "West Midlands", "live", None, None)  # a minimal lookup
 
 
 def test_a_former_la_names_its_successors():

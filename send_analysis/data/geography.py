@@ -187,11 +187,11 @@ def la_record(la_code: object, tables: Tables | None = None, former: bool = Fals
         listed = ", ".join(f"{c} {names[c]}" for c in successors if c in names)
         raise UnknownLAError(
             f"LA {code} {row['la_name']} no longer exists (last January census "
-            f"{int(row['last_year'])})", file="la_lookup",
+            f"{row.get('last_year')})", file="la_lookup",
             expected=f"a current LA code{': its successors are ' + listed if listed else ''}")
+    years = [int(row[k]) if pd.notna(row.get(k)) else None for k in ("first_year", "last_year")]
     return LARecord(code, str(row["la_name"]), str(row["region_code"]), str(row["region_name"]),
-                    status, int(row["first_year"]), int(row["last_year"]), successors,
-                    predecessors)
+                    status, *years, successors, predecessors)
 
 
 def la_name(la_code: str, tables: Tables | None = None) -> str:
