@@ -114,6 +114,12 @@ def test_la_b_after_la_a_in_one_warm_kernel_equals_b_run_alone(real_data, tmp_pa
         kernel.shutdown()
     assert a.failures == [] and b.failures == [], (a.failures, b.failures)
     assert b.latest_plans == 20635 and b.la_name == "Kent"
+    # the summary's figures, asked of the warm kernel, equal those computed here
+    from send_analysis.report.headline import headline_record
+
+    alone_head = headline_record("886", 2025, None, None, [f for f, _ in nav])
+    assert b.headline == alone_head["headline"] and b.headline["plans_forecast_5y"]["value"] > 0
+    assert b.headline_notes == alone_head["headline_notes"]
     params = page_params("886", 2025, None, None, None)
     for nb_path, spec in zip(notebooks, specs, strict=True):
         alone = render.render_html(execute(nb_path, params, tmp_path), nav, spec.fname,

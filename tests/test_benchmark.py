@@ -242,3 +242,19 @@ def test_strip_panel_highlights_the_la() -> None:
     assert [t.get_text() for t in ax.texts] == ["100.0%"]
     assert ax.get_ylabel() == METRICS["growth_since_2014"].label
     plt.close(fig)
+
+
+def test_percentile_counts_every_value_at_or_below_with_ties_and_gaps():
+    """The share of LAs at or below each value (ties count in full; missing values are left out),
+    the same as counting them one by one."""
+    import numpy as np
+
+    from send_analysis.benchmark.ranking import rank_values
+
+    rng = np.random.default_rng(4)
+    values = pd.Series(rng.integers(0, 20, 153).astype(float), index=[str(i) for i in range(153)])
+    values.iloc[::17] = np.nan
+    got = rank_values(values, "high")["percentile"]
+    ok = values.dropna()
+    expected = values.map(lambda x: np.nan if x != x else 100.0 * (ok <= x).sum() / len(ok))
+    pd.testing.assert_series_equal(got, expected, check_names=False)

@@ -107,3 +107,36 @@ def test_the_joiners_guide_never_changes_a_simulation(monkeypatch):
     np.testing.assert_array_equal(guided.flows, plain.flows)
     for dim in guided.groups:
         np.testing.assert_array_equal(guided.groups[dim][1], plain.groups[dim][1])
+
+
+def test_a_scenario_after_its_baseline_reuses_the_parameter_draws_and_equals_it_run_alone(monkeypatch):
+    """The baseline and a scenario share their parameter draws (the same posteriors, seed and
+    chunks): the second run draws none and gives exactly what it gives in a fresh process."""
+    from send_analysis.cohort import model as cm
+    from send_analysis.cohort.io import (
+        read_costs,
+        read_population,
+        read_transitions,
+        read_valid_states,
+    )
+    from send_analysis.cohort.scenarios import Scale, Scenario
+    from tests.test_cohort_model import COSTS, TEN, VALID, population
+
+    valid = read_valid_states(VALID)
+    m = cm.fit(read_transitions(TEN, valid), read_population(population(range(2023, 2035))),
+               valid, read_costs(COSTS, valid))
+    scenario = Scenario("more IS", scales=(Scale("movers", 5.0, 2025, setting_to="IS"),))
+    monkeypatch.setattr(cm, "_PARAMETERS", {})
+    alone = m.simulate(4, 600, seed=9, scenario=scenario)
+    monkeypatch.setattr(cm, "_PARAMETERS", {})
+    m.simulate(4, 600, seed=9)
+    betas = []
+    real = cm._beta
+    monkeypatch.setattr(cm, "_beta", lambda *a: betas.append(1) or real(*a))
+    after = m.simulate(4, 600, seed=9, scenario=scenario)
+    assert betas == []  # every chunk's parameters reused
+    np.testing.assert_array_equal(alone.count, after.count)
+    np.testing.assert_array_equal(alone.flows, after.flows)
+    np.testing.assert_array_equal(alone.cost, after.cost)
+    unseeded = m.simulate(2, 10)  # never reused
+    assert betas and unseeded.count.shape == (10, 3)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 Polarity = Literal["high", "low", "neutral"]
@@ -49,7 +50,8 @@ def rank_values(values: pd.Series, polarity: Polarity = "neutral") -> pd.DataFra
     n = len(ok)
     ascending = polarity == "low"
     rank = ok.rank(method="min", ascending=ascending)
-    pct = ok.apply(lambda x: 100.0 * (ok <= x).sum() / n) if n else ok
+    below = np.searchsorted(np.sort(ok.to_numpy()), ok.to_numpy(), side="right")  # values <= x
+    pct = pd.Series(100.0 * below / n, index=ok.index) if n else ok
     quart = rank.apply(lambda r: quartile_band(int(r), n))
     out = pd.DataFrame({"value": v})
     out["rank"] = rank.reindex(v.index)

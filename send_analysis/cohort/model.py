@@ -22,6 +22,7 @@ multinomial draws vectorised over simulations and states, never child by child.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -416,6 +417,71 @@ def _record(model: CohortModel, counts: np.ndarray, t: int, codes: dict, groups:
         states[:, t] = counts
 
 
+@dataclass
+class _ChunkParameters:
+    """One chunk's parameter draws (see :func:`simulate`), read-only, and the generator's state
+    after them."""
+
+    p_leave: np.ndarray
+    p_move: np.ndarray
+    j_rate: np.ndarray
+    j_mix: np.ndarray  # cumulative joiner mixes laid end to end
+    rng_state: dict
+    _guide: tuple | None = None
+
+    def guide(self, k: int) -> tuple | None:
+        if self._guide is None:
+            self._guide = _guide(self.j_mix, k)
+        return self._guide
+
+
+#: The last few chunks' parameter draws, by model posterior, seed, chunk and size.
+_PARAMETERS: dict[tuple, _ChunkParameters] = {}
+_PARAMETERS_KEEP = 4
+
+
+def _posterior_digest(model: CohortModel) -> str:
+    """sha256 of the posteriors the parameter draws come from."""
+    h = hashlib.sha256()
+    for a in (model.leave_a, model.leave_b, model.move_a, model.move_b, model.joiner_a,
+              model.joiner_b, model.joiner_alpha):
+        arr = np.ascontiguousarray(a, dtype=float)
+        h.update(repr(arr.shape).encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _chunk_parameters(model: CohortModel, rng: np.random.Generator, c: int,
+                      stream: tuple[int, int] | None) -> _ChunkParameters:
+    """Leaving, moving and joiner rates and joiner mixes for ``c`` simulations, drawn from
+    ``rng`` (which is left as the draws leave it).
+
+    The draws depend only on the posteriors and the chunk's random stream, not on the joiner
+    calibration or a scenario, so a page's runs that share them (the baseline and its scenario;
+    a backtest's raw and calibrated runs) reuse the last few: the same arrays, and ``rng`` set to
+    the state the draws left it in, so every later draw is the same too. ``stream`` (the seed
+    and chunk number) is ``None`` for an unseeded run, never reused."""
+    key = None if stream is None else (_posterior_digest(model), *stream, c)
+    hit = _PARAMETERS.get(key) if key is not None else None
+    if hit is not None:
+        rng.bit_generator.state = hit.rng_state
+        return hit
+    p_leave = _beta(rng, model.leave_a, model.leave_b, c)
+    p_move = _beta(rng, model.move_a, model.move_b, c)
+    j_rate = _beta(rng, model.joiner_a, model.joiner_b, c)
+    j_mix = np.cumsum(_dirichlet(rng, model.joiner_alpha, c), axis=-1)
+    j_mix[..., -1] = np.where(j_mix[..., -1] > 0, 1.0, 0.0)
+    j_mix = _laid_end_to_end(j_mix)
+    for a in (p_leave, p_move, j_rate, j_mix):
+        a.setflags(write=False)
+    params = _ChunkParameters(p_leave, p_move, j_rate, j_mix, rng.bit_generator.state)
+    if key is not None:
+        _PARAMETERS[key] = params
+        while len(_PARAMETERS) > _PARAMETERS_KEEP:
+            del _PARAMETERS[next(iter(_PARAMETERS))]
+    return params
+
+
 def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int | None = None,
              scenario: Scenario | None = None, chunk: int = 250,
              keep_states: bool = False) -> CohortResults:
@@ -459,14 +525,10 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
     for start in range(0, simulations, chunk):
         c = min(chunk, simulations - start)
         rng = np.random.default_rng(streams[start // chunk])
-        p_leave = _beta(rng, model.leave_a, model.leave_b, c)
-        p_move = _beta(rng, model.move_a, model.move_b, c)
-        j_rate = _beta(rng, model.joiner_a, model.joiner_b, c)
-        j_mix = np.cumsum(_dirichlet(rng, model.joiner_alpha, c), axis=-1)
-        j_mix[..., -1] = np.where(j_mix[..., -1] > 0, 1.0, 0.0)
-        j_mix = _laid_end_to_end(j_mix)
+        params = _chunk_parameters(model, rng, c, None if seed is None else (seed, start // chunk))
+        p_leave, p_move, j_rate, j_mix = params.p_leave, params.p_move, params.j_rate, params.j_mix
         # a guide to the chunk's joiner mixes pays off when the joiners outnumber its entries
-        j_guide = (_guide(j_mix, model.joiner_alpha.shape[1])
+        j_guide = (params.guide(model.joiner_alpha.shape[1])
                    if c * joiners_per_sim > j_mix.size * GUIDE_BUCKETS else None)
         counts = np.broadcast_to(model.initial, (c, n_v)).astype(np.int64)
         chunk_counts = np.zeros((c, years + 1, n_v), dtype=np.int32) if keep_states else None

@@ -92,6 +92,15 @@ class WarmKernel:
         parameters cell, as papermill's do). A kernel that died or timed out is replaced."""
         return self._thread.submit(self._run_page, nb, name, params).result()
 
+    def call_json(self, function: str, *args: Any) -> Any:
+        """``send_analysis.report.headline.<function>(*args)`` run in the kernel, its result
+        passed back as JSON (arguments: JSON values too). Raises :class:`PageError` naming the
+        function if it fails."""
+        call = f"{function}(*_json.loads({json.dumps(json.dumps(args))}))"
+        source = ("import json as _json\nfrom send_analysis.report import headline as _headline\n"
+                  f"print(_json.dumps(_headline.{call}))")
+        return self._thread.submit(self._call_json, function, source).result()
+
     def pid(self) -> int | None:
         """The kernel process id (for CPU and memory accounting), or None before it started."""
         proc = getattr(getattr(self.km, "provisioner", None), "process", None)
@@ -123,6 +132,24 @@ class WarmKernel:
                                      ip=os.path.join(self._sockets, "kernel"))
         self.kc = None
         self._run_cell(_PRIME)
+
+    def _call_json(self, function: str, source: str) -> Any:
+        from nbclient.exceptions import CellExecutionError
+
+        if self.km is None:
+            self._start()
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source)]
+        client = self._client(nb)
+        try:
+            with client.setup_kernel(cwd=self.cwd):
+                self.kc = client.kc
+                client.execute_cell(nb.cells[0], 0, store_history=False)
+        except CellExecutionError as exc:
+            raise PageError(function, 0, exc.ename, exc.evalue) from None
+        text = "".join(o.get("text", "") for o in nb.cells[0].outputs
+                       if o.get("output_type") == "stream" and o.get("name") == "stdout")
+        return json.loads(text.strip().splitlines()[-1])
 
     def _run_cell(self, source: str) -> None:
         """Run one bookkeeping cell without storing it in the history (execution count unmoved)."""
@@ -275,8 +302,10 @@ def run_la(la_code: str, specs: Sequence[PageSpec], params: dict, manifest: dict
     import socket
 
     from send_analysis.data.tables import Tables
-    from send_analysis.overview import area, headline
+    from send_analysis.overview import area
+    from send_analysis.report import shared
 
+    shared.enable()  # the summary's headline below reads the national results the pages shared
     started = time.perf_counter()
     kernel = kernel or worker_kernel()
     own0, _ = _cpu([os.getpid()])
@@ -295,13 +324,11 @@ def run_la(la_code: str, specs: Sequence[PageSpec], params: dict, manifest: dict
                 continue
             out.pages[spec.fname] = render.render_html(executed, nav, spec.fname, footer)
         if headline_year is not None:
-            from send_analysis.report.headline import compute_headline
-
-            h = headline(la_code, headline_year, tables)
-            out.latest_year, out.latest_plans = h.latest_year, h.latest_plans
-            out.headline, out.headline_notes = compute_headline(
-                la_code, headline_year, tables, params.get("inputs_file"),
-                pages={fname for fname, _ in nav})
+            rec = kernel.call_json(
+                "headline_record", la_code, headline_year, params.get("processed_dir"),
+                params.get("inputs_file"), sorted(fname for fname, _ in nav))
+            out.latest_year, out.latest_plans = rec["latest_year"], rec["latest_plans"]
+            out.headline, out.headline_notes = rec["headline"], rec["headline_notes"]
     except Exception as exc:  # isolate one LA's failure; reported at the end
         out.failures.append(f"{type(exc).__name__}: {exc}")
     own1, out.worker_rss_mb = _cpu([os.getpid()])

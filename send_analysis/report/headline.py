@@ -69,6 +69,27 @@ def compute_headline(la_code: str, as_of_year: int, tables: Tables | None = None
     return ordered, notes
 
 
+def headline_record(la_code: str, as_of_year: int, processed: str | None = None,
+                    inputs_file: str | None = None, pages: list[str] | None = None) -> dict:
+    """The summary's record of one LA as plain JSON values: the latest January and its plans,
+    and :func:`compute_headline`'s figures and notes. A batch worker asks its warm kernel for it
+    after the LA's pages, so the figures reuse what the pages computed (the placement paths, the
+    national tables) instead of computing them again in another process.
+
+    Its arguments are JSON values (the worker passes them to the kernel as text), so the tables
+    come as their folder, ``processed`` (``None``: the default), from which it makes the
+    :class:`~send_analysis.data.tables.Tables`."""
+    from send_analysis.overview import headline
+    from send_analysis.report import finite_json
+
+    tables = Tables.at(processed)
+    h = headline(la_code, as_of_year, tables)
+    figures, notes = compute_headline(la_code, as_of_year, tables, inputs_file,
+                                      pages=None if pages is None else set(pages))
+    return finite_json({"latest_year": int(h.latest_year), "latest_plans": int(h.latest_plans),
+                        "headline": figures, "headline_notes": notes})
+
+
 def _overview(la_code: str, as_of_year: int, tables: Tables):
     from send_analysis.overview import headline
 
