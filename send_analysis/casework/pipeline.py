@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from send_analysis.casework.io import Casework, read_casework
 from send_analysis.casework.synth import CalibrationTargets, synth, targets_from_tables
-from send_analysis.data.tables import load_table
+from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
 from send_analysis.report.safe import inert
 from send_analysis.report.shared import per_la
@@ -33,22 +31,26 @@ class LACasework:
     source_note: str
 
 
-def _tables(processed_dir: str | Path | None) -> dict[str, pd.DataFrame]:
-    return {n: load_table(n, processed_dir) for n in ("plans_by_setting", "new_plans", "timeliness")}
+#: The tables the synthetic casework is calibrated to.
+CALIBRATION_TABLES = ("plans_by_setting", "new_plans", "timeliness")
 
 
-def _casework_key(la_code, as_of_year, casework_dir=None, processed_dir=None, seed=0):
+def _casework_key(la_code, as_of_year, casework_dir=None, tables: Tables | None = None, seed=0):
     if casework_dir is not None:  # a real extract is read afresh every time
         return None
-    return (str(la_code), int(as_of_year), str(processed_dir), int(seed))
+    if tables is not None and tables.given_frames:  # frames of the caller's own: not shared
+        return None
+    folder = (tables if tables is not None else Tables.default()).folder
+    return (str(la_code), int(as_of_year), str(folder), int(seed))
 
 
 @per_la("casework", _casework_key)  # the cohort and statutory pages share one synthesis
 def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | None = None,
-                    processed_dir: str | Path | None = None, seed: int = 0) -> LACasework:
-    """The LA's casework extract, or synthetic casework calibrated to the LA (see module doc)."""
-    tables = _tables(processed_dir)
-    names = tables["plans_by_setting"]
+                    tables: Tables | None = None, seed: int = 0) -> LACasework:
+    """The LA's casework extract, or synthetic casework calibrated to the LA's published figures
+    in ``tables`` (default :meth:`Tables.default`; see the module doc)."""
+    tables = tables if tables is not None else Tables.default()
+    names = tables.get("plans_by_setting")
     hit = names[(names["level"] == "la") & (names["la_code"] == str(la_code))]
     if hit.empty:
         raise DataError(f"LA {la_code} is not in the tidy tables", file="plans_by_setting",

@@ -25,7 +25,7 @@ from send_analysis.casework import national as nat
 from send_analysis.casework.dates import birth_window, census_date
 from send_analysis.casework.io import Casework, validate
 from send_analysis.casework.schema import NEEDS, SETTINGS, TABLES
-from send_analysis.data.tables import load_table
+from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
 
 #: Academic years (NCY) each setting admits in synthetic casework and in the example
@@ -97,18 +97,19 @@ def _la_rows(df: pd.DataFrame, la_code: str, table: str) -> pd.DataFrame:
 
 
 def targets_from_tables(la_code: str, year: int,
-                        tables: Mapping[str, pd.DataFrame] | None = None,
+                        tables: Tables | Mapping[str, pd.DataFrame] | None = None,
                         history: int = 6) -> CalibrationTargets:
     """Calibration targets for ``la_code`` from the tidy tables, census years up to ``year``.
 
-    ``tables`` maps table names (``plans_by_setting``, ``new_plans``, ``timeliness``) to
-    DataFrames in the docs/tables.md layout; by default they are loaded with ``load_table``.
-    ``history`` census years are used (fewer when the LA has fewer). Suppressed values (NaN) are
-    skipped; a missing new-plans or timeliness year takes the nearest year's figure.
+    ``tables``: the processed tables (``plans_by_setting``, ``new_plans``, ``timeliness`` in the
+    docs/tables.md layout; default :meth:`Tables.default`); a mapping of frames by name is taken
+    as ``Tables(frames)``. ``history`` census years are used (fewer when the LA has fewer).
+    Suppressed values (NaN) are skipped; a missing new-plans or timeliness year takes the nearest
+    year's figure.
     """
-    if tables is None:
-        tables = {n: load_table(n) for n in ("plans_by_setting", "new_plans", "timeliness")}
-    pbs = _la_rows(tables["plans_by_setting"], la_code, "plans_by_setting")
+    if not isinstance(tables, Tables):
+        tables = Tables(tables) if tables is not None else Tables.default()
+    pbs = _la_rows(tables.get("plans_by_setting"), la_code, "plans_by_setting")
     pbs = pbs[(pbs["year"] <= year) & pbs["value"].notna()]
     totals = pbs[pbs["setting"] == "total"].set_index("year")["value"].sort_index()
     if totals.empty:
@@ -118,12 +119,12 @@ def targets_from_tables(la_code: str, year: int,
     for y in years:
         s = pbs[(pbs["year"] == y) & pbs["setting"].isin(SETTINGS)].set_index("setting")["value"]
         shares[y] = (s / s.sum()).to_dict() if s.sum() > 0 else {}
-    npl = _la_rows(tables["new_plans"], la_code, "new_plans")
+    npl = _la_rows(tables.get("new_plans"), la_code, "new_plans")
     npl = npl[npl["value"].notna()]
     new_tot = npl[npl["setting"] == "total"].set_index("year")["value"]
     latest_new = npl[npl["year"] == npl["year"].max()]
     ns = latest_new[latest_new["setting"].isin(SETTINGS)].set_index("setting")["value"]
-    tim_all = _la_rows(tables["timeliness"], la_code, "timeliness")
+    tim_all = _la_rows(tables.get("timeliness"), la_code, "timeliness")
     tim = tim_all[(tim_all["measure"] == "pct_20wk_incl_exc") & tim_all["value"].notna()].set_index("year")["value"]
     cal_years = list(range(years[0], years[-1] + 1))
     exc = exception_shares(tim_all)

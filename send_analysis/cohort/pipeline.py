@@ -37,7 +37,8 @@ PAGE_SIMULATIONS = 1000   # simulated futures for the main projection
 PAGE_SEED = 50
 
 
-def costs_for_la(la_code: str, valid: ValidStates) -> tuple[pd.DataFrame, str]:
+def costs_for_la(la_code: str, valid: ValidStates, tables: Tables | None = None
+                 ) -> tuple[pd.DataFrame, str]:
     """Annual cost per (need, setting): the unit cost of the setting's group that the finance
     pages use for this LA (:func:`send_analysis.finance.defaults.default_inputs`, decision 0042),
     so the cohort page and the DSG page cost a placement the same way. An LA without public
@@ -47,9 +48,9 @@ def costs_for_la(la_code: str, valid: ValidStates) -> tuple[pd.DataFrame, str]:
     from send_analysis.finance.defaults import PRICE_YEAR, default_inputs, england_unit_costs
 
     try:
-        uc = default_inputs(str(la_code))["unit_costs"]
+        uc = default_inputs(str(la_code), tables)["unit_costs"]
     except DataError:
-        by_group = england_unit_costs()
+        by_group = england_unit_costs(tables)
         note = (f"median unit costs of English LAs per setting group at {PRICE_YEAR} prices "
                 f"(LA {la_code} is not in the public DSG allocation files, so has no unit costs "
                 "of its own)")
@@ -80,17 +81,15 @@ def inputs_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | None
     """Casework (real or synthetic), transitions, ONS-based population, valid states and costs.
 
     ``tables``: the processed tables the synthetic casework is calibrated to (default
-    :meth:`Tables.default`); :func:`casework_for_la` still takes their folder (a string, its cache
-    key), so it is handed ``tables.folder``."""
-    folder = str(tables.folder) if tables is not None else None
-    la = casework_for_la(la_code, as_of_year, casework_dir, folder, seed)
+    :meth:`Tables.default`)."""
+    la = casework_for_la(la_code, as_of_year, casework_dir, tables, seed)
     valid = read_valid_states(valid_states_table())
     trans = read_transitions(transitions_from_casework(la.casework), valid)
     years = list(range(int(trans["calendar-year"].min()),
                        int(trans["calendar-year"].max()) + 2 + horizon))
     pop = read_population(population_for_la(la_code, years, range(int(valid.academic_years[0]),
                                                                   int(valid.academic_years[-1]) + 1)))
-    costs, note = costs_for_la(la_code, valid)
+    costs, note = costs_for_la(la_code, valid, tables)
     return CohortInputs(la, trans, pop, valid, read_costs(costs, valid), note)
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
 from send_analysis.finance.inputs import OTHER_DSG_LINE
 from send_analysis.finance.successors import SUCCESSOR_OF, balances_indexed, hnb_latest_share
@@ -50,22 +51,23 @@ SUPPORT_YEARS = 5
 SUPPORT_FILE = Path(__file__).with_name("safety_valve_agreements.csv")
 
 
-def fy_groups(la_code: str, fy: str) -> dict[str, float]:
-    """Financial-year placements by setting group: 5/12 of January Y + 7/12 of January Y+1. A
-    January whose published total was left out as implausible (decision 0075) is the demand
-    forecast's mean from the January before, split by that January's mix."""
+def fy_groups(la_code: str, fy: str, tables: Tables | None = None) -> dict[str, float]:
+    """Financial-year placements by setting group: 5/12 of January Y + 7/12 of January Y+1, from
+    ``tables`` (default :meth:`Tables.default`). A January whose published total was left out as
+    implausible (decision 0075) is the demand forecast's mean from the January before, split by
+    that January's mix."""
     from send_analysis.finance.model import actual_groups, flagged_years
 
     y = fy_start(fy)
-    flagged = flagged_years(la_code)
+    flagged = flagged_years(la_code, tables)
 
     def january(year: int) -> pd.Series:
         if year not in flagged:
-            return actual_groups(la_code, year).set_index("setting_group")["plans"]
+            return actual_groups(la_code, year, tables).set_index("setting_group")["plans"]
         from send_analysis.demand.forecast import forecast
 
         before = january(year - 1)
-        total = float(forecast(la_code, horizon=1, as_of=year - 1).mean.loc[year])
+        total = float(forecast(la_code, horizon=1, as_of=year - 1, tables=tables).mean.loc[year])
         return before / before.sum() * total
 
     a, b = january(y), january(y + 1)
@@ -329,7 +331,7 @@ def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
 # ------------------------------------------------------------------------- the costs page
 
 
-def reconciliation_table(inputs: dict) -> pd.DataFrame:
+def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataFrame:
     """The base year (``unit_costs.price_year``) as the model costs it, beside the LA's S251
     high-needs outturn for that year: one row per model line (placements x unit cost, other
     lines), the model's total, the outturn (S251 lines 1.2.x) and the difference, which the page
@@ -340,7 +342,7 @@ def reconciliation_table(inputs: dict) -> pd.DataFrame:
 
     la = str(inputs["la_code"])
     fy = inputs["unit_costs"]["price_year"]
-    groups = fy_groups(la, fy)
+    groups = fy_groups(la, fy, tables)
     rows = []
     for g, cost in inputs["unit_costs"]["by_setting_group"].items():
         rows.append({"line": f"Placements: {GROUP_LABELS.get(g, g)}", "placements": groups.get(g, 0.0),

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
 from send_analysis.finance import current, public
 from send_analysis.finance.successors import SUCCESSOR_OF, hnb_latest_share
@@ -159,12 +160,13 @@ def _hn_table() -> pd.DataFrame:
     return out.join(plc)
 
 
-@lru_cache(maxsize=1)
-def unit_cost_table() -> pd.DataFrame:
+@lru_cache(maxsize=4)
+def unit_cost_table(folder: str | None = None) -> pd.DataFrame:
     """Derived unit costs for every LA in the outturn file (NaN where not derivable), plus
-    region and England medians used as fallbacks. Columns: the groups; ``region``."""
+    region and England medians used as fallbacks. Columns: the groups; ``region``. ``folder``:
+    the processed tables' folder (default :meth:`Tables.default`'s), for the placements."""
     t = _hn_table()
-    f = fy_placement_factors().reindex(t.index)
+    f = fy_placement_factors(folder).reindex(t.index)
     costs = pd.DataFrame({code: derive_unit_costs(r, _factor(f, code))
                           for code, r in t.iterrows()}).T
     costs["region"] = t["region"]
@@ -176,17 +178,18 @@ def _factor(factors: pd.DataFrame, code: str) -> float:
     return 1.0 if pd.isna(v) else float(v)
 
 
-@lru_cache(maxsize=1)
-def fy_placement_factors() -> pd.DataFrame:
+@lru_cache(maxsize=4)
+def fy_placement_factors(folder: str | None = None) -> pd.DataFrame:
     """Per LA: financial-year 2021-22 placements / January 2021 placements.
 
     ``factor = 5/12 + 7/12 x plans(Jan 2022) / plans(Jan 2021)`` (the census-to-financial-year
     rule of ``send_analysis.finance.years``, applied to the LA's total and so assuming the
     placement mix is unchanged over the year). Columns ``jan_2021, jan_2022, factor`` (NaN where
-    either census is missing: the ratio then uses January 2021 as it is, see 0042).
+    either census is missing: the ratio then uses January 2021 as it is, see 0042). ``folder``:
+    the processed tables' folder (default :meth:`Tables.default`'s).
     """
     jan_y, jan_y1 = census_years_for_fy(PRICE_YEAR)
-    plans = _plans_by_setting()
+    plans = _plans_by_setting(folder)
     tot = plans[(plans["level"] == "la") & (plans["setting"] == "total")
                 & plans["year"].isin([jan_y, jan_y1])]
     wide = tot.pivot_table(index="la_code", columns="year", values="value")
@@ -195,12 +198,12 @@ def fy_placement_factors() -> pd.DataFrame:
     return out
 
 
-@lru_cache(maxsize=1)
-def _plans_by_setting() -> pd.DataFrame:
-    from send_analysis.data.tables import load_table
+@lru_cache(maxsize=4)
+def _plans_by_setting(folder: str | None = None) -> pd.DataFrame:
+    from send_analysis.data.tables import Tables
 
     try:
-        return load_table("plans_by_setting")
+        return Tables.at(folder).get("plans_by_setting")  # shared: read, never modified
     except FileNotFoundError as exc:  # the tidy tables are built by `send-analysis data build`
         raise DataError(f"the tidy table plans_by_setting is needed: {exc}",
                         file="plans_by_setting",
@@ -230,15 +233,16 @@ def _median_fallback(costs: pd.DataFrame, group: str, region: str | None) -> tup
     return float(vals.median()), f"median of {len(vals)} English LAs"
 
 
-def england_unit_costs() -> dict[str, float]:
+def england_unit_costs(tables: Tables | None = None) -> dict[str, float]:
     """England's median unit cost of each setting group (the LAs whose own cost is derivable),
     at :data:`PRICE_YEAR` prices: the stand-in where an LA has no public finance figures."""
-    costs = unit_cost_table()
+    costs = unit_cost_table(str((tables if tables is not None else Tables.default()).folder))
     return {g: round(_median_fallback(costs, g, None)[0], 2) for g in GROUPS}
 
 
-def _unit_costs_for(la_code: str) -> tuple[dict[str, float], dict[str, str]]:
-    costs = unit_cost_table()
+def _unit_costs_for(la_code: str, folder: str | None = None
+                    ) -> tuple[dict[str, float], dict[str, str]]:
+    costs = unit_cost_table(folder)
     t = _hn_table()
     src_code = SUCCESSOR_OF.get(la_code, la_code)
     if src_code not in costs.index:
@@ -252,7 +256,7 @@ def _unit_costs_for(la_code: str) -> tuple[dict[str, float], dict[str, str]]:
     for g in GROUPS:
         v = float(costs.at[src_code, g])
         key = f"unit_costs.by_setting_group.{g}"
-        rule = _rule_text(g, row, _factor_text(src_code))
+        rule = _rule_text(g, row, _factor_text(src_code, folder))
         why = "own ratio not derivable" if np.isnan(v) else _implausible(costs, g, v)
         if why:
             v, how = _median_fallback(costs, g, region)
@@ -264,9 +268,9 @@ def _unit_costs_for(la_code: str) -> tuple[dict[str, float], dict[str, str]]:
     return values, sources
 
 
-def _factor_text(code: str) -> str:
+def _factor_text(code: str, folder: str | None = None) -> str:
     """How January 2021 placements become 2021-22 financial-year placements, for ``sources``."""
-    f = fy_placement_factors()
+    f = fy_placement_factors(folder)
     if code in f.index and pd.notna(f.at[code, "factor"]):
         r = f.loc[code]
         return (f" x {r['factor']:.4f} (financial-year placements: 5/12 + 7/12 x "
@@ -298,19 +302,19 @@ def _rule_text(group: str, row: pd.Series, factor: str = "") -> str:
 # inflation and other expenditure
 
 
-@lru_cache(maxsize=1)
-def unit_cost_inflation() -> dict[str, Any]:
+@lru_cache(maxsize=4)
+def unit_cost_inflation(folder: str | None = None) -> dict[str, Any]:
     """England's compound annual growth of specialist top-up spend per specialist placement.
 
     Spend: :func:`public.read_specialist_topups` (state + independent/NM top-ups, special
     schools and AP), LA rows summed. Placements: SEN2 plans in special schools (all four kinds)
     and AP/PRU, England, turned into financial-year averages (5/12 January Y + 7/12 January
     Y+1, ``send_analysis.finance.years``). Returns ``rate``, the per-placement amounts and the
-    years; rule in ``docs/decisions/0044``.
+    years; rule in ``docs/decisions/0044``. ``folder``: the processed tables' folder.
     """
     spend = public.read_specialist_topups()
     spend = spend[spend["sector"] == "total"].groupby("financial_year")["spend"].sum()
-    plans = _plans_by_setting()
+    plans = _plans_by_setting(folder)
     eng = plans[(plans["level"] == "national") & plans["setting"].isin(
         ["special_la_maintained", "special_academy_free", "special_independent",
          "special_non_maintained", "ap_pru"])]
@@ -327,7 +331,8 @@ def unit_cost_inflation() -> dict[str, Any]:
 
 
 
-def _other_expenditure_for(la_code: str, growth: float) -> tuple[dict, dict[str, str]]:
+def _other_expenditure_for(la_code: str, growth: float, folder: str | None = None
+                           ) -> tuple[dict, dict[str, str]]:
     t = _hn_table()
     src_code = SUCCESSOR_OF.get(la_code, la_code)
     row = t.loc[src_code]
@@ -336,7 +341,7 @@ def _other_expenditure_for(la_code: str, growth: float) -> tuple[dict, dict[str,
            if src_code != la_code else "")
     lines: dict[str, dict[str, float]] = {}
     sources: dict[str, str] = {}
-    costs = unit_cost_table()
+    costs = unit_cost_table(folder)
     for ln in OTHER_LINES:
         v = row[ln]
         key = f"other_expenditure.{ln}"
@@ -366,7 +371,7 @@ def _other_expenditure_for(la_code: str, growth: float) -> tuple[dict, dict[str,
     else:
         note = " + ".join(f"{s} (col {_col('s251_outturn', s)}) {row[s]:,.0f}"
                           for s in AP_SPEND_LINES)
-    fy_ap = 0.0 if pd.isna(ehcp_ap) else float(ehcp_ap) * _factor(fy_placement_factors(),
+    fy_ap = 0.0 if pd.isna(ehcp_ap) else float(ehcp_ap) * _factor(fy_placement_factors(folder),
                                                                    src_code)
     in_plans = fy_ap * float(ap_unit)
     amount = max(0.0, float(ap) - in_plans)
@@ -395,8 +400,9 @@ def _la_names() -> dict[str, str]:
     return dict(zip(h["la_code"], h["la_name"], strict=False))
 
 
-def default_inputs(la_code: str) -> dict:
-    """Finance inputs for ``la_code`` from public data, in the schema of docs/finance_inputs.md.
+def default_inputs(la_code: str, tables: Tables | None = None) -> dict:
+    """Finance inputs for ``la_code`` from public data, in the schema of docs/finance_inputs.md;
+    ``tables``: the processed tables for its placements (default :meth:`Tables.default`).
 
     Raises :class:`DataError` for an LA not in the 2023-24 HNB allocations. Every figure has a
     ``sources`` entry naming the file and line; entries starting ``FALLBACK`` or
@@ -413,9 +419,11 @@ def default_inputs(la_code: str) -> dict:
                                  "the LA's own figures in an inputs file, docs/finance_inputs.md)")
     from send_analysis.finance.outturn import hn_spend_wide
 
-    infl = unit_cost_inflation()
-    unit21, unit_src = _unit_costs_for(la_code)
-    other21, other_src = _other_expenditure_for(la_code, infl["rate"])
+    tables = tables if tables is not None else Tables.default()
+    folder = str(tables.folder)
+    infl = unit_cost_inflation(folder)
+    unit21, unit_src = _unit_costs_for(la_code, folder)
+    other21, other_src = _other_expenditure_for(la_code, infl["rate"], folder)
     spend = hn_spend_wide()
     base = str(spend.columns.max())
     if la_code not in spend.index or pd.isna(spend.at[la_code, base]):
@@ -423,7 +431,7 @@ def default_inputs(la_code: str) -> dict:
                         file="s251_highneeds_derived",
                         expected="an LA in the S251 outturn; give the LA's own figures in an "
                                  "inputs file (docs/finance_inputs.md)")
-    rec = current.reconcile(unit21, other21, current.fy_groups(la_code, base),
+    rec = current.reconcile(unit21, other21, current.fy_groups(la_code, base, tables),
                             float(spend.at[la_code, base]))
     cost = current.national_cost_growth(base)
     hnb_rate = current.england_hnb_growth()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from send_analysis.data.tables import Tables
 from send_analysis.finance.inputs import inputs_table
 from send_analysis.report import money_m
 from send_analysis.report.figures import dsg_figures, mark
@@ -94,12 +95,12 @@ def provenance_text(inputs: Mapping) -> str:
     return "\n\n".join(lines)
 
 
-def reconciliation(inputs: Mapping) -> tuple[pd.DataFrame, str]:
+def reconciliation(inputs: Mapping, tables: Tables | None = None) -> tuple[pd.DataFrame, str]:
     """The base year as the model costs it beside the S251 outturn (£m), and a sentence naming
-    the difference when it is more than 1% (decision 0066)."""
+    the difference when it is more than 1% (decision 0066); placements from ``tables``."""
     from send_analysis.finance.current import reconciliation_table
 
-    t = reconciliation_table(dict(inputs))
+    t = reconciliation_table(dict(inputs), tables)
     fy = t.attrs["financial_year"]
     out = pd.DataFrame({
         "Line": t["line"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from send_analysis.data.tables import Tables
 from send_analysis.errors import ConfigError, SendAnalysisError
 from send_analysis.finance.defaults import default_inputs
 from send_analysis.finance.inputs import (
@@ -19,8 +20,10 @@ from send_analysis.finance.inputs import (
 )
 
 
-def resolve_inputs(la_code: str, inputs_file: str | Path | None = None) -> tuple[dict, str]:
-    """The inputs for an LA: public defaults, with the LA's own file merged over them if given.
+def resolve_inputs(la_code: str, inputs_file: str | Path | None = None,
+                   tables: Tables | None = None) -> tuple[dict, str]:
+    """The inputs for an LA: public defaults (from ``tables``, default :meth:`Tables.default`,
+    and the public finance files), with the LA's own file merged over them if given.
 
     Returns ``(inputs, description of where they came from)``. When the public defaults cannot
     be built (tables not built, LA without public figures) an LA's *complete* file is used on its
@@ -33,7 +36,7 @@ def resolve_inputs(la_code: str, inputs_file: str | Path | None = None) -> tuple
     default: dict | None = None
     default_error: Exception | None = None
     try:
-        default = default_inputs(str(la_code))
+        default = default_inputs(str(la_code), tables)
     except (SendAnalysisError, FileNotFoundError) as exc:
         default_error = exc
     if inputs_file is None:

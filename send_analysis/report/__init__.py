@@ -20,10 +20,12 @@ def notebook_setup(processed_dir: str | None = None) -> Tables:
     shares national results between pages and LAs (:mod:`send_analysis.report.shared`), applies
     the pack's chart style and how tables show numbers (whole numbers without decimals).
 
+    The shared national results are keyed on, and kept beside, the same folder.
+
     Compatibility path (decision 0085): a ``processed_dir`` given is also set as
-    ``SEND_DATA_PROCESSED``, for the modules that do not take a ``Tables`` yet (the casework
-    synthesis and the finance defaults read the default folder) and for the caches kept beside
-    the tables (``report.shared``, ``data.cache``), so that a page reads one folder throughout."""
+    ``SEND_DATA_PROCESSED`` for the national computations that still read the default folder
+    (the demand panel behind the finance backtest and the cohort page's calibration, the parse
+    caches of ``data.cache``), so that a page reads one folder throughout."""
     from send_analysis import plots
     from send_analysis.data.tables import Tables
     from send_analysis.report import shared
@@ -31,7 +33,7 @@ def notebook_setup(processed_dir: str | None = None) -> Tables:
     if processed_dir:
         os.environ["SEND_DATA_PROCESSED"] = str(processed_dir)
     tables = Tables.at(processed_dir)
-    shared.enable()
+    shared.enable(folder=tables.folder)
     plots.use_style()
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)

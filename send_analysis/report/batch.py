@@ -305,7 +305,7 @@ def run_la(la_code: str, specs: Sequence[PageSpec], params: dict, manifest: dict
     from send_analysis.overview import area
     from send_analysis.report import shared
 
-    shared.enable()  # the summary's headline below reads the national results the pages shared
+    shared.enable(folder=params.get("processed_dir"))  # as the pages, for the headline below
     started = time.perf_counter()
     kernel = kernel or worker_kernel()
     own0, _ = _cpu([os.getpid()])

@@ -109,7 +109,7 @@ def _dsg(la_code: str, as_of_year: int, tables: Tables, inputs_file: str | None)
     from send_analysis.finance import scenarios as sc
     from send_analysis.finance.resolve import resolve_inputs
 
-    inputs, source = resolve_inputs(la_code, inputs_file)
+    inputs, source = resolve_inputs(la_code, inputs_file, tables)
     paths = model.placement_paths(inputs, horizon=model.horizon_for(inputs, as_of_year),
                                   n_draws=FINANCE_DRAWS, as_of=as_of_year, tables=tables)
     projection = model.project_dsg(inputs, paths)

@@ -42,16 +42,25 @@ from send_analysis.paths import PACKAGE_DIR, processed_dir
 F = TypeVar("F", bound=Callable[..., Any])
 
 _enabled = False
+_folder: Path | None = None  # the processed tables' folder the pages read (None: the default)
 _memory: dict[str, bytes] = {}
 _per_la: OrderedDict[str, bytes] = OrderedDict()
 PER_LA_KEEP = 4  # per-LA results kept in memory (two names, two LAs)
 _MEMORY_LIMIT = 64 * 2**20  # bytes of pickles also kept in memory per process
 
 
-def enable(on: bool = True) -> None:
-    """Turn sharing on (or off) for this process."""
-    global _enabled
+def enable(on: bool = True, folder: Path | str | None = None) -> None:
+    """Turn sharing on (or off) for this process; ``folder``: the processed tables' folder whose
+    manifest keys the results and beside which they are kept (default
+    :func:`send_analysis.paths.processed_dir`)."""
+    global _enabled, _folder
     _enabled = on
+    _folder = Path(folder) if folder else None
+
+
+def folder() -> Path:
+    """The processed tables' folder sharing is keyed on (see :func:`enable`)."""
+    return _folder if _folder is not None else processed_dir()
 
 
 def enabled() -> bool:
@@ -70,7 +79,7 @@ def source_digest() -> str:
 
 def data_digest(processed: Path | None = None) -> str:
     """sha256 over the official files' sha256 listed in the processed data's manifest."""
-    path = (processed or processed_dir()) / "manifest.json"
+    path = (processed or folder()) / "manifest.json"
     return _data_digest(str(path), path.stat().st_mtime_ns)
 
 
@@ -85,7 +94,7 @@ def _data_digest(path: str, mtime_ns: int) -> str:
 
 def cache_file(name: str, key: Any, processed: Path | None = None) -> Path:
     """Where the shared result of ``name`` for ``key`` (any picklable value) is kept."""
-    processed = processed or processed_dir()
+    processed = processed or folder()
     h = hashlib.sha256(f"{name}\n{source_digest()}\n{data_digest(processed)}\n".encode())
     h.update(pickle.dumps(key, protocol=5))
     return processed / "shared" / f"{name}_{h.hexdigest()[:24]}.pkl"
