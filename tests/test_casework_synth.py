@@ -252,3 +252,30 @@ def test_solihull_casework_and_transitions_are_row_for_row_as_pinned():
            if name != "transitions"}
     got["transitions"] = _fingerprint(transitions_from_casework(la.casework))
     assert got == PINNED_334
+
+
+def test_synthetic_casework_stops_before_a_total_left_out_as_implausible():
+    """A January whose published total breaks implausibly (decision 0075: Newham 2025, 2,705 ->
+    1,199) is never rebuilt as children: the casework ends the January before and says why."""
+    from send_analysis.casework.pipeline import casework_for_la
+    from send_analysis.data.tables import Tables
+
+    totals = {2020: 400, 2021: 440, 2022: 480, 2023: 520, 2024: 560, 2025: 200}
+    pbs = tidy([r for y, v in totals.items() for r in ((y, "total", v), (y, "mainstream", v / 2),
+                                                        (y, "special_la_maintained", v / 2))],
+               "setting")
+    new = tidy([r for y in range(2019, 2025) for r in ((y, "total", 60), (y, "mainstream", 40),
+                                                       (y, "special_la_maintained", 20))],
+               "setting")
+    tim = tidy([(y, "pct_20wk_incl_exc", 55.0) for y in range(2019, 2025)], "measure")
+    tables = Tables({"plans_by_setting": pbs, "new_plans": new, "timeliness": tim})
+    la = casework_for_la("999", 2025, tables=tables)
+    assert la.targets.census_years[-1] == 2024
+    assert "January 2025" in la.source_note and "decision 0075" in la.source_note
+    totals[2025] = 600  # a credible total: used
+    pbs = tidy([r for y, v in totals.items() for r in ((y, "total", v), (y, "mainstream", v / 2),
+                                                        (y, "special_la_maintained", v / 2))],
+               "setting")
+    la = casework_for_la("999", 2025, tables=Tables({"plans_by_setting": pbs, "new_plans": new,
+                                                     "timeliness": tim}))
+    assert la.targets.census_years[-1] == 2025 and "0075" not in la.source_note

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from send_analysis.casework.io import Casework, read_casework
 from send_analysis.casework.synth import CalibrationTargets, synth, targets_from_tables
+from send_analysis.data.quality import flagged_totals
 from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
 from send_analysis.report.safe import inert
@@ -60,7 +61,8 @@ def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | No
         cw = read_casework(casework_dir)
         return LACasework(str(la_code), la_name, cw, False, None,
                           f"This page uses the casework extract in {inert(str(casework_dir))}.")
-    targets = targets_from_tables(la_code, as_of_year, tables=tables)
+    year, left_out = credible_year(la_code, as_of_year, tables)
+    targets = targets_from_tables(la_code, year, tables=tables)
     cw = synth(targets, seed=seed)
     y0, y1 = targets.census_years[0], targets.census_years[-1]
     note = (f"No casework extract was given, so this page runs on **synthetic casework** for a "
@@ -68,4 +70,22 @@ def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | No
             f"{y0}-{y1}, setting mix, new plans and 20-week timeliness; seed {seed}). Individual "
             "records are invented: the page shows what the analysis does, not facts about "
             f"{la_name}'s children.")
+    if left_out:
+        note += (" The published total" + ("s" if len(left_out) > 1 else "") + " for January "
+                 + ", ".join(str(y) for y in left_out) + " broke implausibly from the years before "
+                 f"and {'are' if len(left_out) > 1 else 'is'} left out (decision 0075): the "
+                 f"casework ends at January {y1}.")
     return LACasework(str(la_code), la_name, cw, True, targets, note)
+
+
+def credible_year(la_code: str, as_of_year: int, tables: Tables) -> tuple[int, list[int]]:
+    """The latest January up to ``as_of_year`` whose published total for the LA is not flagged
+    as implausible (decision 0075), and the later Januaries left out. Synthetic casework is
+    calibrated up to it, so a page never rebuilds children from a total the demand forecast and
+    the finance pages refuse to use."""
+    flagged = flagged_totals(tables)
+    years = {int(y) for y in flagged.loc[flagged["la_code"] == str(la_code), "year"]}
+    year = int(as_of_year)
+    while year in years:
+        year -= 1
+    return year, sorted(y for y in years if year < y <= int(as_of_year))

@@ -512,16 +512,18 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
                                 pure=False)
             futures[fut] = code
         for fut in as_completed(list(futures)):
-            code = futures[fut]
+            code = futures.pop(fut)
             try:
                 part = fut.result()
             except Exception as exc:  # the worker died or the task could not run
                 part = TaskResult(code, failures=[f"{type(exc).__name__}: {exc}"])
+            fut.release()  # the worker drops its copy of the pages now, not at the batch's end
+            del fut
             parts[code].append(part)
             if bar is not None:
                 bar.update(1 / per_la[code])
             if len(parts[code]) == per_la[code]:
-                outcomes[code] = _finish_la(code, parts[code], specs, notebooks, out_root,
+                outcomes[code] = _finish_la(code, parts.pop(code), specs, notebooks, out_root,
                                             manifest, page_params(code, as_of_year, processed,
                                                                   inputs_file, casework_dir))
     finally:
