@@ -99,7 +99,7 @@ def test_merge_overrides_any_key_and_replaces_tables_whole():
 
 @pytest.fixture
 def fake_defaults(monkeypatch):
-    fake = lambda la: hand_inputs(la_code=la)  # noqa: E731
+    fake = lambda la, tables=None: hand_inputs(la_code=la)  # noqa: E731
     monkeypatch.setattr(resolve, "default_inputs", fake)
     return fake
 
