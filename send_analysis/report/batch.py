@@ -92,14 +92,13 @@ class WarmKernel:
         parameters cell, as papermill's do). A kernel that died or timed out is replaced."""
         return self._thread.submit(self._run_page, nb, name, params).result()
 
-    def call_json(self, function: str, *args: Any) -> Any:
-        """``send_analysis.report.headline.<function>(*args)`` run in the kernel, its result
-        passed back as JSON (arguments: JSON values too). Raises :class:`PageError` naming the
-        function if it fails."""
-        call = f"{function}(*_json.loads({json.dumps(json.dumps(args))}))"
-        source = ("import json as _json\nfrom send_analysis.report import headline as _headline\n"
-                  f"print(_json.dumps(_headline.{call}))")
-        return self._thread.submit(self._call_json, function, source).result()
+    def headline_record(self, *args: Any) -> dict:
+        """:func:`send_analysis.report.headline.headline_record` run in this kernel (after an
+        LA's pages, so it reuses what they computed), arguments and result passed as JSON.
+        Raises :class:`PageError` if it fails."""
+        source = ("import json as _json\nfrom send_analysis.report.headline import headline_record\n"
+                  f"print(_json.dumps(headline_record(*_json.loads({json.dumps(json.dumps(args))}))))")
+        return self._thread.submit(self._call_json, "headline_record", source).result()
 
     def pid(self) -> int | None:
         """The kernel process id (for CPU and memory accounting), or None before it started."""
@@ -324,9 +323,9 @@ def run_la(la_code: str, specs: Sequence[PageSpec], params: dict, manifest: dict
                 continue
             out.pages[spec.fname] = render.render_html(executed, nav, spec.fname, footer)
         if headline_year is not None:
-            rec = kernel.call_json(
-                "headline_record", la_code, headline_year, params.get("processed_dir"),
-                params.get("inputs_file"), sorted(fname for fname, _ in nav))
+            rec = kernel.headline_record(la_code, headline_year, params.get("processed_dir"),
+                                         params.get("inputs_file"),
+                                         sorted(fname for fname, _ in nav))
             out.latest_year, out.latest_plans = rec["latest_year"], rec["latest_plans"]
             out.headline, out.headline_notes = rec["headline"], rec["headline_notes"]
     except Exception as exc:  # isolate one LA's failure; reported at the end
