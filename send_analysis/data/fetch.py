@@ -48,8 +48,9 @@ def fetch_one(
     dest = dest_dir / source.id
     if dest.exists() and sha256_file(dest) == source.sha256:
         return FetchResult(source.id, dest, "present")
-    if mirror is not None and (Path(mirror) / source.id).exists():
-        origin = Path(mirror) / source.id
+    in_mirror = Path(mirror) / (source.mirror_path or source.id) if mirror is not None else None
+    if in_mirror is not None and in_mirror.exists():
+        origin = in_mirror
         with atomic_path(dest) as tmp:
             shutil.copyfile(origin, tmp)
             _verify(tmp, source, str(origin))

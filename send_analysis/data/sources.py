@@ -24,6 +24,12 @@ class Source:
     page: str
     url: str
     sha256: str
+    #: Where the file sits relative to the mirror's root when not at ``id`` (a reference extract
+    #: kept beside the mirror, e.g. ``../../reference/dsg-balances-2023-24.csv``); None: at ``id``.
+    mirror_path: str | None = None
+    #: What the registered file is when it is not the published file itself (a third party's
+    #: extract of an official figure): named on every page that uses it.
+    extract_of: str | None = None
 
     @property
     def filename(self) -> str:
