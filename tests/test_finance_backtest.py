@@ -262,6 +262,7 @@ def test_dsg_plan_json_has_a_band_in_every_year(capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["opening_balance"]["at_31_march_of"] == "2024-25"
     assert doc["opening_balance"]["source"].startswith("ESTIMATE")
+    assert "the published balance at 31 March 2024" in doc["opening_balance"]["source"]
     years = doc["years"]
     assert years[0]["financial_year"] == "2025-26"
     for y in years:

@@ -103,7 +103,9 @@ def test_solihull_defaults_start_from_the_latest_outturn():
         "2023-24": 38_482_028}
     rate = current.england_hnb_growth()["rate"]
     assert d["income"]["growth_rate"] == rate
-    assert alloc["2024-25"] == pytest.approx(38_482_028 * (1 + rate), abs=0.01)
+    # 2024-25 is not published here: the announced national settlement (+4.3%), decision 0091
+    assert alloc["2024-25"] == pytest.approx(38_482_028 * 1.043, abs=0.01)
+    assert d["rules"]["hnb_settlement"] == {"2024-25": 0.043, "2025-26": 0.09, "2026-27": 0.0}
     assert d["sources"]["income.hnb_allocation"].count("ESTIMATE") == 1
     # reconciliation: 2024-25 placements x unit costs + other lines = S251 2024-25 within 1%
     outturn = float(hn_spend_wide().at["334", "2024-25"])
@@ -116,15 +118,22 @@ def test_solihull_defaults_start_from_the_latest_outturn():
     u21, _ = defaults._unit_costs_for("334")
     assert u["special_indep_nm"] / u["special_state"] == pytest.approx(
         u21["special_indep_nm"] / u21["special_state"], rel=1e-6)
-    # opening balance: published 31 March 2022 plus three estimated years
+    # opening balance: the published 31 March 2024 balance plus one estimated year (0090); the
+    # 2021-22 in-year change still measures the other-DSG line
     ob = d["opening_balance"]
     est = current.estimated_opening("334", "2024-25", {}, {})
     assert est["published"]["cumulative"] == pytest.approx(-0.0574 * 230_036_804, abs=0.01)
-    assert ob["cumulative"] == pytest.approx(
-        est["published"]["cumulative"] + est["steps"]["in_year"].sum(), abs=0.02)
-    assert list(est["steps"]["financial_year"]) == ["2022-23", "2023-24", "2024-25"]
+    assert est["start"]["financial_year"] == "2023-24"
+    assert est["start"]["cumulative"] == -20_739_781
+    assert ob["cumulative"] == pytest.approx(-20_739_781 + est["steps"]["in_year"].sum(), abs=0.02)
+    assert list(est["steps"]["financial_year"]) == ["2024-25"]
     assert ob["p10"] < ob["cumulative"] < ob["p90"]
-    assert d["sources"]["opening_balance.cumulative"].startswith("ESTIMATE")
+    src = d["sources"]["opening_balance.cumulative"]
+    assert src.startswith("ESTIMATE") and "31 March 2024" in src and "1 year rolled" in src
+    # the band is one year's roll-forward error: narrower than three years' from 31 March 2022
+    old = current.estimated_opening("334", "2024-25", {}, {}, start="2021-22")
+    assert old["years_rolled"] == 3 and est["years_rolled"] == 1
+    assert (ob["p90"] - ob["p10"]) == pytest.approx((old["p90"] - old["p10"]) / 3 ** 0.5, rel=1e-6)
     assert d["income"]["support"] == {}
     for key in ("income.hnb_allocation", "income.growth_rate", "income.support",
                 "opening_balance.cumulative", "unit_costs.inflation",
@@ -142,8 +151,10 @@ def test_safety_valve_support_is_spread_from_the_signing_year():
     assert d["income"]["support"] == {"2025-26": 28_000_000.0, "2026-27": 28_000_000.0}
     assert sum(d["income"]["la_contributions"].values()) == pytest.approx(2 * 82_000_000 / 5)
     dfe, la, _ = current.support_payments("886")
-    steps = current.estimated_opening("886", "2024-25", dfe, la)["steps"]
+    steps = current.estimated_opening("886", "2024-25", dfe, la, start="2021-22")["steps"]
     assert steps["support"].sum() == pytest.approx(3 * (140_000_000 + 82_000_000) / 5)
+    steps = current.estimated_opening("886", "2024-25", dfe, la)["steps"]  # from 31 March 2024
+    assert steps["support"].sum() == pytest.approx((140_000_000 + 82_000_000) / 5)
     assert d["sources"]["income.support"].startswith("APPROXIMATE")
 
 

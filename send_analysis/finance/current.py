@@ -12,11 +12,12 @@ actual high-needs spend to 2024-25. Here:
   in 1.2.x. The gap is measured in the last year with a published in-year change (2021-22):
   in-year change - (HNB after deductions - S251 spend - DfE support received), scaled with the
   HNB after that (the finance backtest's nowcast check, decision 0065).
-- **Opening balance** (:func:`estimated_opening`): the cumulative balance at 31 March 2022
-  (published) rolled forward to 31 March of the last outturn year with actual spend, the HNB
-  allocations (the latest year not published is grown at England's rate), known support and the
-  gap scaled with the HNB; its 80% band from the error of the same estimate in the one year that can test it
-  (2021-22, every LA), widened by the square root of the years estimated.
+- **Opening balance** (:func:`estimated_opening`): the LA's latest published 31 March (31 March
+  2024 from the S251 2023-24 outturn for 148 LAs; 31 March 2022 for the others) rolled forward
+  to 31 March of the last outturn year with actual spend, the HNB allocations (years not
+  published are estimated), known support and the gap scaled with the HNB; its 80% band from the
+  error of the same estimate in the one year that can test it (2021-22, every LA), widened by
+  the square root of the years estimated (1 from 31 March 2024).
 - **Unit-cost inflation** (:func:`national_cost_growth`): England's growth in high-needs spend per
   financial-year placement in the latest year (chosen by the finance backtest, decision 0065).
 - **Income growth** (:func:`england_hnb_growth`): England's compound growth of the HNB after
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +43,7 @@ import pandas as pd
 from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
 from send_analysis.finance.inputs import OTHER_DSG_LINE
+from send_analysis.finance.rules import DEFAULT_RULES
 from send_analysis.finance.successors import SUCCESSOR_OF, balances_indexed, hnb_latest_share
 from send_analysis.finance.years import EARLIER_WEIGHT, LATER_WEIGHT, fy_label, fy_offset, fy_start
 
@@ -212,9 +215,16 @@ def _published(la_code: str) -> dict:
     return {"cumulative": cur, "in_year": cur - before, "share": share, "source_code": src}
 
 
-def _hnb_series(la_code: str, through: str) -> tuple[dict[str, float], dict[str, str]]:
+#: England's announced HNB change for years with no published allocation here (decision 0091).
+DEFAULT_SETTLEMENT: dict[str, float] = dict(DEFAULT_RULES["hnb_settlement"])
+
+
+def _hnb_series(la_code: str, through: str, settlement: Mapping[str, float] | None = None
+                ) -> tuple[dict[str, float], dict[str, str]]:
     """HNB after deductions by year to ``through``: the LA's own, else its predecessor's x its
-    share (Cumbria's successors), unpublished years grown at England's rate."""
+    share (Cumbria's successors); unpublished years at the announced national ``settlement``
+    rate where it names the year, else grown at England's rate (``settlement=None``: England's
+    rate for every year, the rule before decision 0091)."""
     from send_analysis.finance import public
     h = public.read_hnb_allocations()
     wide = h.pivot(index="la_code", columns="financial_year", values="hnb_after_deductions")
@@ -232,8 +242,14 @@ def _hnb_series(la_code: str, through: str) -> tuple[dict[str, float], dict[str,
     fy = max(out, key=fy_start)
     while fy_start(fy) < fy_start(through):
         nxt = fy_offset(fy, 1)
-        out[nxt] = out[fy] * (1 + rate)
-        how[nxt] = f"ESTIMATE: {fy} x (1 + England's HNB growth {rate:.4f})"
+        if settlement and nxt in settlement:
+            r = float(settlement[nxt])
+            how[nxt] = (f"ESTIMATE: {fy} x (1 + {r:.4f}, England's announced {nxt} settlement, "
+                        "rules.hnb_settlement)")
+        else:
+            r = rate
+            how[nxt] = f"ESTIMATE: {fy} x (1 + England's HNB growth {rate:.4f})"
+        out[nxt] = out[fy] * (1 + r)
         fy = nxt
     return out, how
 
@@ -293,14 +309,68 @@ def _gap_error_quantiles() -> dict:
     return {"p10": float(rel.quantile(0.1)), "p90": float(rel.quantile(0.9)), "n": int(len(rel))}
 
 
-def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
-                      la_contrib: dict[str, float]) -> dict:
-    """The cumulative DSG balance at 31 March of ``last_fy``, estimated from the published
-    31 March 2022 balance, actual spend and HNB income; with its 80% band and the yearly steps."""
+#: Where the roll-forward may start: ``"latest"`` (the LA's latest exact published 31 March)
+#: or ``"2021-22"`` (the published 31 March 2022 for every LA: the rule before issue 18, kept
+#: for the before/after comparison in ``benchmarks/bench_opening_balance.py``).
+OPENING_STARTS: tuple[str, ...] = ("latest", "2021-22")
+
+
+def opening_start(la_code: str, start: str = "latest") -> dict:
+    """The published 31 March the opening balance is rolled forward from.
+
+    ``start="latest"``: the 31 March 2024 balance of the S251 2023-24 outturn
+    (``finance.published_balances``, exact pounds) where the LA is in it; otherwise (Cumberland,
+    Westmorland and Furness, Buckinghamshire) the 31 March 2022 balance of the % file, as before.
+    ``start="2021-22"``: always the 31 March 2022 balance. Returns ``financial_year``,
+    ``cumulative``, ``approximate``, ``source`` (file) and ``text`` (for ``sources``)."""
+    if start not in OPENING_STARTS:
+        raise ValueError(f"start must be one of {OPENING_STARTS}, got {start!r}")
+    from send_analysis.finance import public
+    from send_analysis.finance.published_balances import (
+        BALANCES_2324_FILE,
+        BALANCES_2324_YEAR,
+        read_dsg_balances_2023_24,
+    )
+
+    if start == "latest":
+        new = read_dsg_balances_2023_24().set_index("la_code")
+        if str(la_code) in new.index:
+            v = float(new.at[str(la_code), "balance_gbp"])
+            return {"financial_year": BALANCES_2324_YEAR, "cumulative": v, "approximate": False,
+                    "source": BALANCES_2324_FILE,
+                    "text": (f"the published balance at 31 March {fy_start(BALANCES_2324_YEAR) + 1} "
+                             f"(£{v:,.0f}: S251 {BALANCES_2324_YEAR} outturn 'DSG carried "
+                             "forward', DfE 'LA and school expenditure' release, as extracted in "
+                             f"{BALANCES_2324_FILE})")}
     pub = _published(la_code)
-    hnb, how = _hnb_series(la_code, last_fy)
+    via = (f" x {pub['share']:.4f} (predecessor {pub['source_code']}'s balance pro rata to the "
+           "2023-24 HNB)") if pub["source_code"] != la_code else ""
+    return {"financial_year": GAP_YEAR, "cumulative": pub["cumulative"], "approximate": True,
+            "source": public.DSG_BALANCES_FILE,
+            "text": (f"the published balance at 31 March {fy_start(GAP_YEAR) + 1} "
+                     f"(£{pub['cumulative']:,.0f}, APPROXIMATE: % of DSG rounded to 2 dp, "
+                     f"{public.DSG_BALANCES_FILE}{via})")}
+
+
+def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
+                      la_contrib: dict[str, float], start: str = "latest",
+                      settlement: Mapping[str, float] | None = DEFAULT_SETTLEMENT) -> dict:
+    """The cumulative DSG balance at 31 March of ``last_fy``, estimated from the LA's latest
+    published 31 March (:func:`opening_start`), actual spend and HNB income; with its 80% band
+    and the yearly steps.
+
+    The band: the 10th-90th percentiles of the same one-year estimate's error in 2021-22 across
+    LAs (actual spend and income, as a share of the HNB; :func:`gap_error_quantiles`), times the
+    square root of the years rolled forward (1 from 31 March 2024, 3 from 31 March 2022)."""
+    pub = _published(la_code)
+    begin = opening_start(la_code, start)
+    hnb, how = _hnb_series(la_code, last_fy, settlement)
     if GAP_YEAR not in hnb:
         raise DataError(f"LA {la_code}: no {GAP_YEAR} HNB allocation", file="dsg_allocations")
+    if fy_start(begin["financial_year"]) > fy_start(last_fy):
+        raise DataError(f"LA {la_code}: the published balance at 31 March "
+                        f"{fy_start(begin['financial_year']) + 1} is after the year asked for "
+                        f"({last_fy})", file=begin["source"])
     flows_gap = dfe.get(GAP_YEAR, 0.0) + la_contrib.get(GAP_YEAR, 0.0)
     if math.isnan(pub["in_year"]):
         gap, gap_how = england_gap_ratio() * hnb[GAP_YEAR], "FALLBACK England median share of HNB"
@@ -308,8 +378,8 @@ def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
         s_gap = _spend_for(pub["source_code"], GAP_YEAR) * pub["share"]
         gap, gap_how = pub["in_year"] - (hnb[GAP_YEAR] - s_gap) - flows_gap, "measured"
     steps = []
-    cum = pub["cumulative"]
-    fy = GAP_YEAR
+    cum = begin["cumulative"]
+    fy = begin["financial_year"]
     while fy_start(fy) < fy_start(last_fy):
         fy = fy_offset(fy, 1)
         s = _spend_for(la_code, fy)
@@ -319,13 +389,18 @@ def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
         cum += change
         steps.append({"financial_year": fy, "hnb": hnb[fy], "hnb_source": how[fy], "spend": s,
                       "other_dsg": other_dsg, "support": flows, "in_year": change, "cumulative": cum})
+    if not steps:
+        raise DataError(f"LA {la_code}: nothing to roll forward to 31 March "
+                        f"{fy_start(last_fy) + 1}: it is published", file=begin["source"])
     q = gap_error_quantiles()
     k = math.sqrt(len(steps))
     scale = hnb[last_fy]
     return {"financial_year": last_fy, "cumulative": round(cum, 2),
-            "in_year": round(steps[-1]["in_year"], 2), "other_dsg": steps[-1]["other_dsg"], "p10": round(cum + q["p10"] * k * scale, 2),
-            "p90": round(cum + q["p90"] * k * scale, 2), "gap": gap, "gap_how": gap_how, "steps": pd.DataFrame(steps),
-            "published": pub, "error_quantiles": q, "hnb": hnb, "hnb_source": how}
+            "in_year": round(steps[-1]["in_year"], 2), "other_dsg": steps[-1]["other_dsg"],
+            "p10": round(cum + q["p10"] * k * scale, 2),
+            "p90": round(cum + q["p90"] * k * scale, 2), "gap": gap, "gap_how": gap_how,
+            "steps": pd.DataFrame(steps), "published": pub, "start": begin,
+            "years_rolled": len(steps), "error_quantiles": q, "hnb": hnb, "hnb_source": how}
 
 
 # ------------------------------------------------------------------------- the costs page

@@ -14,8 +14,8 @@ model needs, with each figure labelled in ``sources`` by file and line; caveats 
 - ``income``: HNB after ESFA deductions as published (0040), the next year and later ones grown
   at England's rate (0065); DfE deficit support and LA contributions from the public
   agreements (0066);
-- ``opening_balance``: the published balance at 31 March 2022 rolled forward to 31 March 2025,
-  an estimate with its 80% band (0066); ``uncertainty``: the finance backtest's spreads (0067).
+- ``opening_balance``: the LA's latest published balance (31 March 2024 for 148 LAs, else
+  31 March 2022) rolled forward to 31 March 2025, an estimate with its 80% band (0066, 0090); ``uncertainty``: the finance backtest's spreads (0067).
 
 :func:`hnb_growth_rates` and :func:`unit_cost_inflation` are the 2021 rules (0041, 0044), kept
 for the worked example ``examples/solihull_2021.yaml``.
@@ -31,7 +31,7 @@ import pandas as pd
 
 from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
-from send_analysis.finance import current, public
+from send_analysis.finance import current, public, rules
 from send_analysis.finance.successors import SUCCESSOR_OF, hnb_latest_share
 from send_analysis.finance.years import (
     EARLIER_WEIGHT,
@@ -480,11 +480,12 @@ def default_inputs(la_code: str, tables: Tables | None = None) -> dict:
             f"{_fmt(opening['gap'])}, scaled with the HNB to {base} and grown with it after; "
             "decision 0066"),
         "opening_balance.cumulative": (
-            f"ESTIMATE (80% band {_fmt(opening['p10'])} to {_fmt(opening['p90'])}): the published "
-            f"balance at 31 March 2022 ({_fmt(pub['cumulative'])}, APPROXIMATE, "
-            f"{public.DSG_BALANCES_FILE}) rolled forward to 31 March {fy_start(base) + 1} with "
-            "each year's HNB income, S251 high-needs spend, support and the other-DSG line; "
-            "replace with the LA's own balance at the latest 31 March; decision 0066"),
+            f"ESTIMATE (80% band {_fmt(opening['p10'])} to {_fmt(opening['p90'])}, "
+            f"{opening['years_rolled']} year{'s' if opening['years_rolled'] != 1 else ''} rolled "
+            f"forward): {opening['start']['text']} rolled forward to 31 March "
+            f"{fy_start(base) + 1} with each year's HNB income, S251 high-needs spend, support and "
+            "the other-DSG line; replace with the LA's own balance at the latest 31 March; "
+            "decisions 0066, 0090"),
         "opening_balance.in_year": f"ESTIMATE: the {base} step of the roll-forward; decision 0066",
         "uncertainty": ("finance backtest: percentiles of the log errors of the default spend rule "
                         "(every LA, origins 2018-19 to 2023-24) and of England's HNB growth rule; "
@@ -512,7 +513,8 @@ def default_inputs(la_code: str, tables: Tables | None = None) -> dict:
         "other_expenditure": other,
         "uncertainty": {**spend_uncertainty(), **income_uncertainty()},
         "mitigations": [],
-        "sources": sources,
+        "rules": rules.default_rules(),
+        "sources": {**sources, **rules.RULE_SOURCES},
     }
 
 

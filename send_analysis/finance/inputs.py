@@ -40,6 +40,7 @@ REPLACE_WHOLE: frozenset[str] = frozenset(
         "high_cost_tail",
         "invest_to_save",
         "mitigations",
+        "rules.hnb_settlement",
     }
 )
 
@@ -47,7 +48,7 @@ TOP_LEVEL_KEYS: frozenset[str] = frozenset(
     {
         "la_code", "la_name", "first_forecast_year", "income", "opening_balance", "unit_costs",
         "high_cost_tail", "other_expenditure", "mitigations", "sources", "invest_to_save", "notes",
-        "description", "uncertainty",
+        "description", "uncertainty", "rules",
     }
 )
 
@@ -363,6 +364,43 @@ def _validate_spread(p: Problems, prefix: str, spread: object) -> None:
             p.add(key, "expected p10 <= p50 <= p90")
 
 
+def _validate_rules(p: Problems, block: object) -> None:
+    """``rules`` (decision 0091, ``send_analysis.finance.rules``): ``statutory_override_end`` a
+    financial year; ``writeoff`` null or ``{share, base_year, paid_in, base_deficit}`` (paid in
+    a year after the base year; ``base_deficit`` the LA's own deficit, 0 or more);
+    ``hnb_settlement`` ``{financial year: rate}``."""
+    if not isinstance(block, Mapping):
+        p.add("rules", f"expected a mapping, got {block!r}")
+        return
+    check_keys(p, "rules", block, {"statutory_override_end", "writeoff", "hnb_settlement"})
+    if "statutory_override_end" in block:
+        check_fy(p, "rules.statutory_override_end", block["statutory_override_end"])
+    w = block.get("writeoff")
+    if w is not None:
+        if not isinstance(w, Mapping):
+            p.add("rules.writeoff", f"expected a mapping or null, got {w!r}")
+        else:
+            check_keys(p, "rules.writeoff", w, {"share", "base_year", "paid_in", "base_deficit"})
+            if "share" in w:
+                check_share(p, "rules.writeoff.share", w["share"])
+            ok = all(check_fy(p, f"rules.writeoff.{k}", w[k]) for k in ("base_year", "paid_in")
+                     if k in w)
+            if ok and "base_year" in w and "paid_in" in w and \
+                    fy_start(w["paid_in"]) <= fy_start(w["base_year"]):
+                p.add("rules.writeoff.paid_in", f"must be after base_year ({w['base_year']}), "
+                                                f"got {w['paid_in']}")
+            if w.get("base_deficit") is not None:
+                check_money(p, "rules.writeoff.base_deficit", w["base_deficit"])
+    s = block.get("hnb_settlement")
+    if s is not None:
+        if not isinstance(s, Mapping):
+            p.add("rules.hnb_settlement", f"expected a mapping of financial year to rate, got {s!r}")
+        else:
+            for year, rate in s.items():
+                if check_fy(p, f"rules.hnb_settlement.{year}", year):
+                    check_rate(p, f"rules.hnb_settlement.{year}", rate)
+
+
 def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False) -> dict:
     """Validate an inputs mapping; return a deep copy. Raises ``ConfigError`` naming ``source``.
 
@@ -405,6 +443,8 @@ def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False)
         validate_invest_to_save(p, d["invest_to_save"])
     if d.get("uncertainty") is not None:
         _validate_uncertainty(p, d["uncertainty"])
+    if d.get("rules") is not None:
+        _validate_rules(p, d["rules"])
     p.raise_if_any()
     if not partial:
         _check_years_fit(p, d)

@@ -11,8 +11,8 @@ The model (decision record ``docs/decisions/0046-dsg-balance-model.md``):
   costed at its own average cost, inflated the same way; its count is held constant;
 - other lines (SEN support services, hospital education, ...) grow at their own rate from the
   price year;
-- income = HNB allocation (the years given, then ``growth_rate`` a year after the last one) plus
-  block transfers;
+- income = HNB allocation (the years given, then the announced settlement's years,
+  ``rules.hnb_settlement``, then ``growth_rate`` a year) plus block transfers;
 - in-year balance = income - expenditure; cumulative = opening cumulative balance + the running
   sum of in-year balances (negative = deficit).
 
@@ -295,21 +295,18 @@ def cost_factors(total: np.ndarray, fys: list[str], base_fy: str, spread: Mappin
 def income_lines(inputs: Mapping, fys: list[str], n_draws: int,
                  income_growth: float | np.ndarray | None = None) -> dict[str, np.ndarray]:
     """HNB allocation (given years, then grown) and block transfers, ``(n_draws, n_fys)``."""
+    from send_analysis.finance.rules import hnb_path, settled_growth
+
     inc = inputs["income"]
     alloc = {k: float(v) for k, v in inc["hnb_allocation"].items()}
     growth = inc["growth_rate"] if income_growth is None else income_growth
-    last = max(alloc, key=fy_start)
-    grown = float(alloc[last]) * growth_factors(growth, fys, last, n_draws)
-    hnb = np.where(
-        np.array([y in alloc for y in fys])[None, :],
-        np.array([alloc.get(y, np.nan) for y in fys])[None, :],
-        grown,
-    )
+    # the allocations given, then the announced settlement, then the growth rule (decision 0091)
+    hnb, ahead = hnb_path(alloc, fys, settled_growth(inputs), per_draw(growth, n_draws))
     spread = (inputs.get("uncertainty") or {}).get("income_log_error")
     if spread:
         u = (np.random.default_rng(INCOME_SEED).permutation(n_draws) + 0.5) / n_draws
-        for j, fy in enumerate(fys):
-            h = fy_start(fy) - fy_start(last)
+        for j, _fy in enumerate(fys):
+            h = int(ahead[j])
             if h > 0:
                 hnb[:, j] = hnb[:, j] * np.exp(spread_quantile(spread, h, u))
     out = {"hnb_allocation": hnb}
