@@ -134,3 +134,65 @@ def test_opening_balance_starts_from_the_latest_published_31_march():
         est = current.estimated_opening(code, "2024-25", {}, {})
         assert est["start"]["financial_year"] == "2021-22" and est["years_rolled"] == 3
         assert "31 March 2022" in est["start"]["text"]
+
+
+# ------------------------------------------------------------------ headline and summary
+
+
+def _five_years():
+    fys = ["2025-26", "2026-27", "2027-28", "2028-29", "2029-30"]
+    cum = np.array([[-40.0, -60.0, -85.0, -110.0, -140.0], [-50.0, -75.0, -105.0, -140.0, -180.0]]) * 1e6
+    return _projection(cum, fys)
+
+
+def test_rule_balances_and_their_headline_figures():
+    from send_analysis.report import figures
+
+    rb = rules.rule_balances(_five_years(), {"rules": {}})
+    base, end = rb["writeoff_base"], rb["override_end"]
+    assert (base["financial_year"], base["date"], base["value"]) == ("2025-26", "31 March 2026", -45e6)
+    assert base["lower80"] == pytest.approx(-49e6) and base["upper80"] == pytest.approx(-41e6)
+    assert base["writeoff"]["value"] == pytest.approx(0.9 * 45e6)
+    assert base["writeoff"]["base"] == "the projected whole-DSG deficit"
+    assert (end["financial_year"], end["date"], end["value"]) == ("2027-28", "31 March 2028", -95e6)
+    assert end["with_writeoff"]["value"] == pytest.approx(-95e6 + 0.9 * 45e6)
+    assert end["accrued_since_base"]["value"] == pytest.approx(-50e6)
+    assert end["accrued_since_base"]["from"] == "1 April 2026"
+    figs = figures.rule_figures("public defaults for LA 334", rb, rb, "All scenarios combined")
+    assert list(figs) == ["dsg_balance_writeoff_base", "dsg_balance_override_end"]
+    for fig in figs.values():  # the shape of the other balance keys
+        assert {"value", "lower80", "upper80", "financial_year", "date", "source"} <= set(fig)
+        assert fig["source"] == "public defaults"
+        assert fig["mitigated"]["scenario"] == "All scenarios combined"
+    assert set(figs) <= set(figures.HEADLINE_KEYS) and set(figs) <= set(figures.PAGE_OF)
+    # a projection that ends before the override's end leaves that key out
+    short = _projection(np.array([[-1.0, -2.0]]), ["2025-26", "2026-27"])
+    assert list(figures.rule_figures("x", rules.rule_balances(short, {}))) == [
+        "dsg_balance_writeoff_base"]
+
+
+def test_the_summary_states_the_rules_balances():
+    from send_analysis.report import figures, summary
+
+    rb = rules.rule_balances(_five_years(), {})
+    h = figures.rule_figures("public defaults for LA 334", rb)
+    text = " ".join(summary.sentences("Solihull", h))
+    assert "At 31 March 2026, the base of the write-off, the balance is −£45.0m" in text
+    assert "90% of the deficit, £40.5m, is to be written off in 2026-27" in text
+    assert "When the statutory override ends at 31 March 2028 it is −£95.0m" in text
+    assert "of which −£50.0m accrued from 1 April 2026" in text
+    ctx = summary.context("dsg_balance_writeoff_base", h["dsg_balance_writeoff_base"])
+    assert "not the high-needs overspend alone" in ctx
+    ctx = summary.context("dsg_balance_override_end", h["dsg_balance_override_end"])
+    assert "with the write-off −£54.5m" in ctx and "accrued from 1 April 2026" in ctx
+
+
+def test_costs_page_table_has_unmitigated_and_mitigated_columns():
+    rb = rules.rule_balances(_five_years(), {})
+    t = rules.rule_balances_table(rb, rb, {"value": -160e6, "lower80": -177e6, "upper80": -143e6,
+                                           "date": "31 March 2030"})
+    assert list(t.columns) == ["Unmitigated, £m (80% band)", "Mitigated, £m (80% band)"]
+    assert t.loc["31 March 2026: the write-off's base"].iloc[0] == "−45.0 (−49.0 to −41.0)"
+    assert "31 March 2028, with the write-off" in t.index
+    assert t.loc["31 March 2030: the projection's last year, without the write-off"].iloc[0] == \
+        "−160.0 (−177.0 to −143.0)"

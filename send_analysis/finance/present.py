@@ -54,6 +54,56 @@ def costs_opening(la_code: str, la_name: str, inputs: Mapping, inputs_source: st
     return text + "\n\n" + BAND_TEXT
 
 
+def rules_section(inputs: Mapping, inputs_source: str, projection, scenario=None
+                  ) -> tuple[str, pd.DataFrame]:
+    """The costs page's section on the rules as they stand (decision 0091): the balance at the
+    write-off's base and at the override's end, unmitigated and (given the scenarios' combined
+    :class:`ScenarioResult`) mitigated, with and without the write-off (markdown, the summary's
+    figures marked), and the table of those balances and the projection's last year (£m)."""
+    from send_analysis.finance.rules import rule_balances, rule_balances_table, rules_of
+    from send_analysis.report.figures import rule_figures
+
+    r = rules_of(inputs)
+    un = rule_balances(projection, inputs)
+    mi = rule_balances(scenario.mitigated, inputs) if scenario is not None else None
+    figs = rule_figures(inputs_source, un, mi, None if scenario is None else scenario.name)
+    ends = dsg_figures(inputs, inputs_source, projection, scenario)
+    end_fy = r["statutory_override_end"]
+    w = r.get("writeoff") or {}
+    settled = ", ".join(f"{fy} {rate:+.1%}" for fy, rate in sorted((r.get("hnb_settlement") or {}
+                                                                    ).items()))
+    text = (
+        f"The statutory override keeps DSG deficits off councils' general reserves until "
+        f"31 March {int(end_fy[:4]) + 1}; from {int(end_fy[:4]) + 1}-{(int(end_fy[:4]) + 2) % 100:02d} "
+        "SEND costs are to be met within central government's spending limits. ")
+    if w:
+        text += (
+            f"{float(w['share']):.0%} of each LA's historic high-needs deficit up to "
+            f"{w['base_year']} is to be written off through a High Needs Stability Grant paid in "
+            f"{w['paid_in']}, if the DfE approves the LA's local SEND reform plan; the base is the "
+            f"deficit at 31 March {int(str(w['base_year'])[:4]) + 1}. ")
+    text += (f"High Needs Block income follows the announced settlements ({settled}) after "
+             "the last allocation in the inputs, then the income growth rule (decision 0091).\n\n")
+    base, end = figs.get("dsg_balance_writeoff_base"), figs.get("dsg_balance_override_end")
+    if base:
+        text += (f"At {base['date']}, the write-off's base, the balance is "
+                 f"{mark('dsg_balance_writeoff_base', base)} without mitigation. ")
+    if end:
+        text += (f"At {end['date']}, when the override ends, it is "
+                 f"{mark('dsg_balance_override_end', end)} without mitigation or write-off. ")
+    if base and not (base.get("writeoff") or {}).get("base") == "the LA's own figure" and w:
+        text += ("The write-off's base here is the projected deficit of the whole DSG: public "
+                 "data do not separate the high-needs overspend from the other blocks, and the "
+                 "DfE takes the lowest of the LA's reported figures; the LA's own figure goes in "
+                 "`rules.writeoff.base_deficit`.")
+    if not base:
+        text += (f"The projection starts after 31 March {int(str(w.get('base_year', '2025'))[:4]) + 1}"
+                 ": give the LA's own deficit then as `rules.writeoff.base_deficit`.")
+    mit_end = ends.get("dsg_balance_end_mitigated")
+    t = rule_balances_table(un, mi, ends["dsg_balance_end_unmitigated"], mit_end)
+    return text, t
+
+
 #: What the costs page's bands mean (decision 0067).
 BAND_TEXT = (
     "The bands are as wide as this projection's errors have been: the finance backtest re-ran it "

@@ -184,3 +184,103 @@ def writeoff_view(projection, rules: Mapping) -> pd.DataFrame:
     rows["accrued_since_base_p90"] = np.quantile(acc, 0.9, axis=0)
     rows["grant_mean"] = np.where(paid, grant.mean(), 0.0)
     return pd.DataFrame(rows, index=pd.Index(projection.fys, name="financial_year"))
+
+
+def _stats(arr: np.ndarray | None) -> dict[str, float | None]:
+    """Mean and 80% band (10th/90th percentiles, as ``DSGProjection.summary_frame``) of one
+    value per draw; no band when every draw is the same (a known balance)."""
+    if arr is None:
+        return {"value": None, "lower80": None, "upper80": None}
+    arr = np.asarray(arr, dtype=float)
+    lo, hi = float(np.quantile(arr, 0.1)), float(np.quantile(arr, 0.9))
+    if np.ptp(arr) == 0:
+        return {"value": float(arr.mean()), "lower80": None, "upper80": None}
+    return {"value": float(arr.mean()), "lower80": lo, "upper80": hi}
+
+
+def _date(fy: str) -> str:
+    return f"31 March {fy_start(fy) + 1}"
+
+
+def rule_balances(projection, inputs: Mapping) -> dict[str, dict | None]:
+    """The balances the rules make decisive, as plain numbers (JSON-ready):
+
+    - ``writeoff_base``: the balance at 31 March of ``rules.writeoff.base_year`` (mean and 80%
+      band), with ``writeoff`` (the grant: share, mean and band, the year paid, whether the base
+      is the LA's own high-needs figure);
+    - ``override_end``: the balance at 31 March of ``rules.statutory_override_end`` without the
+      write-off, ``with_writeoff`` (the grant counted once paid) and ``accrued_since_base`` (the
+      deficit accrued after the base year: what the LA carries besides the unwritten share).
+
+    A year the projection does not reach (or before its opening) is None."""
+    r = rules_of(inputs)
+    w = r.get("writeoff") or {}
+    base_fy = str(w.get("base_year", DEFAULT_RULES["writeoff"]["base_year"]))
+    end_fy = str(r.get("statutory_override_end", DEFAULT_RULES["statutory_override_end"]))
+    base = balance_at(projection, base_fy)
+    grant = writeoff_grant(projection, r) if w else None
+    out: dict[str, dict | None] = {"writeoff_base": None, "override_end": None}
+    if base is not None:
+        out["writeoff_base"] = {**_stats(base), "financial_year": base_fy, "date": _date(base_fy)}
+    if grant is not None and out["writeoff_base"] is not None:
+        out["writeoff_base"]["writeoff"] = {
+            **_stats(grant), "share": float(w["share"]), "paid_in": str(w["paid_in"]),
+            "base": "the LA's own figure" if w.get("base_deficit") is not None
+            else "the projected whole-DSG deficit"}
+    end = balance_at(projection, end_fy)
+    if end is not None:
+        fig: dict = {**_stats(end), "financial_year": end_fy, "date": _date(end_fy)}
+        if grant is not None and fy_start(str(w["paid_in"])) <= fy_start(end_fy):
+            fig["with_writeoff"] = _stats(end + grant)
+        if base is not None and fy_start(end_fy) > fy_start(base_fy):
+            fig["accrued_since_base"] = {**_stats(end - base),
+                                         "from": f"1 April {fy_start(base_fy) + 1}"}
+        out["override_end"] = fig
+    return out
+
+
+def rule_balances_table(unmitigated: Mapping, mitigated: Mapping | None = None,
+                        end: Mapping | None = None, end_mitigated: Mapping | None = None,
+                        ) -> pd.DataFrame:
+    """The costs page's table (£m, negative = deficit): one row per date (the write-off's base,
+    the override's end, the projection's last year) and view (without and with the write-off,
+    accrued since the base), columns unmitigated and mitigated, each ``mean (10th to 90th)``.
+    ``unmitigated``/``mitigated``: :func:`rule_balances`; ``end``/``end_mitigated``: the last
+    year's ``{value, lower80, upper80, date}``."""
+    def cell(f: Mapping | None) -> str:
+        if not f or f.get("value") is None:
+            return ""
+        def m(x: float) -> str:
+            return f"{x / 1e6:,.1f}".replace("-", "\u2212")  # a true minus sign
+
+        band = "" if f.get("lower80") is None else f" ({m(f['lower80'])} to {m(f['upper80'])})"
+        return f"{m(f['value'])}{band}"
+
+    mit = mitigated or {}
+    rows = []
+    b, bm = unmitigated.get("writeoff_base"), mit.get("writeoff_base")
+    if b:
+        rows.append((f"{b['date']}: the write-off's base", cell(b), cell(bm)))
+        if b.get("writeoff"):
+            g = b["writeoff"]
+            rows.append((f"Write-off ({g['share']:.0%} of the deficit, paid {g['paid_in']})",
+                         cell(g), cell((bm or {}).get("writeoff"))))
+    o, om = unmitigated.get("override_end"), mit.get("override_end")
+    if o:
+        rows.append((f"{o['date']}: the statutory override ends, without the write-off",
+                     cell(o), cell(om)))
+        if o.get("with_writeoff"):
+            rows.append((f"{o['date']}, with the write-off", cell(o["with_writeoff"]),
+                         cell((om or {}).get("with_writeoff"))))
+        if o.get("accrued_since_base"):
+            rows.append((f"{o['date']}, accrued from {o['accrued_since_base']['from']}",
+                         cell(o["accrued_since_base"]),
+                         cell((om or {}).get("accrued_since_base"))))
+    if end:
+        rows.append((f"{end['date']}: the projection's last year, without the write-off",
+                     cell(end), cell(end_mitigated)))
+    frame = pd.DataFrame(rows, columns=["Balance", "Unmitigated, £m (80% band)",
+                                        "Mitigated, £m (80% band)"]).set_index("Balance")
+    if mitigated is None:
+        frame = frame.drop(columns="Mitigated, £m (80% band)")
+    return frame

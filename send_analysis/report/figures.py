@@ -12,7 +12,9 @@ This module imports no domain module: the domains' pages import it, and
 other (decision 0085).
 
 Keys (:data:`HEADLINE_KEYS`): ``plans_latest``, ``plans_forecast_5y``, ``new_plans_last_year``,
-``dsg_balance_latest``, ``dsg_balance_end_unmitigated``, ``dsg_balance_end_mitigated`` (absent when
+``dsg_balance_latest``, ``dsg_balance_writeoff_base`` (31 March of the write-off's base year),
+``dsg_balance_override_end`` (31 March when the statutory override ends; decision 0091),
+``dsg_balance_end_unmitigated``, ``dsg_balance_end_mitigated`` (absent when
 no scenario applies), ``plans_per_10k_0_25``, ``claims_reproduced``, ``pct_within_20_weeks``. A
 figure that cannot be computed for an LA is ``None`` with the reason in ``headline_notes``.
 """
@@ -28,7 +30,7 @@ from send_analysis.report import fmt_int, money_m
 
 HEADLINE_KEYS: tuple[str, ...] = (
     "plans_latest", "plans_forecast_5y", "new_plans_last_year", "dsg_balance_latest",
-    "dsg_balance_end_unmitigated", "dsg_balance_end_mitigated", "plans_per_10k_0_25",
+    "dsg_balance_writeoff_base", "dsg_balance_override_end", "dsg_balance_end_unmitigated", "dsg_balance_end_mitigated", "plans_per_10k_0_25",
     "claims_reproduced", "pct_within_20_weeks",
 )
 
@@ -39,6 +41,8 @@ PAGE_OF: dict[str, str] = {
     "pct_within_20_weeks": "01_overview.html",
     "plans_forecast_5y": "02_demand_forecast.html",
     "dsg_balance_latest": "03_costs_and_dsg.html",
+    "dsg_balance_writeoff_base": "03_costs_and_dsg.html",
+    "dsg_balance_override_end": "03_costs_and_dsg.html",
     "dsg_balance_end_unmitigated": "03_costs_and_dsg.html",
     "dsg_balance_end_mitigated": "04_scenarios.html",
     "plans_per_10k_0_25": "06_benchmarking.html",
@@ -123,6 +127,27 @@ def dsg_figures(inputs: Mapping, inputs_source: str, projection, scenario=None) 
     out["dsg_balance_end_unmitigated"]["biggest_cost_growth"] = biggest_cost_growth(projection)
     if scenario is not None:
         out["dsg_balance_end_mitigated"] = {**end_of(scenario.mitigated), "scenario": scenario.name}
+    return out
+
+
+def rule_figures(inputs_source: str, unmitigated: Mapping, mitigated: Mapping | None = None,
+                 scenario: str | None = None) -> dict[str, dict]:
+    """``dsg_balance_writeoff_base`` and ``dsg_balance_override_end`` from
+    :func:`send_analysis.finance.rules.rule_balances` of the unmitigated projection (and of the
+    mitigated one, under ``mitigated``, with the scenario's name): the same shape as the other
+    balance keys (value, 80% band, financial year, date, source), plus the write-off's grant, the
+    balance with it and the deficit accrued since the base. A key whose year the projection
+    does not reach is left out."""
+    source = dsg_source(inputs_source)
+    out: dict[str, dict] = {}
+    for key, name in (("dsg_balance_writeoff_base", "writeoff_base"),
+                      ("dsg_balance_override_end", "override_end")):
+        fig = unmitigated.get(name)
+        if fig is None:
+            continue
+        out[key] = {**fig, "source": source}
+        if mitigated is not None and mitigated.get(name) is not None:
+            out[key]["mitigated"] = {**mitigated[name], "scenario": scenario}
     return out
 
 

@@ -23,6 +23,7 @@ from send_analysis.report.figures import (  # noqa: F401  (re-exported)
     forecast_figure,
     mark,
     overview_figures,
+    rule_figures,
 )
 
 # ---- the summary's figures, computed as the pages compute them --------------------------------
@@ -55,7 +56,8 @@ def compute_headline(la_code: str, as_of_year: int, tables: Tables | None = None
     attempt(("plans_latest", "new_plans_last_year", "pct_within_20_weeks"),
             lambda: overview_figures(_overview(la_code, as_of_year, tables)))
     attempt(("plans_forecast_5y",), lambda: {"plans_forecast_5y": _forecast(la_code, as_of_year, tables)})
-    attempt(("dsg_balance_latest", "dsg_balance_end_unmitigated"),
+    attempt(("dsg_balance_latest", "dsg_balance_writeoff_base", "dsg_balance_override_end",
+             "dsg_balance_end_unmitigated"),
             lambda: _dsg(la_code, as_of_year, tables, inputs_file))
     attempt(("plans_per_10k_0_25",), lambda: {"plans_per_10k_0_25": _benchmark(la_code, as_of_year, tables)})
     attempt(("claims_reproduced",), lambda: {"claims_reproduced": _claims(la_code, tables)})
@@ -108,6 +110,7 @@ def _dsg(la_code: str, as_of_year: int, tables: Tables, inputs_file: str | None)
     from send_analysis.finance import model
     from send_analysis.finance import scenarios as sc
     from send_analysis.finance.resolve import resolve_inputs
+    from send_analysis.finance.rules import rule_balances
 
     inputs, source = resolve_inputs(la_code, inputs_file, tables)
     paths = model.placement_paths(inputs, horizon=model.horizon_for(inputs, as_of_year),
@@ -116,7 +119,11 @@ def _dsg(la_code: str, as_of_year: int, tables: Tables, inputs_file: str | None)
     files = [*sc.default_scenario_files(), *(inputs.get("mitigations") or [])]
     scenarios, _ = sc.load_applicable(files, inputs, paths)
     results = sc.compare(inputs, paths, scenarios)
-    return dsg_figures(inputs, source, projection, results[-1] if results else None)
+    best = results[-1] if results else None
+    return {**dsg_figures(inputs, source, projection, best),
+            **rule_figures(source, rule_balances(projection, inputs),
+                           None if best is None else rule_balances(best.mitigated, inputs),
+                           None if best is None else best.name)}
 
 
 def _benchmark(la_code: str, as_of_year: int, tables: Tables) -> dict:

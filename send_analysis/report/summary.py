@@ -22,6 +22,9 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("new_plans_last_year", "New EHC plans issued in {year}"),
     ("pct_within_20_weeks", "New plans issued within 20 weeks, {year}"),
     ("dsg_balance_latest", "DSG High Needs balance at {date}"),
+    ("dsg_balance_writeoff_base", "DSG High Needs balance at {date}, the write-off's base"),
+    ("dsg_balance_override_end", "DSG High Needs balance at {date}, when the statutory override "
+                                 "ends"),
     ("dsg_balance_end_unmitigated", "DSG High Needs balance at {date}, without mitigation"),
     ("dsg_balance_end_mitigated", "DSG High Needs balance at {date}, with the LA's scenarios"),
     ("plans_per_10k_0_25", "EHC plans per 10,000 aged 0 to 25, January {year}"),
@@ -31,6 +34,8 @@ ROWS: tuple[tuple[str, str], ...] = (
 SHORT: dict[str, str] = {
     "plans_latest": "Plans now", "plans_forecast_5y": "Plans in 5 years",
     "new_plans_last_year": "New plans last year", "dsg_balance_latest": "DSG balance, latest",
+    "dsg_balance_writeoff_base": "DSG balance, write-off base",
+    "dsg_balance_override_end": "DSG balance, override end",
     "dsg_balance_end_unmitigated": "DSG balance at horizon, unmitigated",
     "dsg_balance_end_mitigated": "DSG balance at horizon, mitigated",
     "plans_per_10k_0_25": "Plans per 10,000 aged 0-25", "claims_reproduced": "Claims reproduced",
@@ -61,6 +66,18 @@ def context(key: str, fig: Mapping) -> str:
     if key == "dsg_balance_latest":
         est = "an estimate rolled forward from the last published balance; " if fig.get("estimate") else ""
         return f"end of {fig['financial_year']}; {est}negative = deficit"
+    if key == "dsg_balance_writeoff_base":
+        return "; ".join(x for x in (
+            "without mitigation", _mitigated(fig), _writeoff(fig.get("writeoff")),
+            "negative = deficit") if x)
+    if key == "dsg_balance_override_end":
+        parts = ["without mitigation or write-off"]
+        if fig.get("with_writeoff"):
+            parts.append(f"with the write-off {_money_band(fig['with_writeoff'])}")
+        if fig.get("accrued_since_base"):
+            acc = fig["accrued_since_base"]
+            parts.append(f"accrued from {acc['from']}: {_money_band(acc)}")
+        return "; ".join(x for x in (*parts, _mitigated(fig)) if x)
     if key == "dsg_balance_end_unmitigated":
         g = fig.get("biggest_cost_growth")
         if g:
@@ -78,6 +95,26 @@ def context(key: str, fig: Mapping) -> str:
         return (f"{fig['not_reproduced']} not reproduced, {fig['not_checkable']} not checkable "
                 "from public data")
     return ""
+
+
+def _money_band(f: Mapping) -> str:
+    return figure_text("dsg_balance", f)
+
+
+def _mitigated(fig: Mapping) -> str:
+    m = fig.get("mitigated")
+    if not m or m.get("value") is None:
+        return ""
+    return f"with the LA's scenarios {_money_band(m)}"
+
+
+def _writeoff(g: Mapping | None) -> str:
+    if not g or g.get("value") is None:
+        return ""
+    whose = ("" if g.get("base") == "the LA's own figure" else
+             "; public data give the whole DSG balance, not the high-needs overspend alone")
+    return (f"{g['share']:.0%} of the deficit to be written off, {_money_band(g)}, paid in "
+            f"{g['paid_in']} if the DfE approves the LA's SEND reform plan{whose}")
 
 
 def basis(fig: Mapping) -> str:
@@ -114,6 +151,24 @@ def sentences(la_name: str, h: Mapping[str, Mapping | None]) -> list[str]:
                         "allocations and outturn); the LA's own inputs file would replace them.")
         else:
             out[-1] += " The finance figures rest on the LA's own inputs."
+    wb, oe = h.get("dsg_balance_writeoff_base"), h.get("dsg_balance_override_end")
+    if wb and oe:
+        s = (f"At {wb['date']}, the base of the write-off, the balance is "
+             f"{figure_text('dsg_balance_writeoff_base', wb)}")
+        g = wb.get("writeoff")
+        if g and g.get("value") is not None:
+            s += (f"; {g['share']:.0%} of the deficit, {money_m(g['value'])}, is to be written off "
+                  f"in {g['paid_in']} if the DfE approves the LA's SEND reform plan")
+        s += (f". When the statutory override ends at {oe['date']} it is "
+              f"{figure_text('dsg_balance_override_end', oe)} without the write-off")
+        if oe.get("with_writeoff"):
+            s += f" and {money_m(oe['with_writeoff']['value'])} with it"
+        if oe.get("accrued_since_base"):
+            acc = oe["accrued_since_base"]
+            s += f", of which {money_m(acc['value'])} accrued from {acc['from']}"
+        if oe.get("mitigated"):
+            s += f" ({money_m(oe['mitigated']['value'])} with the scenarios, before the write-off)"
+        out.append(s + ".")
     b = h.get("plans_per_10k_0_25")
     if b and b.get("england") is not None:
         word = "more" if b["value"] > b["england"] else "fewer"
