@@ -196,3 +196,33 @@ def test_costs_page_table_has_unmitigated_and_mitigated_columns():
     assert "31 March 2028, with the write-off" in t.index
     assert t.loc["31 March 2030: the projection's last year, without the write-off"].iloc[0] == \
         "−160.0 (−177.0 to −143.0)"
+
+
+def test_rules_read_as_words_and_rates_in_the_appendix():
+    from send_analysis.finance.inputs import display_value
+    from send_analysis.report.labels import input_label
+
+    assert display_value("rules.hnb_settlement.2024-25", 0.043) == "4.3%"
+    assert display_value("rules.writeoff.share", 0.9) == "90.0%"
+    assert display_value("rules.writeoff.base_deficit", 41e6) == "£41,000,000"
+    assert input_label("rules.hnb_settlement.2026-27") == \
+        "National rules: announced High Needs Block change, 2026-27"
+
+
+@pytest.mark.realdata
+def test_finance_inputs_file_carries_the_rules_and_reads_back():
+    from send_analysis.finance.defaults import default_inputs
+    from send_analysis.finance.inputs import load_inputs
+    from send_analysis.finance.inputs_yaml import commented_yaml
+
+    d = default_inputs("334")
+    text = commented_yaml(d)
+    assert "rules:" in text and "add base_deficit" in text and "source: RULE" in text
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / "x.yaml"
+        f.write_text(text, encoding="utf-8")
+        back = load_inputs(f)
+    assert back["rules"] == d["rules"]

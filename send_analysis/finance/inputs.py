@@ -594,7 +594,8 @@ def display_value(key: str, value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value if isinstance(value, str) else repr(value)
     leaf = key.rsplit(".", 1)[-1]
-    if any(w in leaf for w in _RATE_WORDS) or any(w in key for w in ("growth_rate", "inflation")):
+    if any(w in leaf for w in _RATE_WORDS) or any(w in key for w in ("growth_rate", "inflation",
+                                                                     "hnb_settlement")):
         return f"{100 * value:.1f}%"
     if "placements" in leaf or "places" in leaf:
         return f"{value:,.0f}"

@@ -24,6 +24,11 @@ REPLACE_WITH: dict[str, str] = {
     "other_expenditure": "the latest outturn of each line (budget monitoring)",
     "uncertainty": "leave as measured by the finance backtest unless the LA has its own",
     "high_cost_tail": "the LA's own count and average cost of its highest-cost placements",
+    "rules.statutory_override_end": "keep as announced (docs/finance_rules.md) unless it changes",
+    "rules.writeoff": "keep the announced share and years; add base_deficit: the LA's own "
+                      "high-needs deficit at 31 March 2026 (the lowest it reported)",
+    "rules.hnb_settlement": "keep as announced; the LA's own allocations go in "
+                            "income.hnb_allocation and come first",
 }
 
 

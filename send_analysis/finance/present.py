@@ -20,7 +20,7 @@ from send_analysis.report.safe import inert
 
 #: The inputs the costs page lists in its appendix.
 COST_INPUTS = ("first_forecast_year", "income", "opening_balance", "unit_costs", "high_cost_tail",
-               "other_expenditure")
+               "other_expenditure", "rules")
 
 
 def costs_opening(la_code: str, la_name: str, inputs: Mapping, inputs_source: str, projection,

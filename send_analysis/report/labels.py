@@ -96,6 +96,10 @@ INPUT_WORDS: dict[str, str] = {
     "high_cost_tail": "High-cost placements", "threshold": "above (£ a year)",
     "placements": "placements", "average_cost": "average cost a year",
     "other_expenditure": "Other spend", "amount": "amount", "growth": "growth a year",
+    "rules": "National rules", "statutory_override_end": "statutory override's last year",
+    "writeoff": "write-off", "base_year": "base: 31 March of", "paid_in": "paid in",
+    "base_deficit": "the LA's high-needs deficit at the base",
+    "hnb_settlement": "announced High Needs Block change",
 }
 
 
