@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import openpyxl
@@ -189,7 +190,7 @@ def la_files(tmp_path, monkeypatch):
     import send_analysis.finance.inputs as inputs_mod
     import send_analysis.finance.resolve as resolve_mod
 
-    monkeypatch.setattr(export, "placement_tables_for", lambda inputs, p: hand_tables())
+    monkeypatch.setattr(export, "placement_tables_for", lambda inputs, p, **kw: hand_tables())
     monkeypatch.setattr(resolve_mod, "resolve_inputs",
                         lambda la, path: (inputs_mod.load_inputs(path), str(path)))
     return f, s
@@ -249,3 +250,24 @@ def test_invest_to_save_command(la_files, capsys):
     assert doc["break_even"]["2022-23"]["break_even_net"] == pytest.approx(3.03, abs=0.005)
     assert doc["break_even"]["2022-23"]["break_even_net_whole"] == 4
     assert "printed_rows" not in doc  # LA 999 has no printed appendix
+
+
+def test_cyp_years_run_from_the_base_year_and_follow_as_of(monkeypatch):
+    """Issue 18 item 4: the template's history is the Januaries paired with the three outturn
+    years ending with the base year; the tables stop at the --as-of January."""
+    import send_analysis.demand.placement_tables as pt
+    from send_analysis.finance import template_map as tm
+
+    assert tm.HISTORY_YEARS == 3
+    assert export.first_history_census("2024-25") == 2023
+    assert export.first_history_census("2025-26") == 2024
+    seen = {}
+
+    def fake(la, projected, first_history, as_of=None):
+        seen.update(la=la, projected=list(projected), first=first_history, as_of=as_of)
+        return "tables"
+
+    monkeypatch.setattr(pt, "placement_tables", fake)
+    p = SimpleNamespace(la_code="334", fys=["2026-27", "2027-28"], opening_fy="2025-26")
+    assert export.placement_tables_for({"la_code": "334"}, p, as_of=2026) == "tables"
+    assert seen == {"la": "334", "projected": [2027, 2028], "first": 2024, "as_of": 2026}

@@ -126,7 +126,8 @@ def placement_tables(la_code: str, projected_years: Sequence[int], first_history
     if panel.groups is None:
         raise DataError("no plans by setting group", file="plans_by_setting",
                         expected="processed tables; run `send-analysis data build`")
-    origin = panel.last_year if as_of is None else int(as_of)
+    # the latest January up to as_of (an as_of after the data's last census is the last census)
+    origin = panel.last_year if as_of is None else min(int(as_of), int(panel.last_year))
     hist_years = [y for y in range(int(first_history), origin + 1) if y in panel.plans.columns]
     proj = sorted(int(y) for y in projected_years if int(y) > origin)
     ages_x = ct.group_by_age() if ages_x is None else ages_x

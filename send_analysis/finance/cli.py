@@ -132,10 +132,11 @@ def cmd_dsg_plan(args: argparse.Namespace) -> int:
             doc["mitigated"] = projection_record(results[-1].mitigated, inputs, where)["years"]
         if args.xlsx:
             doc["workbook"] = str(write_dsg_plan(args.xlsx, inputs, unmitigated, results,
-                                                 inputs_file=where))
+                                                 inputs_file=where, as_of=args.as_of))
         print(json.dumps(doc, indent=2))
         return 0
-    path = write_dsg_plan(args.xlsx, inputs, unmitigated, results, inputs_file=where)
+    path = write_dsg_plan(args.xlsx, inputs, unmitigated, results, inputs_file=where,
+                          as_of=args.as_of)
     frame = pd.DataFrame(_positions(unmitigated)).set_index("financial_year")
     print(f"DSG High Needs Block, LA {inputs['la_code']} ({where}); £, negative = deficit")
     print("Unmitigated:")

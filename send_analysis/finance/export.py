@@ -570,25 +570,36 @@ def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[
 SUPPORTING_TABS = ["Mitigation economics", "Placements", "Assumptions"]
 
 
-def placement_tables_for(inputs: Mapping, unmitigated: DSGProjection) -> PlacementTables:
-    """The CYP tables for the inputs' LA: SEN2 from January
-    :data:`template_map.FIRST_HISTORY_CENSUS`, the demand forecast for the census years inside
-    the projection's financial years."""
+def first_history_census(base_fy: str) -> int:
+    """The first January of the CYP history: :data:`template_map.HISTORY_YEARS` Januaries ending
+    with the one paired with the base year (the last year with actual spend, the projection's
+    opening year): ``"2024-25" -> 2023``, ``"2025-26" -> 2024``."""
+    return census_year_of(base_fy) - tm.HISTORY_YEARS + 1
+
+
+def placement_tables_for(inputs: Mapping, unmitigated: DSGProjection,
+                         as_of: int | None = None) -> PlacementTables:
+    """The CYP tables for the inputs' LA: SEN2 from :func:`first_history_census` of the base
+    year the inputs imply to the latest January up to ``as_of`` (the ``--as-of`` of the
+    projection; default the latest published), then the demand forecast made there for the
+    census years inside the projection's financial years."""
     from send_analysis.demand.placement_tables import placement_tables
 
     return placement_tables(str(unmitigated.la_code or inputs["la_code"]),
                             [census_year_of(fy) for fy in unmitigated.fys],
-                            first_history=tm.FIRST_HISTORY_CENSUS)
+                            first_history=first_history_census(unmitigated.opening_fy),
+                            as_of=as_of)
 
 
 def build_workbook(inputs: Mapping, unmitigated: DSGProjection, results: Sequence[ScenarioResult] = (),
-                   inputs_file: str = "inputs", tables: PlacementTables | None = None) -> Workbook:
+                   inputs_file: str = "inputs", tables: PlacementTables | None = None,
+                   as_of: int | None = None) -> Workbook:
     """The workbook in memory. ``results[-1]`` (if any) is the mitigated line shown in the plan:
     pass the combination of all scenarios last. ``tables`` are the CYP tables (default: built
-    from the data with :func:`placement_tables_for`)."""
+    from the data with :func:`placement_tables_for`, to the latest January up to ``as_of``)."""
     combined = results[-1] if results else None
     if tables is None:
-        tables = placement_tables_for(inputs, unmitigated)
+        tables = placement_tables_for(inputs, unmitigated, as_of=as_of)
     wb = Workbook()
     sheets = {name: (wb.active if i == 0 else wb.create_sheet(name))
               for i, name in enumerate(tm.TEMPLATE_TABS)}
@@ -620,6 +631,7 @@ def write_atomic(wb: Workbook, path: str | Path) -> Path:
 
 def write_dsg_plan(path: str | Path, inputs: Mapping, unmitigated: DSGProjection,
                    results: Sequence[ScenarioResult] = (), inputs_file: str = "inputs",
-                   tables: PlacementTables | None = None) -> Path:
+                   tables: PlacementTables | None = None, as_of: int | None = None) -> Path:
     """Build the DSG management plan workbook and write it atomically to ``path``."""
-    return write_atomic(build_workbook(inputs, unmitigated, results, inputs_file, tables), path)
+    return write_atomic(build_workbook(inputs, unmitigated, results, inputs_file, tables, as_of),
+                        path)

@@ -98,8 +98,10 @@ NEED_ROWS: dict[str, str] = {
     "OTH": "Other Difficulty/Disability",
     "NSA": "SEN support but no specialist assessment of type of need",
 }
-#: First January census year of the history columns (v10 drops 2021 to align with 2021-22).
-FIRST_HISTORY_CENSUS = 2022
+#: Years of history the template shows: a rolling window of outturn years ending with the base
+#: year, and the Januaries that pair with them (v10, March 2025: s251 2021-22 to 2023-24, SEN2
+#: January 2022 to 2024; the digest's "three years is likely"). UNKNOWN: the window's length.
+HISTORY_YEARS = 3
 
 # ------------------------------------------------------------------------------- financial
 
