@@ -123,7 +123,7 @@ def test_la_b_after_la_a_in_one_warm_kernel_equals_b_run_alone(real_data, tmp_pa
     params = page_params("886", 2025, None, None, None)
     for nb_path, spec in zip(notebooks, specs, strict=True):
         alone = render.render_html(execute(nb_path, params, tmp_path), nav, spec.fname,
-                                   render.footer_html(manifest, params))
+                                   render.footer_html(manifest, params, page=spec.fname))
         assert comparable(b.pages[spec.fname]) == comparable(alone), spec.fname
         assert comparable(a.pages[spec.fname]) != comparable(b.pages[spec.fname])
 

@@ -131,7 +131,9 @@ def test_dsg_figures_take_their_years_from_the_inputs_and_projection():
     figs = hl.dsg_figures(inputs, "public defaults for LA 334", proj, scenario)
     assert set(figs) == {"dsg_balance_latest", "dsg_balance_end_unmitigated", "dsg_balance_end_mitigated"}
     assert figs["dsg_balance_latest"] == {"value": -5e6, "financial_year": "2030-31",
-                                          "date": "31 March 2031", "source": "public defaults"}
+                                          "date": "31 March 2031", "source": "public defaults",
+                                          "outturn_year": "", "outturn_whose": "published S251, DfE",
+                                          "balance_whose": "the LA's own"}
     end = figs["dsg_balance_end_unmitigated"]
     assert (end["financial_year"], end["date"], end["value"], end["lower80"], end["upper80"]) == \
         ("2032-33", "31 March 2033", -9e6, -12e6, -6e6)
@@ -182,6 +184,7 @@ def test_summary_page_renders_every_figure_from_the_headline(tmp_path):
     assert "31 March 2030, without mitigation" in page and "Public defaults" in page
     assert "DSG balance at horizon, mitigated: no scenario applies" in page
     assert "<title>SEND evidence pack summary: Solihull (334)</title>" in page
+    assert '<p class="sa-lede">This pack starts from the January 2025 census (published SEN2, DfE) and the DSG balance at 31 March 2024 (public defaults).</p>' in page
     assert '<p class="sa-lede">Solihull maintained 2,503 EHC plans in January 2025; on the trend' in page
     assert ("without mitigation it reaches −£40.3m by 31 March 2030. The finance figures rest on "
             "public defaults") in page

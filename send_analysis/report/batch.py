@@ -314,14 +314,14 @@ def run_la(la_code: str, specs: Sequence[PageSpec], params: dict, manifest: dict
     try:
         tables = Tables.at(params.get("processed_dir"))
         out.la_name = area(la_code, tables).la_name  # fails early, clearly, for an unknown LA
-        footer = render.footer_html(manifest, params)
         for spec in specs:
             try:
                 executed = kernel.run_page(nbformat.from_dict(spec.nb), spec.name, params)
             except PageError as exc:
                 out.failures.append(str(exc))
                 continue
-            out.pages[spec.fname] = render.render_html(executed, nav, spec.fname, footer)
+            out.pages[spec.fname] = render.render_html(
+                executed, nav, spec.fname, render.footer_html(manifest, params, page=spec.fname))
         if headline_year is not None:
             rec = kernel.headline_record(la_code, headline_year, params.get("processed_dir"),
                                          params.get("inputs_file"),

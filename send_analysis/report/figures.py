@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -111,9 +112,22 @@ def dsg_figures(inputs: Mapping, inputs_source: str, projection, scenario=None) 
               "date": f"31 March {fy_start(str(ob['financial_year'])) + 1}", "source": source}
     if "p10" in ob and "p90" in ob:  # an estimated opening balance with its 80% band
         latest["lower80"], latest["upper80"] = _num(ob["p10"]), _num(ob["p90"])
-    note = str((inputs.get("sources") or {}).get("opening_balance.cumulative", ""))
+    sources = inputs.get("sources") or {}
+    note = str(sources.get("opening_balance.cumulative", ""))
     if note.startswith("ESTIMATE"):
         latest["estimate"] = True
+    # where the pack starts (issue 18): the outturn year and the balance, and whose each is
+    latest["outturn_year"] = str((inputs.get("unit_costs") or {}).get("price_year", ""))
+    latest["outturn_whose"] = ("the LA's own" if _own(sources, "outturn", "unit_costs.price_year")
+                               else "published S251, DfE")
+    published = re.search(r"published balance at (31 March \d{4})", note)
+    if published:
+        latest["published_from"] = published.group(1)
+    latest["balance_whose"] = (
+        "the LA's own" if _own(sources, "opening_balance.cumulative") or not note
+        else (f"an estimate from the published balance at {published.group(1)}" if published
+              else "an estimate from published data") if note.startswith("ESTIMATE")
+        else "published S251, DfE")
 
     def end_of(proj) -> dict:
         s = proj.summary_frame()
@@ -149,6 +163,12 @@ def rule_figures(inputs_source: str, unmitigated: Mapping, mitigated: Mapping | 
         if mitigated is not None and mitigated.get(name) is not None:
             out[key]["mitigated"] = {**mitigated[name], "scenario": scenario}
     return out
+
+
+def _own(sources: Mapping, *keys: str) -> bool:
+    """Whether any of ``keys`` (or a key under one) is labelled the LA's own figure."""
+    return any(str(v).startswith("LA's own") for k, v in sources.items()
+               if any(k == key or k.startswith(key + ".") for key in keys))
 
 
 def biggest_cost_growth(projection) -> dict:

@@ -122,7 +122,7 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
         except PageError as exc:
             return fname, None, str(exc)
         return fname, render.render_html(executed, nav, fname,
-                                         render.footer_html(manifest, params)), None
+                                         render.footer_html(manifest, params, page=fname)), None
 
     with tempfile.TemporaryDirectory(prefix=f"pack-{la_code}-") as tmp:
         items = [(nb, fname) for nb, (fname, _) in zip(notebooks, pages, strict=True)]
@@ -187,7 +187,8 @@ def index_html(result: PackResult, notebooks: list[Path], pages: list[tuple[str,
                     "</small></li>")
     return summary.index_html(
         result.la_code, result.la_name, result.headline, "".join(rows), render.nav_html(pages, None),
-        render.footer_html(manifest, params), render.PACK_CSS + render.PRINT_CSS, out_dir,
+        render.footer_html(manifest, params, page="index"), render.PACK_CSS + render.PRINT_CSS,
+        out_dir,
         dict(pages), result.headline_notes)
 
 

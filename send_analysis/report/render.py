@@ -86,12 +86,65 @@ PARAM_DEFAULTS: dict[str, str] = {
 }
 
 
-def footer_html(manifest: dict, params: dict, run_at: datetime | None = None) -> str:
-    """Provenance footer: data release and sha256, package version, git commit, parameters, date."""
+#: The registered datasets behind the finance model (beside the SEN2 tables): S251 high-needs
+#: spend, the 2021-22 high-needs outturn (unit costs), the DSG allocations and the published
+#: DSG balances.
+FINANCE_DATASETS: dict[str, str] = {
+    "s251_highneeds_derived": "S251 high-needs outturn by year",
+    "hn_benchmarking_tool": "S251 2021-22 high-needs outturn by line (unit costs)",
+    "dsg_allocations": "DSG and High Needs Block allocations",
+    "dsg_balances": "published DSG balances at 31 March",
+}
+#: Pages (file stems) that use the finance model, and the summary (``index``), whose footers name
+#: the finance sources and the inputs file.
+FINANCE_PAGES: frozenset[str] = frozenset({
+    "index", "03_costs_and_dsg", "04_scenarios", "05_invest_to_save", "07_claims_check",
+    "08_cohort_model"})
+
+
+def finance_sources() -> list[dict]:
+    """The registered files of :data:`FINANCE_DATASETS` (``id``, ``sha256``, ``what``, and
+    ``extract_of`` for a third party's extract), in registry order."""
+    from send_analysis.data.sources import load_registry
+
+    return [{"id": s.id, "sha256": s.sha256, "what": FINANCE_DATASETS[s.dataset],
+             "extract_of": s.extract_of}
+            for s in load_registry().values() if s.dataset in FINANCE_DATASETS
+            and not s.id.endswith(".txt")]  # guidance notes, not data
+
+
+def inputs_file_line(inputs_file: str | None) -> str:
+    """The finance inputs in words for the footer: the file and its sha256, or the public
+    defaults."""
+    if inputs_file is None:
+        return "finance inputs: public defaults (no inputs file)"
+    from send_analysis.data.sources import sha256_file
+
+    path = Path(inputs_file)
+    if not path.is_absolute():
+        path = project_root() / path
+    digest = sha256_file(path) if path.is_file() else "file not found"
+    return f"finance inputs file {inputs_file} — sha256 {digest}"
+
+
+def footer_html(manifest: dict, params: dict, run_at: datetime | None = None,
+                page: str | None = None) -> str:
+    """Provenance footer: every data file the page used with its sha256 (the SEN2 releases of
+    the tables; on a finance page, ``page`` in :data:`FINANCE_PAGES`, also the finance sources
+    and the inputs file), package version, git commit, parameters, date."""
     run_at = run_at or datetime.now(UTC)
     sources = "".join(
         f"<li>{html.escape(s['id'])} — sha256 <code>{s['sha256']}</code></li>"
         for s in manifest.get("sources", []))
+    stem = None if page is None else Path(page).stem
+    finance = ""
+    if stem in FINANCE_PAGES:
+        items = "".join(
+            f"<li>{html.escape(s['id'])} ({html.escape(s['what'])}"
+            + (f"; {html.escape(s['extract_of'])}" if s["extract_of"] else "")
+            + f") — sha256 <code>{s['sha256']}</code></li>" for s in finance_sources())
+        items += f"<li>{html.escape(inputs_file_line(params.get('inputs_file')))}</li>"
+        finance = f"<div><b>Finance data</b>:<ul>{items}</ul></div>"
     shown = "; ".join(f"{PARAM_LABELS.get(k, k)}: {v}"
                       for k, v in {**PARAM_DEFAULTS, **{k: v for k, v in params.items()
                                                           if v is not None}}.items()
@@ -100,6 +153,7 @@ def footer_html(manifest: dict, params: dict, run_at: datetime | None = None) ->
         '<footer class="sa-footer">'
         f"<div><b>Data</b>: DfE Education, health and care plans (SEN2), tables built "
         f"{html.escape(str(manifest.get('built_at', 'unknown')))}<ul>{sources}</ul></div>"
+        f"{finance}"
         f"<div><b>Software</b>: send-analysis {__version__}, git commit "
         f"<code>{html.escape(git_commit())}</code></div>"
         f"<div><b>Parameters</b>: {html.escape(shown, quote=False)}</div>"

@@ -124,9 +124,31 @@ def basis(fig: Mapping) -> str:
             "the LA's own inputs": "LA's own inputs"}.get(src, src)
 
 
+def starts_from(h: Mapping[str, Mapping | None]) -> str:
+    """The summary's first paragraph: the January census, the outturn year and the 31 March
+    balance the pack starts from, and whose each is (issue 18)."""
+    p, lat = h.get("plans_latest"), h.get("dsg_balance_latest")
+    parts = []
+    if p:
+        whose = ("published SEN2, DfE" if p.get("source") == "public data"
+                 else "the LA's own count")
+        parts.append(f"the January {p['year']} census ({whose})")
+    if lat and lat.get("outturn_year"):
+        parts.append(f"the {lat['outturn_year']} high-needs outturn ({lat['outturn_whose']})")
+    if lat:
+        parts.append(f"the DSG balance at {lat['date']} ({lat.get('balance_whose', lat['source'])})")
+    if not parts:
+        return ""
+    return "This pack starts from " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") \
+        + parts[-1] + "."
+
+
 def sentences(la_name: str, h: Mapping[str, Mapping | None]) -> list[str]:
     """A few short paragraphs: where the LA stands, where it is heading and what the plan does."""
     out = []
+    start = starts_from(h)
+    if start:
+        out.append(start)
     p, f = h.get("plans_latest"), h.get("plans_forecast_5y")
     if p:
         s = f"{la_name} maintained {figure_text('plans_latest', p)} EHC plans in January {p['year']}"
