@@ -76,3 +76,9 @@ def test_the_summary_says_where_the_pack_starts_and_whose_each_figure_is():
     text = summary.starts_from({"dsg_balance_latest": latest})
     assert text == ("This pack starts from the 2025-26 high-needs outturn (the LA's own) and the "
                     "DSG balance at 31 March 2026 (the LA's own).")
+
+
+def test_the_footer_lists_only_files_the_finance_model_reads():
+    ids = [s["id"] for s in render.finance_sources()]
+    assert "dsg_allocations/dedicated-schools-grant.ods" not in ids  # registered, not read (F2)
+    assert len(ids) == len(set(ids)) == 4 + 1 + 2 + 1 + 8

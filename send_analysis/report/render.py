@@ -102,15 +102,28 @@ FINANCE_PAGES: frozenset[str] = frozenset({
     "08_cohort_model"})
 
 
-def finance_sources() -> list[dict]:
-    """The registered files of :data:`FINANCE_DATASETS` (``id``, ``sha256``, ``what``, and
-    ``extract_of`` for a third party's extract), in registry order."""
-    from send_analysis.data.sources import load_registry
+def finance_files() -> list[str]:
+    """The registered files the finance model reads (the readers' own constants): the HNB
+    allocations by year and the DSG totals, the published balances (2019-20 to 2021-22 and
+    31 March 2024), the 2021-22 high-needs outturn by line, and S251 high-needs spend by year."""
+    from send_analysis.finance import outturn, public, published_balances
 
-    return [{"id": s.id, "sha256": s.sha256, "what": FINANCE_DATASETS[s.dataset],
-             "extract_of": s.extract_of}
-            for s in load_registry().values() if s.dataset in FINANCE_DATASETS
-            and not s.id.endswith(".txt")]  # guidance notes, not data
+    return [*public.HNB_FILES.values(), public.DSG_TOTALS_FILE, public.DSG_BALANCES_FILE,
+            published_balances.BALANCES_2324_FILE, public.HN_OUTTURN_FILE,
+            *(outturn.S251_FILE.format(year=y) for y in outturn.S251_YEARS)]
+
+
+def finance_sources() -> list[dict]:
+    """The registry entries of :func:`finance_files` (``id``, ``sha256``, ``what``, and
+    ``extract_of`` for a third party's extract)."""
+    from send_analysis.data.sources import get_source
+
+    out = []
+    for sid in finance_files():
+        s = get_source(sid)
+        out.append({"id": s.id, "sha256": s.sha256, "what": FINANCE_DATASETS[s.dataset],
+                    "extract_of": s.extract_of})
+    return out
 
 
 def inputs_file_line(inputs_file: str | None) -> str:
