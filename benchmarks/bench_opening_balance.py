@@ -14,7 +14,9 @@ band, under each rule:
   (``rules.hnb_settlement``, decision 0091): the public default now.
 
 Beside them, the published balance at 31 March 2024 and the number of years rolled forward.
-Not a timed test; reads public data only.
+With ``--headline LA`` it then prints that LA's DSG headline figures as the summary computes them
+(the balance at the write-off's base, at the override's end and at the horizon, unmitigated and
+mitigated, with their 80% bands; decision 0091). Not a timed test; reads public data only.
 """
 
 from __future__ import annotations
@@ -44,8 +46,32 @@ def estimates(la: str) -> dict:
     return out
 
 
+def headline(la: str, as_of: int = 2025) -> None:
+    """The LA's DSG headline figures, £m, as ``compute_headline`` gives them to the summary."""
+    from send_analysis.report.figures import figure_text
+    from send_analysis.report.headline import compute_headline
+
+    figs, notes = compute_headline(la, as_of, pages={"03_costs_and_dsg.html", "04_scenarios.html"})
+    print(f"\nDSG headline figures, LA {la} (negative = deficit; 80% bands)")
+    for key in ("dsg_balance_latest", "dsg_balance_writeoff_base", "dsg_balance_override_end",
+                "dsg_balance_end_unmitigated", "dsg_balance_end_mitigated"):
+        fig = figs.get(key)
+        if fig is None:
+            print(f"  {key}: not available ({notes.get(key, '')})")
+            continue
+        print(f"  {key} ({fig.get('date')}): {figure_text(key, fig)}")
+        for sub in ("writeoff", "with_writeoff", "accrued_since_base", "mitigated"):
+            if fig.get(sub):
+                print(f"    {sub}: {figure_text('dsg_balance', fig[sub])}")
+        mit = fig.get("mitigated") or {}
+        if mit.get("with_writeoff"):
+            print(f"    mitigated with_writeoff: {figure_text('dsg_balance', mit['with_writeoff'])}")
+
+
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--headline", default=None, help="also print this LA's DSG headline")
+    args = parser.parse_args()
     pd.set_option("display.width", 250)
     pub = read_dsg_balances_2023_24().set_index("la_code")["balance_gbp"] / 1e6
     hnb = public.read_hnb_allocations()
@@ -72,6 +98,8 @@ def main() -> None:
           f"({', '.join(frame.index[frame['after years'] == 3])})")
     print(f"England (published 31 March 2024, {pub.notna().sum()} LAs in the extract): "
           f"{pub.sum():,.1f}")
+    if args.headline:
+        headline(args.headline)
 
 
 if __name__ == "__main__":
