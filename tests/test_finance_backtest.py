@@ -263,6 +263,8 @@ def test_dsg_plan_json_has_a_band_in_every_year(capsys):
     assert doc["opening_balance"]["at_31_march_of"] == "2024-25"
     assert doc["opening_balance"]["source"].startswith("ESTIMATE")
     assert "the published balance at 31 March 2024" in doc["opening_balance"]["source"]
+    assert doc["rules"]["balances"]["writeoff_base"]["date"] == "31 March 2026"
+    assert doc["rules"]["balances"]["override_end"]["with_writeoff"]["value"] is not None
     years = doc["years"]
     assert years[0]["financial_year"] == "2025-26"
     for y in years:

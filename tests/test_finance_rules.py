@@ -226,3 +226,16 @@ def test_finance_inputs_file_carries_the_rules_and_reads_back():
         f.write_text(text, encoding="utf-8")
         back = load_inputs(f)
     assert back["rules"] == d["rules"]
+
+
+def test_writeoff_record_is_plain_json():
+    import json
+
+    rec = rules.writeoff_record(_five_years(), {})
+    json.dumps(rec)  # plain values only
+    assert rec["rules"]["writeoff"]["share"] == 0.9
+    y = {r["financial_year"]: r for r in rec["years"]}
+    assert y["2025-26"]["accrued_since_base"] is None and y["2025-26"]["grant"] == 0
+    assert y["2027-28"]["grant"] == round(0.9 * 45e6)
+    assert y["2027-28"]["with_writeoff"]["mean"] == round(-95e6 + 0.9 * 45e6)
+    assert rec["balances"]["override_end"]["date"] == "31 March 2028"

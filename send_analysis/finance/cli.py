@@ -127,9 +127,13 @@ def cmd_dsg_plan(args: argparse.Namespace) -> int:
         raise ConfigError("give --xlsx FILE (the workbook) or --json (the projection as data)")
     inputs, where, unmitigated, results = _run(args)
     if args.json:
+        from send_analysis.finance.rules import writeoff_record
+
         doc = projection_record(unmitigated, inputs, where)
         if results:
             doc["mitigated"] = projection_record(results[-1].mitigated, inputs, where)["years"]
+        # the rules as they stand: the write-off's base, the override's end (decision 0091)
+        doc["rules"] = writeoff_record(unmitigated, inputs)
         if args.xlsx:
             doc["workbook"] = str(write_dsg_plan(args.xlsx, inputs, unmitigated, results,
                                                  inputs_file=where, as_of=args.as_of))

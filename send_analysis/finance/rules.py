@@ -284,3 +284,23 @@ def rule_balances_table(unmitigated: Mapping, mitigated: Mapping | None = None,
     if mitigated is None:
         frame = frame.drop(columns="Mitigated, £m (80% band)")
     return frame
+
+
+def writeoff_record(projection, inputs: Mapping) -> dict:
+    """``dsg-plan --json``'s ``rules`` entry: the rules applied, :func:`rule_balances`, and by
+    financial year the balance without and with the write-off and the deficit accrued since the
+    base (mean, p10, p90; £, rounded), and the grant counted that year."""
+    r = rules_of(inputs)
+    view = writeoff_view(projection, r)
+
+    def stats(row: pd.Series, name: str) -> dict | None:
+        if pd.isna(row[f"{name}_mean"]):
+            return None
+        return {"mean": round(float(row[f"{name}_mean"])), "p10": round(float(row[f"{name}_p10"])),
+                "p90": round(float(row[f"{name}_p90"]))}
+
+    years = [{"financial_year": fy, "without_writeoff": stats(row, "without_writeoff"),
+              "with_writeoff": stats(row, "with_writeoff"),
+              "accrued_since_base": stats(row, "accrued_since_base"),
+              "grant": round(float(row["grant_mean"]))} for fy, row in view.iterrows()]
+    return {"rules": r, "balances": rule_balances(projection, inputs), "years": years}
