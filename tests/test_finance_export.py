@@ -271,3 +271,14 @@ def test_cyp_years_run_from_the_base_year_and_follow_as_of(monkeypatch):
     p = SimpleNamespace(la_code="334", fys=["2026-27", "2027-28"], opening_fy="2025-26")
     assert export.placement_tables_for({"la_code": "334"}, p, as_of=2026) == "tables"
     assert seen == {"la": "334", "projected": [2027, 2028], "first": 2024, "as_of": 2026}
+
+
+@pytest.mark.realdata
+def test_solihull_workbook_cyp_years_start_with_the_base_years_window(tmp_path):
+    """Public defaults: base year 2024-25, so the CYP history is January 2023 to 2025."""
+    path = tmp_path / "plan.xlsx"
+    assert main(["dsg-plan", "--la", "334", "--xlsx", str(path), "--draws", "50"]) == 0
+    cover = {r[0]: r[1] for r in openpyxl.load_workbook(path)["Cover"].iter_rows(values_only=True)
+             if r[0]}
+    assert cover["Financial years"] == "2024-25 (last actual) to 2029-30"
+    assert cover["Census years (children and young people)"] == "January 2023 to January 2030"
