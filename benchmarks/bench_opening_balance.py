@@ -83,13 +83,13 @@ def main() -> None:
     cols = ["published 31 Mar 2024", "before", "before band", "from 2024", "from 2024 band",
             "after", "after band", "after years"]
     show = frame.loc[list(LAS), cols].copy()
-    show["after years"] = show["after years"].astype(int)
     show.insert(0, "LA", [names[c] for c in LAS])
     total = {"LA": f"England, {len(frame)} LAs",
              "published 31 Mar 2024": frame["published 31 Mar 2024"].sum(),
              "before": frame["before"].sum(), "from 2024": frame["from 2024"].sum(),
              "after": frame["after"].sum()}
     show = pd.concat([show, pd.DataFrame([total], index=["ENG"])])
+    show["after years"] = [f"{v:.0f}" if pd.notna(v) else "" for v in show["after years"]]
     print("Estimated DSG balance at 31 March 2025, £m (negative = deficit), 80% band")
     print(show.astype(object).where(show.notna(), "").to_string(
         float_format=lambda v: f"{v:,.1f}"))

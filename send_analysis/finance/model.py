@@ -55,7 +55,8 @@ class Assumptions:
     - ``demand_growth``: multiplies each group's change in placements since the first forecast
       year (1.0 = as forecast; 1.2 = 20% more growth);
     - ``inflation``: annual unit-cost inflation (replaces ``unit_costs.inflation``);
-    - ``income_growth``: HNB growth after the last allocation given (replaces ``income.growth_rate``);
+    - ``income_growth``: HNB growth after the last allocation given and the settled years of
+      ``rules.hnb_settlement`` (replaces ``income.growth_rate``);
     - ``delivery``: share of each mitigation's placement effect that is delivered (costs are paid
       in full whatever is delivered).
     """
