@@ -148,6 +148,8 @@ def test_safety_valve_support_follows_the_published_term_and_profile():
     dfe, la, _ = current.support_payments("886")
     steps = current.estimated_opening("886", "2024-25", dfe, la)["steps"]
     assert steps["support"].sum() == pytest.approx(3 * 140_000_000 / 6 + 3 * 82_000_000 / 5)
+    # the roll-forward holds the gap in pounds (decision 0098): the same in every year
+    assert not current.ROLL_FORWARD_SCALED_GAP and steps["other_dsg"].nunique() == 1
     assert d["sources"]["income.support"].startswith("APPROXIMATE")
     # Dorset: nothing in 2023-24 (suspended), the rest of its £42m evenly
     dfe, _, text = current.support_payments("838")
