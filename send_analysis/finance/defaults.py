@@ -447,6 +447,11 @@ def default_inputs(la_code: str, tables: Tables | None = None) -> dict:
     cost = current.national_cost_growth(base)
     hnb_rate = current.england_hnb_growth()
     dfe, la_contrib, support_text = current.support_payments(la_code)
+    beyond = sorted(fy for fy in {*dfe, *la_contrib} if fy_start(fy) > fy_start(base)
+                    and not _projected(fy, base))
+    if support_text and beyond:
+        support_text += (f"; {', '.join(beyond)}: after the default projection's last year, "
+                         "not included")
     opening = current.estimated_opening(la_code, base, dfe, la_contrib)
     hnb, hnb_how = opening["hnb"], opening["hnb_source"]
     first = fy_offset(base, 1)
