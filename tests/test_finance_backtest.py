@@ -97,6 +97,43 @@ def test_the_default_is_chosen_over_both_checks():
     assert choice["chosen"] == "b"  # worse at one check, better over both
 
 
+def _toy_counts(shift: float) -> pd.DataFrame:
+    """Placements by group for the toy LAs, January 2013-2023: half in mainstream and half in
+    independent special, moving ``shift`` of the total a year towards mainstream."""
+    from send_analysis.finance import mix
+
+    toy = _toy()
+    rows, idx = [], []
+    for la in toy.plans.index:
+        for y in range(2013, 2024):
+            total = toy.plans.at[la, y] if y in toy.plans.columns else 1000.0
+            s = min(max(0.5 - shift * (y - 2013), 0.0), 1.0)
+            idx.append((la, y))
+            rows.append({g: 0.0 for g in mix.GROUPS} | {"special_indep_nm": total * s,
+                                                         "mainstream": total * (1 - s)})
+    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(idx, names=["la_code", "year"]))
+
+
+def test_mix_aware_spend_rules():
+    """Shares that never move: every mix rule is the per-placement rule (decision 0100). Shares
+    moving towards the cheap group: the hindsight of the actual shares is lower than the held."""
+    w = {"mainstream": 1.0, "resourced_unit": 1.0, "special_state": 1.0, "special_indep_nm": 5.0,
+         "ap_pru": 1.0, "post16": 1.0, "other": 1.0}
+    rules = {"special_indep_nm": "own_trend", "mainstream": "own_trend"}
+    still = fb.spend_forecasts(_toy(), origins=(2019,), mix=fb.MixData(_toy_counts(0.0), w, rules))
+    for m in ("placements_mix_national_cost", "placements_mix_hold_national_cost",
+              "hindsight_mix_actual_shares"):
+        assert np.allclose(still[m], still["placements_national_cost"])
+    moving = fb.spend_forecasts(_toy(), origins=(2019,),
+                                mix=fb.MixData(_toy_counts(0.02), w, rules))
+    r = moving.set_index(["la_code", "h"])
+    assert r.at[("001", 2), "hindsight_mix_actual_shares"] < r.at[
+        ("001", 2), "placements_mix_hold_national_cost"]
+    # the share rule follows the LA's own trend here, which is the actual path
+    assert r.at[("001", 2), "placements_mix_national_cost"] == pytest.approx(
+        r.at[("001", 2), "hindsight_mix_actual_shares"])
+
+
 def test_bands_use_only_outcomes_published_by_the_origin():
     errs = pd.DataFrame({"h": [1] * 150 + [1] * 150, "target": ["2020-21"] * 150 + ["2022-23"] * 150,
                          "log_error": [0.0] * 150 + [1.0] * 150})
