@@ -127,3 +127,21 @@ def test_share_backtest_judges_the_split_of_the_actual_total():
     # cost index: shares x weights
     w["special_state"] = 3.0
     assert mix.unit_cost_index(c, 2020, 0, w)["001"] == pytest.approx(0.74 + 3 * 0.26)
+
+
+def test_a_bad_payments_row_names_the_file_row_and_column(tmp_path, monkeypatch):
+    from send_analysis.errors import DataError
+    from send_analysis.finance import support
+
+    bad = tmp_path / "p.csv"
+    bad.write_text("la_name,agreement_signed,financial_year,dfe_payment_gbp_m,status,source_url,"
+                   "quote\nX,2021-22,2021-22,1,paid,https://s,q\nY,2021-22,2022-23,2,late,"
+                   "https://s,q\n", encoding="utf-8")
+    monkeypatch.setattr(support, "raw_path", lambda _: bad)
+    support.read_payments.cache_clear()
+    try:
+        with pytest.raises(DataError, match="unknown status 'late'") as exc:
+            support.read_payments()
+        assert "row 3" in str(exc.value) or exc.value.row == 3
+    finally:
+        support.read_payments.cache_clear()
