@@ -50,6 +50,90 @@ def test_spend_rules_on_known_series():
     assert r.at[("001", 2), "actual"] == pytest.approx(100 * 1.1 ** 4)
 
 
+def test_two_year_balance_check_with_support_as_paid():
+    """31 March 2024 from 2021-22: two yearly changes summed; support paid in the origin year is
+    taken out of the gap it measures and support in the target years added (decisions 0098,
+    0099); the HNB after the year after the origin is estimated at England's growth."""
+    rows = []
+    for fy, bal, hnb, spend in (("2020-21", -14.0, 100.0, 90.0), ("2021-22", -20.0, 110.0, 104.0),
+                                ("2022-23", np.nan, 121.0, 120.0), ("2023-24", -40.0, 140.0, 130.0)):
+        rows.append({"la_code": "001", "financial_year": fy, "balance_gbp": bal,
+                     "hnb_after_deductions": hnb, "hn_spend": spend})
+    inputs = pd.DataFrame(rows)
+    spend_fc = pd.DataFrame([{"origin": "2021-22", "target": t, "la_code": "001", "forecast": f,
+                              "lower80": f - 5, "upper80": f + 5}
+                             for t, f in (("2022-23", 115.0), ("2023-24", 125.0))])
+    flows = pd.DataFrame({"2021-22": [10.0], "2022-23": [5.0]}, index=["001"])
+    b = fb.balance_forecasts(inputs, spend_fc, flows).set_index(["method", "origin", "target"])
+    f = b["forecast"]
+    assert f[("hold_last_balance", "2021-22", "2023-24")] == -20
+    assert f[("repeat_last_change", "2021-22", "2023-24")] == -32
+    # gap = -6 - (110 - 104) - 10 (support in 2021-22) = -22; HNB 2023-24 = 121 x 1.1 (England's
+    # growth 2020-21 to 2022-23: 10% a year)
+    h24 = 121 * 1.1
+    assert f[("structural_change", "2021-22", "2023-24")] == pytest.approx(
+        -20 + (121 - 115 + 5 - 22 * 121 / 110) + (h24 - 125 - 22 * h24 / 110))
+    assert f[("structural_change_flat_gap_actual_spend", "2021-22", "2023-24")] == pytest.approx(
+        -20 + (121 - 120 + 5 - 22) + (140 - 130 - 22))
+    assert b.loc[("structural_change", "2021-22", "2023-24"), "h"] == 2
+    # without the flows the gap carries the 2021-22 payment into every later year
+    nof = fb.balance_forecasts(inputs, spend_fc).set_index(["method", "origin", "target"])
+    assert nof.at[("structural_change_flat_gap_actual_spend", "2021-22", "2023-24"), "forecast"] \
+        == pytest.approx(-20 + (121 - 120 - 12) + (140 - 130 - 12))
+
+
+def test_the_default_is_chosen_over_both_checks():
+    rows = []
+    for (o, t), errs in {("2020-21", "2021-22"): {"a": 1.0, "b": 3.0},
+                         ("2021-22", "2023-24"): {"a": 4.0, "b": 1.0}}.items():
+        for m, e in errs.items():
+            for la in ("001", "002"):
+                rows.append({"method": m, "origin": o, "target": t, "la_code": la, "h": 1,
+                             "forecast": 100.0 + e, "actual": 100.0, "income": 100.0,
+                             "lower80": np.nan, "upper80": np.nan})
+        rows += [{**r, "method": fb.DEFAULT_BALANCE_METHOD} for r in rows[-2:]]
+    choice = fb.choose_balance_default(pd.DataFrame(rows), candidates=("a", "b"))
+    assert choice["scores"]["a"] == pytest.approx(2.5) and choice["scores"]["b"] == 2.0
+    assert choice["chosen"] == "b"  # worse at one check, better over both
+
+
+def _toy_counts(shift: float) -> pd.DataFrame:
+    """Placements by group for the toy LAs, January 2013-2023: half in mainstream and half in
+    independent special, moving ``shift`` of the total a year towards mainstream."""
+    from send_analysis.finance import mix
+
+    toy = _toy()
+    rows, idx = [], []
+    for la in toy.plans.index:
+        for y in range(2013, 2024):
+            total = toy.plans.at[la, y] if y in toy.plans.columns else 1000.0
+            s = min(max(0.5 - shift * (y - 2013), 0.0), 1.0)
+            idx.append((la, y))
+            rows.append({g: 0.0 for g in mix.GROUPS} | {"special_indep_nm": total * s,
+                                                         "mainstream": total * (1 - s)})
+    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(idx, names=["la_code", "year"]))
+
+
+def test_mix_aware_spend_rules():
+    """Shares that never move: every mix rule is the per-placement rule (decision 0100). Shares
+    moving towards the cheap group: the hindsight of the actual shares is lower than the held."""
+    w = {"mainstream": 1.0, "resourced_unit": 1.0, "special_state": 1.0, "special_indep_nm": 5.0,
+         "ap_pru": 1.0, "post16": 1.0, "other": 1.0}
+    rules = {"special_indep_nm": "own_trend", "mainstream": "own_trend"}
+    still = fb.spend_forecasts(_toy(), origins=(2019,), mix=fb.MixData(_toy_counts(0.0), w, rules))
+    for m in ("placements_mix_national_cost", "placements_mix_hold_national_cost",
+              "hindsight_mix_actual_shares"):
+        assert np.allclose(still[m], still["placements_national_cost"])
+    moving = fb.spend_forecasts(_toy(), origins=(2019,),
+                                mix=fb.MixData(_toy_counts(0.02), w, rules))
+    r = moving.set_index(["la_code", "h"])
+    assert r.at[("001", 2), "hindsight_mix_actual_shares"] < r.at[
+        ("001", 2), "placements_mix_hold_national_cost"]
+    # the share rule follows the LA's own trend here, which is the actual path
+    assert r.at[("001", 2), "placements_mix_national_cost"] == pytest.approx(
+        r.at[("001", 2), "hindsight_mix_actual_shares"])
+
+
 def test_bands_use_only_outcomes_published_by_the_origin():
     errs = pd.DataFrame({"h": [1] * 150 + [1] * 150, "target": ["2020-21"] * 150 + ["2022-23"] * 150,
                          "log_error": [0.0] * 150 + [1.0] * 150})
@@ -236,6 +320,16 @@ def test_headline_finance_backtest_figures_are_pinned(result):
     assert round(bm["hold_last_balance"]["median_abs_error_gbp_m"], 2) == 2.48
     assert abs(bm["structural_change"]["bias_gbp_m"]) < 1
     assert 75 <= bm["structural_change"]["coverage80"] <= 85
+    # the two-year check to 31 March 2024 (decision 0098)
+    at24 = fb.like_for_like(result.balances, ("2021-22", "2023-24"))
+    assert round(at24.at["structural_change", "median_abs_error_gbp_m"], 2) == 5.83
+    assert round(at24.at["hold_last_balance", "median_abs_error_gbp_m"], 2) == 5.82
+    assert round(at24.at["structural_change_flat_gap_actual_spend", "median_abs_error_gbp_m"],
+                 2) == 2.15
+    assert 70 <= at24.at["structural_change", "coverage80"] <= 90
+    assert fb.choose_balance_default(result.balances)["chosen"] == fb.DEFAULT_BALANCE_METHOD
+    assert (fb.choose_balance_default(result.balances, fb.ROLL_FORWARD_CANDIDATES)["chosen"]
+            == current.ROLL_FORWARD_METHOD)
 
 
 @realdata
@@ -254,6 +348,19 @@ def test_finance_backtest_json(capsys):
         spend["methods"])
     assert set(spend["methods"][spend["default_method"]]) == {"h1", "h2", "h3"}
     assert {"mape", "bias", "coverage80"} <= set(spend["methods"]["england_growth"]["h2"])
+    # issue 20: both balance checks per method, the choice over them, the setting groups
+    assert {"origin": "2021-22", "target": "2023-24"} in doc["checks"]
+    targets = {c["target"] for c in doc["methods"]["structural_change_actual_spend"]["by_check"]}
+    assert {"2021-22", "2023-24"} <= targets
+    assert doc["default_choice"]["chosen"] == doc["default_method"]
+    groups = doc["setting_groups"]
+    assert set(groups) == {"mainstream", "resourced_unit", "special_state", "special_indep_nm",
+                           "ap_pru", "post16", "other"}
+    for g in groups.values():
+        assert "hold_shares" in g["methods"] and g["default_method"] in g["methods"]
+        assert set(g["methods"]["hold_shares"]) == {"h1", "h2", "h3"}
+        assert {"mape", "bias"} <= set(g["methods"]["hold_shares"]["h1"])
+    assert {"placements_mix_national_cost", "placements_national_cost"} <= set(spend["methods"])
 
 
 @realdata

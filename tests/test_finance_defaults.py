@@ -143,19 +143,29 @@ def test_solihull_defaults_start_from_the_latest_outturn():
 
 
 @pytest.mark.realdata
-def test_safety_valve_support_is_spread_from_the_signing_year():
+def test_safety_valve_support_follows_the_published_term_and_profile():
     from send_analysis.finance import current
 
-    d = defaults.default_inputs("886")  # Kent: DfE £140m, LA £82m, 2022-23, over 2022-23..2026-27
+    # Kent: DfE £140m, LA £82m, signed 2022-23; the payments file gives the term 2022-23 to
+    # 2027-28 (six years) and no yearly amounts: the DfE's is spread evenly over six years, the
+    # LA's (no term published) over five
+    d = defaults.default_inputs("886")
+    six = round(140_000_000 / 6, 2)
     # the projected years carry their payments; the earlier ones are in the opening balance
-    assert d["income"]["support"] == {"2025-26": 28_000_000.0, "2026-27": 28_000_000.0}
+    assert d["income"]["support"] == {"2025-26": six, "2026-27": six, "2027-28": six}
     assert sum(d["income"]["la_contributions"].values()) == pytest.approx(2 * 82_000_000 / 5)
     dfe, la, _ = current.support_payments("886")
     steps = current.estimated_opening("886", "2024-25", dfe, la, start="2021-22")["steps"]
-    assert steps["support"].sum() == pytest.approx(3 * (140_000_000 + 82_000_000) / 5)
+    assert steps["support"].sum() == pytest.approx(3 * 140_000_000 / 6 + 3 * 82_000_000 / 5)
+    # the roll-forward holds the gap in pounds (decision 0098): the same in every year
+    assert not current.ROLL_FORWARD_SCALED_GAP and steps["other_dsg"].nunique() == 1
     steps = current.estimated_opening("886", "2024-25", dfe, la)["steps"]  # from 31 March 2024
-    assert steps["support"].sum() == pytest.approx((140_000_000 + 82_000_000) / 5)
+    assert steps["support"].sum() == pytest.approx(140_000_000 / 6 + 82_000_000 / 5)
     assert d["sources"]["income.support"].startswith("APPROXIMATE")
+    # Dorset: nothing in 2023-24 (suspended), the rest of its £42m evenly
+    dfe, _, text = current.support_payments("838")
+    assert dfe["2023-24"] == 0 and dfe["2022-23"] == pytest.approx(42_000_000 / 5)
+    assert "SUSPENDED" in text and "schoolsweek.co.uk" in text
 
 
 @pytest.mark.realdata

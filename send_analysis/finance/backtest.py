@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from send_analysis.finance.years import EARLIER_WEIGHT, LATER_WEIGHT, fy_label
+from send_analysis.finance.years import EARLIER_WEIGHT, LATER_WEIGHT, fy_label, fy_start
 
 #: Origins of the spend test (start year of the last financial year with outturn).
 SPEND_ORIGINS: tuple[int, ...] = (2018, 2019, 2020, 2021, 2022, 2023)
@@ -108,8 +108,46 @@ def national_rates(spend: pd.DataFrame, plans: pd.DataFrame, t: int, las: list[s
             "per_placement_3y": compound(per[t], per[years[0]], k)}
 
 
-def spend_forecasts(data: SpendData, origins: tuple[int, ...] = SPEND_ORIGINS) -> pd.DataFrame:
-    """One row per (origin, LA, horizon) with the outturn and every method's forecast (£)."""
+@dataclass(frozen=True)
+class MixData:
+    """What the mix-aware spend rules read (decision 0100): January placements by setting group
+    (LA, year) x group, each group's weight (England's unit cost, £ a placement) and each group's
+    share rule."""
+
+    counts: pd.DataFrame
+    weights: dict[str, float]
+    rules: dict[str, str]
+
+
+def _cost_indices(mix: MixData, t: int, las: list[str]) -> dict[str, dict[int, pd.Series]]:
+    """Average cost per placement (England's group costs) of each LA by January, t-1 .. t+4, at
+    spend origin ``t`` (latest January known: t+1): ``actual`` (the published shares: known
+    years, and hindsight beyond), ``held`` (the shares of January t+1 held), ``rule`` (the share
+    rules). An LA without a forecast of its shares holds them."""
+    from send_analysis.finance.mix import unit_cost_index
+
+    o = t + 1
+    years = set(mix.counts.index.get_level_values("year"))
+    out: dict[str, dict[int, pd.Series]] = {"actual": {}, "held": {}, "rule": {}}
+    held = unit_cost_index(mix.counts, o, 0, mix.weights).reindex(las)
+    for j in range(t - 1, t + 5):
+        act = (unit_cost_index(mix.counts, j, 0, mix.weights).reindex(las) if j in years
+               else pd.Series(np.nan, index=las))
+        if j <= o:
+            out["actual"][j] = out["held"][j] = out["rule"][j] = act
+            continue
+        out["actual"][j] = act
+        out["held"][j] = held
+        rule = unit_cost_index(mix.counts, o, j - o, mix.weights, mix.rules).reindex(las)
+        out["rule"][j] = rule.fillna(held)
+    return out
+
+
+def spend_forecasts(data: SpendData, origins: tuple[int, ...] = SPEND_ORIGINS,
+                    mix: MixData | None = None) -> pd.DataFrame:
+    """One row per (origin, LA, horizon) with the outturn and every method's forecast (£). With
+    ``mix``, the mix-aware rules too (decision 0100): placements weighted by their groups'
+    costs, and England's growth in spend per cost-weighted placement."""
     S, P = data.spend, data.plans
     rows = []
     for t in origins:
@@ -121,6 +159,15 @@ def spend_forecasts(data: SpendData, origins: tuple[int, ...] = SPEND_ORIGINS) -
         before = national_rates(S, P, t - 1, las) if t - 1 - 1 in S.columns else rates
         # tried: the national cost growth keeps changing as it did in the last year
         trend = 2 * rates["per_placement_1y"] - before["per_placement_1y"]
+        ci = _cost_indices(mix, t, las) if mix is not None else None
+        if ci is not None:  # England's growth in spend per cost-weighted placement, t-1 to t
+            act = ci["actual"]
+            ok = [la for la in las if pd.notna(S.at[la, t - 1])
+                  and all(pd.notna(act[j].get(la)) for j in (t - 1, t, t + 1))
+                  and P.loc[la, [t - 1, t, t + 1]].notna().all()]
+            wpl = {y: sum(fy_placements(P.at[la, y] * act[y][la], P.at[la, y + 1] * act[y + 1][la])
+                          for la in ok) for y in (t - 1, t)}
+            mix_rate = (S.loc[ok, t].sum() / wpl[t]) / (S.loc[ok, t - 1].sum() / wpl[t - 1]) - 1
         for la in las:
             base = float(S.at[la, t])
             back = [y for y in range(t - 3, t) if y in S.columns and pd.notna(S.at[la, y])]
@@ -133,13 +180,27 @@ def spend_forecasts(data: SpendData, origins: tuple[int, ...] = SPEND_ORIGINS) -
                 return float(fc.at[la, h]) if h in fc.columns else np.nan
 
             base_pl = fy_placements(jan(t), jan(t + 1))
+
+            def weighted(y: int, kind: str, la: str = la, jan=jan,
+                         ci: dict | None = ci) -> float:
+                c = ci[kind]  # type: ignore[index]
+                return fy_placements(jan(y) * c[y][la], jan(y + 1) * c[y + 1][la])
+
             for h in HORIZONS:
                 y = t + h
                 if y not in S.columns:
                     continue
                 pl_ratio = fy_placements(jan(y), jan(y + 1)) / base_pl
                 actual = S.at[la, y] if y in S.columns else np.nan
-                rows.append({
+                extra = {}
+                if ci is not None:
+                    g = (1 + mix_rate) ** h
+                    base_w = weighted(t, "actual")
+                    extra = {"placements_mix_national_cost": base * weighted(y, "rule") / base_w * g,
+                             "placements_mix_hold_national_cost":
+                                 base * weighted(y, "held") / base_w * g,
+                             "hindsight_mix_actual_shares": base * weighted(y, "actual") / base_w * g}
+                rows.append({**extra,
                     "origin": fy_label(t), "target": fy_label(y), "la_code": la, "h": h,
                     "actual": float(actual), "base": base,
                     "placements_national_cost": base * pl_ratio * (1 + rates["per_placement_1y"]) ** h,
@@ -158,6 +219,11 @@ SPEND_METHODS: tuple[str, ...] = (
     "placements_national_cost", "placements_national_cost_3y", "placements_national_cost_trend",
     "placements_only",
     "hold_last_spend", "own_growth_3y", "england_growth", "england_growth_1y",
+)
+#: The mix-aware rules (decision 0100) and the hindsight bound of the mix (the actual shares).
+MIX_SPEND_METHODS: tuple[str, ...] = (
+    "placements_mix_national_cost", "placements_mix_hold_national_cost",
+    "hindsight_mix_actual_shares",
 )
 
 
@@ -192,6 +258,8 @@ def add_bands(long: pd.DataFrame) -> pd.DataFrame:
 def spend_long(wide: pd.DataFrame, methods: tuple[str, ...] = SPEND_METHODS) -> pd.DataFrame:
     """The wide forecasts as one row per method, with bands."""
     keep = ["origin", "target", "la_code", "h", "actual"]
+    methods = tuple(methods) + tuple(m for m in MIX_SPEND_METHODS if m in wide.columns
+                                     and m not in methods)
     parts = [wide[keep].assign(method=m, forecast=wide[m]) for m in methods]
     long = pd.concat(parts, ignore_index=True)
     long = long[long["forecast"].notna() & (long["forecast"] > 0)]
@@ -222,12 +290,14 @@ def spend_metrics(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def balance_inputs() -> pd.DataFrame:
-    """Per LA and FY (2019-20 to 2021-22): cumulative balance £ at 31 March, HNB after deductions
-    (2020-21 on) and S251 spend."""
+    """Per LA and FY: cumulative balance £ at 31 March (2019-20 to 2021-22 approximate, 2023-24
+    published; :func:`send_analysis.finance.published_balances.published_balances`), HNB after
+    deductions (2020-21 to 2023-24) and S251 spend."""
     from send_analysis.finance import public
     from send_analysis.finance.outturn import read_hn_spend
+    from send_analysis.finance.published_balances import published_balances
 
-    bal = public.dsg_cumulative_balance_gbp()[["la_code", "financial_year", "balance_gbp"]]
+    bal = published_balances()[["la_code", "financial_year", "balance_gbp"]]
     hnb = public.read_hnb_allocations()[["la_code", "financial_year", "hnb_after_deductions"]]
     spend = read_hn_spend()[["la_code", "financial_year", "hn_spend"]]
     out = bal.merge(hnb, on=["la_code", "financial_year"], how="outer")
@@ -235,59 +305,128 @@ def balance_inputs() -> pd.DataFrame:
     return out
 
 
-def balance_forecasts(inputs: pd.DataFrame, spend_fc: pd.DataFrame) -> pd.DataFrame:
+def _at(frame: pd.DataFrame, la: str, col: str) -> float:
+    return float(frame.at[la, col]) if la in frame.index and col in frame.columns else np.nan
+
+
+def _flow(flows: pd.DataFrame | None, la: str, fy: str) -> float:
+    """Known flows into the DSG balance of an LA in a year (0 where none)."""
+    v = _at(flows, la, fy) if flows is not None else np.nan
+    return 0.0 if pd.isna(v) else v
+
+
+def hnb_known_at(H: pd.DataFrame, origin: str, years: list[str]) -> pd.DataFrame:
+    """The HNB (after deductions) a projection made at ``origin`` uses for ``years``: published
+    to the year after the origin (announced the December before the outturn), later years that
+    year's allocation x England's compound growth over the years published by then (the income
+    default, decision 0065)."""
+    known = [c for c in H.columns if fy_start(c) <= fy_start(origin) + 1 and H[c].notna().any()]
+    out = H.reindex(columns=sorted(set(known) | set(years), key=fy_start)).copy()
+    ok = H[known].dropna()
+    eng = compound(ok[known[-1]].sum(), ok[known[0]].sum(), len(known) - 1) if len(known) > 1 else 0.0
+    for fy in out.columns:
+        if fy_start(fy) > fy_start(known[-1]):
+            out[fy] = out[known[-1]] * (1 + eng) ** (fy_start(fy) - fy_start(known[-1]))
+    return out
+
+
+#: The balance checks with a published balance at both ends and at the year before the origin
+#: (origin, target): one year to March 2022, two years to March 2024 (issue 20).
+BALANCE_CHECKS: tuple[tuple[str, str], ...] = (("2020-21", "2021-22"), ("2021-22", "2023-24"))
+#: Rules the balance default is chosen among (they carry placements, so a scenario can act on
+#: them); chosen by the mean over :data:`BALANCE_CHECKS` of the median absolute error in % of
+#: the target year's HNB (:func:`choose_balance_default`).
+BALANCE_CANDIDATES = ("structural_change", "structural_change_flat_gap")
+#: The roll-forward of years whose spend is published but whose balance is not (the opening
+#: estimate, ``current.ROLL_FORWARD_METHOD``), chosen the same way (decision 0098).
+ROLL_FORWARD_CANDIDATES = ("structural_change_actual_spend",
+                           "structural_change_flat_gap_actual_spend")
+
+
+def balance_forecasts(inputs: pd.DataFrame, spend_fc: pd.DataFrame,
+                      flows: pd.DataFrame | None = None,
+                      flows_even: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every check the balance data allow, one row per (method, origin, target, LA).
 
-    ``structural_change`` (the project's rule): next in-year change = HNB income - projected
-    spend + the gap (place funding in the schools budget, the other DSG blocks) measured in the last
-    in-year change and scaled with the HNB. ``..._flat_gap`` holds the gap in £ instead;
-    ``..._actual_spend`` uses the outturn instead of projected spend (the nowcast of years whose
-    spend is published but whose balance is not).
+    ``structural_change`` (the project's rule): each year's in-year change = HNB income -
+    projected spend + known flows (DfE deficit support as paid, LA contributions: ``flows``, LA x
+    FY, £; decision 0099) + the gap (place funding in the schools budget, the other DSG blocks)
+    measured in the origin's in-year change net of that year's flows and scaled with the HNB.
+    ``..._flat_gap`` holds the gap in £ instead; ``..._actual_spend`` uses the outturn and the
+    published HNB instead of the projections (the roll-forward of years whose spend is published
+    but whose balance is not); ``..._even_support`` the same with the support spread evenly over
+    five years (``flows_even``, decision 0066), for comparison. Two-year checks sum the yearly
+    changes; HNB beyond the year after the origin is estimated (:func:`hnb_known_at`).
     """
     w = {c: inputs.pivot(index="la_code", columns="financial_year", values=c)
          for c in ("balance_gbp", "hnb_after_deductions", "hn_spend")}
     B, H, S = w["balance_gbp"], w["hnb_after_deductions"], w["hn_spend"]
+    F = flows if flows is not None else pd.DataFrame()
+    FE = flows_even if flows_even is not None else None
     sf = spend_fc.set_index(["origin", "target", "la_code"])
     rows = []
     # origin 2019-20: only the balance is known
     for la in B.index:
         for target in ("2020-21", "2021-22"):
-            if pd.notna(B.at[la, "2019-20"]) and pd.notna(B.at[la, target]):
+            if pd.notna(_at(B, la, "2019-20")) and pd.notna(_at(B, la, target)):
                 rows.append({"method": "hold_last_balance", "origin": "2019-20", "target": target,
                              "h": int(target[:4]) - 2019, "la_code": la,
                              "forecast": B.at[la, "2019-20"], "actual": B.at[la, target],
-                             "last": B.at[la, "2019-20"], "income": H.at[la, target]
-                             if target in H.columns else np.nan})
-    t, y = "2020-21", "2021-22"
-    for la in B.index:
-        vals = [B.at[la, "2019-20"], B.at[la, t], B.at[la, y], H.at[la, t], H.at[la, y], S.at[la, t]]
-        if any(pd.isna(v) for v in vals):
+                             "last": B.at[la, "2019-20"], "income": _at(H, la, target)})
+    for t, y in BALANCE_CHECKS:
+        if t not in B.columns or y not in B.columns:
             continue
-        last_change = B.at[la, t] - B.at[la, "2019-20"]
-        common = {"origin": t, "target": y, "h": 1, "la_code": la, "actual": B.at[la, y],
-                  "last": B.at[la, t], "income": H.at[la, y]}
-        rows.append({**common, "method": "hold_last_balance", "forecast": B.at[la, t]})
-        rows.append({**common, "method": "repeat_last_change", "forecast": B.at[la, t] + last_change})
-        rows.append({**common, "method": "scaled_last_change",
-                     "forecast": B.at[la, t] + last_change * H.at[la, y] / H.at[la, t]})
-        if (t, y, la) in sf.index:
-            r = sf.loc[(t, y, la)]
-            for name, col in ((DEFAULT_BALANCE_METHOD, "forecast"), ("structural_low", "lower80"),
-                              ("structural_high", "upper80")):
-                gap = last_change - (H.at[la, t] - S.at[la, t])
-                fc = B.at[la, t] + H.at[la, y] - r[col] + gap * H.at[la, y] / H.at[la, t]
-                rows.append({**common, "method": name, "forecast": fc})
-            rows.append({**common, "method": "structural_change_flat_gap",
-                         "forecast": B.at[la, t] + last_change + (H.at[la, y] - H.at[la, t])
-                         - (r["forecast"] - S.at[la, t])})
-        if pd.notna(S.at[la, y]):
-            gap = last_change - (H.at[la, t] - S.at[la, t])
-            rows.append({**common, "method": "structural_change_actual_spend",
-                         "forecast": B.at[la, t] + H.at[la, y] - S.at[la, y]
-                         + gap * H.at[la, y] / H.at[la, t]})
-            rows.append({**common, "method": "structural_change_flat_gap_actual_spend",
-                         "forecast": B.at[la, t] + last_change + (H.at[la, y] - H.at[la, t])
-                         - (S.at[la, y] - S.at[la, t])})
+        prev = fy_label(fy_start(t) - 1)
+        years = [fy_label(k) for k in range(fy_start(t) + 1, fy_start(y) + 1)]
+        Hk = hnb_known_at(H, t, years)
+        for la in B.index:
+            b0, b1, b_prev = _at(B, la, t), _at(B, la, y), _at(B, la, prev)
+            if pd.isna(b0) or pd.isna(b1):
+                continue
+            common = {"origin": t, "target": y, "h": len(years), "la_code": la, "actual": b1,
+                      "last": b0, "income": _at(H, la, y)}
+            rows.append({**common, "method": "hold_last_balance", "forecast": b0})
+            h_t = _at(H, la, t)
+            if pd.isna(b_prev):
+                continue
+            last_change = b0 - b_prev
+            rows.append({**common, "method": "repeat_last_change",
+                         "forecast": b0 + len(years) * last_change})
+            hk = [_at(Hk, la, fy) for fy in years]
+            if pd.isna(h_t) or any(pd.isna(v) for v in hk):
+                continue
+            rows.append({**common, "method": "scaled_last_change",
+                         "forecast": b0 + sum(last_change * v / h_t for v in hk)})
+            s_t = _at(S, la, t)
+            if pd.isna(s_t):
+                continue
+
+            def roll(hnb: list[float], spend: list[float], fl: pd.DataFrame | None,
+                     scaled: bool = True, la: str = la, h_t: float = h_t, s_t: float = s_t,
+                     b0: float = b0, last_change: float = last_change, t: str = t,
+                     years: list[str] = years) -> float:
+                gap = last_change - (h_t - s_t) - _flow(fl, la, t)
+                return b0 + sum(hv - sv + _flow(fl, la, fy) + (gap * hv / h_t if scaled else gap)
+                                for fy, hv, sv in zip(years, hnb, spend, strict=True))
+
+            if all((t, fy, la) in sf.index for fy in years):
+                r = [sf.loc[(t, fy, la)] for fy in years]
+                for name, col in ((DEFAULT_BALANCE_METHOD, "forecast"), ("structural_low", "lower80"),
+                                  ("structural_high", "upper80")):
+                    rows.append({**common, "method": name,
+                                 "forecast": roll(hk, [float(x[col]) for x in r], F)})
+                rows.append({**common, "method": "structural_change_flat_gap",
+                             "forecast": roll(hk, [float(x["forecast"]) for x in r], F, False)})
+            ha = [_at(H, la, fy) for fy in years]
+            sa = [_at(S, la, fy) for fy in years]
+            if not any(pd.isna(v) for v in ha + sa):
+                rows.append({**common, "method": "structural_change_actual_spend",
+                             "forecast": roll(ha, sa, F)})
+                rows.append({**common, "method": "structural_change_flat_gap_actual_spend",
+                             "forecast": roll(ha, sa, F, False)})
+                if FE is not None:
+                    rows.append({**common, "method": "structural_change_actual_spend_even_support",
+                                 "forecast": roll(ha, sa, FE)})
     out = pd.DataFrame(rows)
     # the band of the default: high spend -> low balance
     band = out[out["method"].isin(["structural_low", "structural_high"])]
@@ -319,7 +458,8 @@ def widen_by_gap_error(b: pd.DataFrame) -> pd.DataFrame:
     for i in rows:
         key = (out.at[i, "origin"], out.at[i, "target"], out.at[i, "la_code"])
         others = err.drop(key, errors="ignore")
-        others = others[others.index.get_level_values(0) == key[0]]
+        others = others[(others.index.get_level_values(0) == key[0])
+                        & (others.index.get_level_values(1) == key[1])]
         if len(others) < 20:
             continue
         q10, q90 = float(others.quantile(0.1)), float(others.quantile(0.9))
@@ -327,6 +467,29 @@ def widen_by_gap_error(b: pd.DataFrame) -> pd.DataFrame:
         out.at[i, "lower80"] = f - np.hypot(f - out.at[i, "lower80"], min(q10, 0.0))
         out.at[i, "upper80"] = f + np.hypot(out.at[i, "upper80"] - f, max(q90, 0.0))
     return out
+
+
+def like_for_like(b: pd.DataFrame, check: tuple[str, str]) -> pd.DataFrame:
+    """:func:`balance_metrics` at one check over the LAs the default can be formed for (the same
+    LAs for every method), indexed by method."""
+    at = b[(b["origin"] == check[0]) & (b["target"] == check[1])]
+    las = set(at.loc[at["method"] == DEFAULT_BALANCE_METHOD, "la_code"])
+    return balance_metrics(at[at["la_code"].isin(las)]).xs(check, level=("origin", "target"))
+
+
+def choose_balance_default(b: pd.DataFrame,
+                           candidates: tuple[str, ...] = BALANCE_CANDIDATES) -> dict:
+    """The balance rule with the lowest mean, over :data:`BALANCE_CHECKS`, of its like-for-like
+    median absolute error in % of the target year's HNB: ``{"chosen", "scores", "rule"}``."""
+    per = {c: like_for_like(b, c)["median_abs_error_pct_income"] for c in BALANCE_CHECKS
+           if ((b["origin"] == c[0]) & (b["target"] == c[1])).any()}
+    scores = {m: float(np.mean([v[m] for v in per.values() if m in v.index]))
+              for m in sorted(set().union(*(v.index for v in per.values())))}
+    pool = {m: v for m, v in scores.items() if m in candidates}
+    return {"chosen": min(pool, key=pool.get) if pool else None, "scores": scores,
+            "rule": "lowest mean over the checks of the median absolute error in % of the "
+                    "target year's HNB (like for like at each check), among "
+                    + ", ".join(candidates)}
 
 
 def balance_metrics(b: pd.DataFrame) -> pd.DataFrame:
@@ -402,6 +565,10 @@ class FinanceBacktestResult:
     spend: pd.DataFrame
     balances: pd.DataFrame
     income: pd.DataFrame
+    #: The share backtest (:func:`send_analysis.finance.mix.share_backtest` rows, the chosen
+    #: combination as rule ``by_group``) and each group's chosen rule; None when not run.
+    shares: pd.DataFrame | None = None
+    share_rules: dict[str, str] | None = None
 
     def spend_metrics(self) -> pd.DataFrame:
         return spend_metrics(self.spend)
@@ -411,6 +578,26 @@ class FinanceBacktestResult:
 
     def income_metrics(self) -> pd.DataFrame:
         return income_metrics(self.income)
+
+    def setting_groups(self) -> dict:
+        """Per setting group: every share rule's MAPE and bias of the group's placements 1-3
+        years ahead (the actual total split by the rule's shares; ``by_group`` is the chosen
+        combination) and the group's chosen rule (decision 0100)."""
+        if self.shares is None or self.share_rules is None:
+            return {}
+        from send_analysis.finance.mix import share_metrics
+
+        m = share_metrics(self.shares)
+        out = {}
+        for group, g in m.groupby(level="group"):
+            out[group] = {
+                "methods": {rule: {f"h{h}": {"mape": _num(r["mape"]), "bias": _num(r["bias"]),
+                                             "n": int(r["n"])}
+                                   for (_, _, h), r in gr.iterrows()}
+                            for rule, gr in g.groupby(level="rule")},
+                "default_method": self.share_rules.get(group, "hold_shares"),
+            }
+        return out
 
     def spend_errors(self, method: str = DEFAULT_SPEND_METHOD) -> pd.DataFrame:
         """Log errors of one spend method (``h, target, log_error``), for calibrating bands."""
@@ -422,21 +609,26 @@ class FinanceBacktestResult:
         bm = self.balance_metrics()
         checks = sorted({(o, t) for o, t in zip(self.balances["origin"], self.balances["target"],
                                                  strict=True)})
-        # the like-for-like comparison: the one check every method can be formed at (March 2022
-        # from 2020-21); every check a method can be formed at is listed under "by_check"
-        at = self.balances[(self.balances["origin"] == COMMON_CHECK[0])
-                           & (self.balances["target"] == COMMON_CHECK[1])]
-        las = set(at.loc[at["method"] == DEFAULT_BALANCE_METHOD, "la_code"])
-        common = balance_metrics(at[at["la_code"].isin(las)]).xs(
-            COMMON_CHECK, level=("origin", "target"))  # the same LAs for every method
+        # the like-for-like comparison at each check (the same LAs for every method); the top
+        # level is the one-year check every method can be formed at (March 2022 from 2020-21);
+        # every check a method can be formed at is listed under "by_check"
+        common = like_for_like(self.balances, COMMON_CHECK)
+        per_check = {c: like_for_like(self.balances, c) for c in BALANCE_CHECKS
+                     if ((self.balances["origin"] == c[0]) & (self.balances["target"] == c[1])).any()}
         methods: dict[str, dict] = {}
         for method, g in bm.groupby(level="method"):
+            top = common.loc[method] if method in common.index else pd.Series(dtype=float)
             methods[method] = {
-                **{k: _num(v) for k, v in common.loc[method].items()},
+                **{k: _num(v) for k, v in top.items()},
                 "check": {"origin": COMMON_CHECK[0], "target": COMMON_CHECK[1]},
                 "by_check": [{"origin": o, "target": t, **{k: _num(v) for k, v in r.items()}}
                              for (_, o, t), r in g.iterrows()],
+                "like_for_like": [{"origin": c[0], "target": c[1],
+                                   **{k: _num(v) for k, v in lf.loc[method].items()}}
+                                  for c, lf in per_check.items() if method in lf.index],
             }
+        choice = choose_balance_default(self.balances)
+        roll = choose_balance_default(self.balances, ROLL_FORWARD_CANDIDATES)
         sm = self.spend_metrics()
         spend_methods = {m: {f"h{h}": {"mape": _num(r["mape"]), "median_ape": _num(r["median_ape"]),
                                        "bias": _num(r["bias"]), "coverage80": _num(r["coverage80"]),
@@ -444,11 +636,16 @@ class FinanceBacktestResult:
                              for (_, h), r in g.iterrows()}
                          for m, g in sm.groupby(level="method")}
         im = self.income_metrics()
+        groups = self.setting_groups()
         return {
+            **({"setting_groups": groups} if groups else {}),
             "n_las": int(self.spend["la_code"].nunique()),
             "checks": [{"origin": o, "target": t} for o, t in checks],
             "methods": methods,
             "default_method": DEFAULT_BALANCE_METHOD,
+            "default_choice": {**choice, "scores": {m: _num(v) for m, v in choice["scores"].items()},
+                               "checks": [{"origin": o, "target": t} for o, t in per_check]},
+            "roll_forward_choice": {"chosen": roll["chosen"], "rule": roll["rule"]},
             "spend": {"methods": spend_methods, "default_method": DEFAULT_SPEND_METHOD,
                       "origins": sorted(self.spend["origin"].unique().tolist())},
             "income": {"methods": {m: {f"h{h}": {"mape": _num(r["mape"]), "bias": _num(r["bias"]),
@@ -463,14 +660,36 @@ def _num(v: object) -> float | None:
     return None if not np.isfinite(f) else round(f, 3)
 
 
-def run_finance_backtest(data: SpendData | None = None) -> FinanceBacktestResult:
-    """The whole finance backtest (spend, balances, income) on the published data."""
+def share_inputs(weights: Mapping[str, float]) -> tuple[MixData, pd.DataFrame]:
+    """The setting-mix backtest (decision 0100): placements by group, ``weights`` (England's
+    unit cost of each group, ``defaults.england_unit_costs``), each group's share rule chosen by
+    the share backtest; and that backtest's rows (every rule, plus the chosen combination as
+    ``by_group``)."""
+    from send_analysis.finance import mix
+
+    counts = mix.group_counts()
+    bt = mix.share_backtest(counts)
+    rules = mix.choose_rules_by_group(mix.share_metrics(bt))
+    bt = pd.concat([bt, mix.combined_backtest(counts, rules)], ignore_index=True)
+    return MixData(counts, dict(weights), rules), bt
+
+
+def run_finance_backtest(data: SpendData | None = None,
+                         mix_weights: Mapping[str, float] | None = None) -> FinanceBacktestResult:
+    """The whole finance backtest (spend, balances, income) on the published data; with
+    ``mix_weights`` (£ a placement by setting group: ``defaults.england_unit_costs()``, passed in
+    because the defaults read this module) the setting-mix backtest and mix-aware spend rules
+    too (decision 0100)."""
     data = data or load_spend_data()
-    wide = spend_forecasts(data)
+    mix_data, shares = share_inputs(mix_weights) if mix_weights is not None else (None, None)
+    wide = spend_forecasts(data, mix=mix_data)
     long = spend_long(wide)
     default = long[long["method"] == DEFAULT_SPEND_METHOD]
-    balances = balance_forecasts(balance_inputs(), default)
-    return FinanceBacktestResult(long, balances, income_forecasts())
+    from send_analysis.finance.support import flows_wide
+
+    balances = balance_forecasts(balance_inputs(), default, flows_wide(True), flows_wide(False))
+    return FinanceBacktestResult(long, balances, income_forecasts(), shares,
+                                 mix_data.rules if mix_data is not None else None)
 
 
 def spend_error_quantiles(result: FinanceBacktestResult, levels: Mapping[str, float] | None = None

@@ -154,8 +154,9 @@ def cmd_dsg_plan(args: argparse.Namespace) -> int:
 
 def cmd_finance_backtest(args: argparse.Namespace) -> int:
     from send_analysis.finance.backtest import run_finance_backtest
+    from send_analysis.finance.defaults import england_unit_costs
 
-    result = run_finance_backtest()
+    result = run_finance_backtest(mix_weights=england_unit_costs())
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
@@ -165,6 +166,13 @@ def cmd_finance_backtest(args: argparse.Namespace) -> int:
     print(result.balance_metrics().round(2).to_string())
     print("\nIncome: HNB allocation beyond the years announced, % error")
     print(result.income_metrics().round(2).to_string())
+    if result.shares is not None:
+        from send_analysis.finance.mix import share_metrics
+
+        print("\nSetting groups: placements by group (the actual total split by each share "
+              "rule), % error; chosen: " + ", ".join(f"{g} {r}" for g, r in
+                                                       (result.share_rules or {}).items()))
+        print(share_metrics(result.shares).round(2).unstack("h").to_string())
     return 0
 
 

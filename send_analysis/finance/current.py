@@ -15,9 +15,10 @@ actual high-needs spend to 2024-25. Here:
 - **Opening balance** (:func:`estimated_opening`): the LA's latest published 31 March (31 March
   2024 from the S251 2023-24 outturn for 148 LAs; 31 March 2022 for the others) rolled forward
   to 31 March of the last outturn year with actual spend, the HNB allocations (years not
-  published are estimated), known support and the gap scaled with the HNB; its 80% band from the
-  error of the same estimate in the one year that can test it (2021-22, every LA), widened by
-  the square root of the years estimated (1 from 31 March 2024).
+  published are estimated), known support as paid and the gap held in £ (the roll-forward rule
+  the finance backtest chooses over its two balance checks, decision 0098); its 80% band from the
+  error of the same estimate in the one year that can test it (2021-22, every LA), widened by the
+  square root of the years estimated (1 from 31 March 2024; decision 0090).
 - **Unit-cost inflation** (:func:`national_cost_growth`): England's growth in high-needs spend per
   financial-year placement in the latest year (chosen by the finance backtest, decision 0065).
 - **Income growth** (:func:`england_hnb_growth`): England's compound growth of the HNB after
@@ -31,11 +32,9 @@ actual high-needs spend to 2024-25. Here:
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Mapping
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -45,13 +44,23 @@ from send_analysis.errors import DataError
 from send_analysis.finance.inputs import OTHER_DSG_LINE
 from send_analysis.finance.rules import DEFAULT_RULES
 from send_analysis.finance.successors import SUCCESSOR_OF, balances_indexed, hnb_latest_share
-from send_analysis.finance.years import EARLIER_WEIGHT, LATER_WEIGHT, fy_label, fy_offset, fy_start
+from send_analysis.finance.support import (  # noqa: F401  (the agreements, read here before)
+    SUPPORT_FILE,
+    SUPPORT_YEARS,
+    support_agreements,
+    support_table,
+)
+from send_analysis.finance.years import EARLIER_WEIGHT, LATER_WEIGHT, fy_offset, fy_start
 
 #: The year with the last published in-year change of the DSG balance (March 2021 -> 2022).
 GAP_YEAR = "2021-22"
-#: Payment profile of a deficit-support agreement whose profile is not public (years).
-SUPPORT_YEARS = 5
-SUPPORT_FILE = Path(__file__).with_name("safety_valve_agreements.csv")
+#: The roll-forward rule of the opening estimate: the finance backtest's choice between the gap
+#: scaled with the HNB and held in £ over its one- and two-year balance checks (decision 0098,
+#: ``backtest.ROLL_FORWARD_CANDIDATES``); True: scaled.
+ROLL_FORWARD_SCALED_GAP = False
+#: The backtest method that is this roll-forward.
+ROLL_FORWARD_METHOD = ("structural_change_actual_spend" if ROLL_FORWARD_SCALED_GAP
+                       else "structural_change_flat_gap_actual_spend")
 
 
 def fy_groups(la_code: str, fy: str, tables: Tables | None = None) -> dict[str, float]:
@@ -150,51 +159,39 @@ def england_hnb_growth() -> dict:
 # ------------------------------------------------------------------------------ support flows
 
 
-@lru_cache(maxsize=1)
-def support_agreements() -> pd.DataFrame:
-    """The public deficit-support agreements with an LA code and first financial year."""
-    from send_analysis.finance.public import code_for_la_name
-
-    with open(SUPPORT_FILE, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    out = []
-    for i, r in enumerate(rows, start=2):
-        name = r["la_name"].split("(")[0].strip()
-        try:
-            code = code_for_la_name(name)
-            first = fy_label(int(r["agreement_year"][:4]))
-            dfe = float(r["dfe_contribution_gbp_m"] or 0) * 1e6
-            la = float(r["la_contribution_gbp_m"] or 0) * 1e6
-        except (DataError, ValueError) as exc:
-            raise DataError(f"cannot read agreement: {exc}", file=str(SUPPORT_FILE), row=i) from None
-        out.append({"la_code": code, "la_name": r["la_name"], "first_fy": first, "dfe": dfe,
-                    "la": la, "terms": r["terms"], "source": r["source_title"]})
-    return pd.DataFrame(out)
-
-
 def support_payments(la_code: str) -> tuple[dict[str, float], dict[str, float], str | None]:
-    """DfE support and LA contributions by financial year (even over SUPPORT_YEARS from the
-    signing year) and a description, or empty when no public agreement is listed."""
+    """DfE support and LA contributions by financial year, and a description, or empty when no
+    public agreement is listed. DfE payments as published where the payments file lists them
+    (paid, planned; nothing in a year they were suspended or withheld), the rest of the
+    agreement spread evenly (:func:`send_analysis.finance.support.dfe_profile`, decision 0099);
+    LA contributions evenly over SUPPORT_YEARS from the signing year."""
     a = support_agreements()
     mine = a[a["la_code"] == str(la_code)]
+    t = support_table()
+    t = t[t["la_code"] == str(la_code)]
     dfe: dict[str, float] = {}
     la: dict[str, float] = {}
+    for r in t.itertuples():
+        if r.dfe or r.how == "suspended":
+            dfe[r.financial_year] = dfe.get(r.financial_year, 0.0) + round(r.dfe, 2)
+        if r.la:
+            la[r.financial_year] = la.get(r.financial_year, 0.0) + round(r.la, 2)
     notes = []
     for r in mine.itertuples():
-        for k in range(SUPPORT_YEARS):
-            fy = fy_offset(r.first_fy, k)
-            if r.dfe:
-                dfe[fy] = dfe.get(fy, 0.0) + round(r.dfe / SUPPORT_YEARS, 2)
-            if r.la:
-                la[fy] = la.get(fy, 0.0) + round(r.la / SUPPORT_YEARS, 2)
         notes.append(f"{r.la_name}: DfE £{r.dfe / 1e6:,.1f}m"
                      + (f", LA £{r.la / 1e6:,.1f}m" if r.la else "")
                      + f" from {r.first_fy} ({r.source})")
     text = None
     if notes:
-        text = ("APPROXIMATE: " + "; ".join(notes) + f"; spread evenly over {SUPPORT_YEARS} years "
-                "from the signing year because payment profiles are mostly not public: enter the "
-                "LA's own profile (docs/decisions/0066)")
+        shown = "; ".join(
+            f"{r.financial_year} £{r.dfe / 1e6:,.2f}m "
+            + ("SUSPENDED (not received)" if r.how == "suspended" else
+               "as published" if r.how == "published" else "APPROXIMATE even spread")
+            + (f" ({r.source})" if r.source else "")
+            for r in t.itertuples() if r.dfe or r.how == "suspended")
+        text = ("APPROXIMATE where not published: " + "; ".join(notes) + ". DfE payments by year: "
+                + shown + f". LA contributions spread evenly over {SUPPORT_YEARS} years from the "
+                "signing year. Enter the LA's own profile (docs/decisions/0066, 0099)")
     return dfe, la, text
 
 
@@ -304,7 +301,8 @@ def _gap_error_quantiles() -> dict:
     inp = balance_inputs()
     b = balance_forecasts(inp, pd.DataFrame(columns=["origin", "target", "la_code",
                                                      "forecast", "lower80", "upper80"]))
-    b = b[b["method"] == "structural_change_actual_spend"]  # the rule used to roll forward
+    # the rule used to roll forward, one year ahead (the estimate's band grows as sqrt(years))
+    b = b[(b["method"] == ROLL_FORWARD_METHOD) & (b["target"] == GAP_YEAR)]
     rel = (b["actual"] - b["forecast"]) / b["income"]
     return {"p10": float(rel.quantile(0.1)), "p90": float(rel.quantile(0.9)), "n": int(len(rel))}
 
@@ -384,7 +382,7 @@ def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
         fy = fy_offset(fy, 1)
         s = _spend_for(la_code, fy)
         flows = dfe.get(fy, 0.0) + la_contrib.get(fy, 0.0)
-        other_dsg = gap * hnb[fy] / hnb[GAP_YEAR]
+        other_dsg = gap * hnb[fy] / hnb[GAP_YEAR] if ROLL_FORWARD_SCALED_GAP else gap
         change = hnb[fy] - s + other_dsg + flows
         cum += change
         steps.append({"financial_year": fy, "hnb": hnb[fy], "hnb_source": how[fy], "spend": s,
@@ -396,7 +394,9 @@ def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
     k = math.sqrt(len(steps))
     scale = hnb[last_fy]
     return {"financial_year": last_fy, "cumulative": round(cum, 2),
-            "in_year": round(steps[-1]["in_year"], 2), "other_dsg": steps[-1]["other_dsg"],
+            "in_year": round(steps[-1]["in_year"], 2),
+            # the projection's gap line follows the projection's rule (scaled with the HNB)
+            "other_dsg": gap * hnb[last_fy] / hnb[GAP_YEAR],
             "p10": round(cum + q["p10"] * k * scale, 2),
             "p90": round(cum + q["p90"] * k * scale, 2), "gap": gap, "gap_how": gap_how,
             "steps": pd.DataFrame(steps), "published": pub, "start": begin,

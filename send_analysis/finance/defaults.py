@@ -82,6 +82,17 @@ def _col(measure: str, line: str) -> str:
     return public.hn_column_letter(measure, line)
 
 
+def _projected(fy: str, base: str) -> bool:
+    """A year the default projection always covers: after ``base``, at most the model's minimum
+    horizon (5 years) ahead. Payments of longer agreements (Devon's to 2031-32) beyond it are
+    left out of the defaults (the model refuses flows after its last year) and named in
+    ``sources``."""
+    from send_analysis.finance.model import horizon_for
+
+    ahead = fy_start(fy) - fy_start(base)
+    return 0 < ahead <= horizon_for({"first_forecast_year": fy_offset(base, 1)}, fy_start(base))
+
+
 def _fmt(x: float) -> str:
     return f"£{x:,.0f}"
 
@@ -436,6 +447,11 @@ def default_inputs(la_code: str, tables: Tables | None = None) -> dict:
     cost = current.national_cost_growth(base)
     hnb_rate = current.england_hnb_growth()
     dfe, la_contrib, support_text = current.support_payments(la_code)
+    beyond = sorted(fy for fy in {*dfe, *la_contrib} if fy_start(fy) > fy_start(base)
+                    and not _projected(fy, base))
+    if support_text and beyond:
+        support_text += (f"; {', '.join(beyond)}: after the default projection's last year, "
+                         "not included")
     opening = current.estimated_opening(la_code, base, dfe, la_contrib)
     hnb, hnb_how = opening["hnb"], opening["hnb_source"]
     first = fy_offset(base, 1)
@@ -501,9 +517,9 @@ def default_inputs(la_code: str, tables: Tables | None = None) -> dict:
             "growth_rate": hnb_rate["rate"],
             "block_transfers": {},
             # earlier years are in the estimated opening balance (the roll-forward)
-            "support": {fy: v for fy, v in sorted(dfe.items()) if fy_start(fy) > fy_start(base)},
+            "support": {fy: v for fy, v in sorted(dfe.items()) if _projected(fy, base)},
             "la_contributions": {fy: v for fy, v in sorted(la_contrib.items())
-                                 if fy_start(fy) > fy_start(base)},
+                                 if _projected(fy, base)},
         },
         "opening_balance": {"financial_year": base, "cumulative": opening["cumulative"],
                             "in_year": opening["in_year"], "p10": opening["p10"],

@@ -136,7 +136,8 @@ def provenance_text(inputs: Mapping) -> str:
         total = sum(float(v) for v in support.values())
         lines.append(f"DfE deficit support included: {money_m(total)} over "
                      f"{min(support)} to {max(support)}"
-                     + (" (a public agreement's total spread evenly over five years: approximate)"
+                     + (" (payments as published where public, the rest of a public agreement's total "
+                          "spread evenly: approximate)"
                         if support_src.startswith("APPROXIMATE") else "") + ".")
     else:
         lines.append("No DfE deficit support (safety valve or similar) is included: the public "
