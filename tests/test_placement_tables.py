@@ -117,3 +117,14 @@ def test_an_la_without_cross_tables_is_a_clear_error():
     ages_x, needs_x = _crosstabs(tables, "805")
     with pytest.raises(DataError, match="LA 806 has no published placement x age"):
         placement_tables("806", [2026], panel=panel, ages_x=ages_x, needs_x=needs_x)
+
+
+@pytest.mark.realdata
+def test_an_origin_before_the_first_cross_table_starts_at_that_table_and_says_so():
+    # SEN2 publishes placement x age and x need for recent Januarys only: a forecast "as of 2021"
+    # cannot be split by them, so the tables start from the first January that has both
+    t = placement_tables("334", [2022, 2023, 2026], first_history=2019, as_of=2021, n_draws=50)
+    first = min(t.projected_years)
+    assert first > 2021 and max(t.history_years) == first - 1
+    assert any("SEN2 publishes placement by age and by primary need from then only" in n
+               for n in t.notes)

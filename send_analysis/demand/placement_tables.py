@@ -128,17 +128,24 @@ def placement_tables(la_code: str, projected_years: Sequence[int], first_history
                         expected="processed tables; run `send-analysis data build`")
     # the latest January up to as_of (an as_of after the data's last census is the last census)
     origin = panel.last_year if as_of is None else min(int(as_of), int(panel.last_year))
-    hist_years = [y for y in range(int(first_history), origin + 1) if y in panel.plans.columns]
-    proj = sorted(int(y) for y in projected_years if int(y) > origin)
     ages_x = ct.group_by_age() if ages_x is None else ages_x
     needs_x = ct.group_by_need() if needs_x is None else needs_x
+    notes = []
+    # SEN2 publishes the placement x age and x need tables for recent Januarys only: a forecast
+    # split by them cannot start earlier than the first January that has both
+    both = sorted(set(ct.crosstab_years(ages_x, la)) & set(ct.crosstab_years(needs_x, la)))
+    if both and origin < both[0] and any(int(y) > origin for y in projected_years):
+        notes.append(f"The tables start from January {both[0]}, not January {origin}: SEN2 "
+                     "publishes placement by age and by primary need from then only.")
+        origin = both[0]
+    hist_years = [y for y in range(int(first_history), origin + 1) if y in panel.plans.columns]
+    proj = sorted(int(y) for y in projected_years if int(y) > origin)
     age_years = [y for y in ct.crosstab_years(ages_x, la) if y <= origin]
     need_years = [y for y in ct.crosstab_years(needs_x, la) if y <= origin]
     groups, bands, needs = list(SETTING_GROUPS), list(AGE_BANDS), list(ct.NEEDS)
     totals = pd.DataFrame(index=groups, columns=[*hist_years, *proj], dtype=float)
     by_age = {g: pd.DataFrame(np.nan, index=bands, columns=totals.columns) for g in groups}
     by_need = {g: pd.DataFrame(np.nan, index=needs, columns=totals.columns) for g in groups}
-    notes = []
     for y in hist_years:
         for g in groups:
             totals.loc[g, y] = panel.groups[g].at[la, y] if la in panel.groups[g].index else np.nan
