@@ -74,9 +74,21 @@ def overview_figures(h) -> dict[str, dict]:
                          "source": PUBLIC},
         "new_plans_last_year": {"value": _num(h.new_plans_latest), "year": int(h.new_plans_latest_year),
                                 "source": PUBLIC},
-        "pct_within_20_weeks": {"value": _num(h.timeliness_latest), "year": int(h.timeliness_latest_year),
-                                "england": _num(h.england_timeliness_latest), "source": PUBLIC},
+        "pct_within_20_weeks": timeliness_figure(h.timeliness) if h.timeliness else
+        {"value": _num(h.timeliness_latest), "year": int(h.timeliness_latest_year),
+         "england": _num(h.england_timeliness_latest), "source": PUBLIC},
     }
+
+
+def timeliness_figure(t: Mapping) -> dict:
+    """``pct_within_20_weeks`` from :func:`send_analysis.overview.published_timeliness`: the DfE's
+    published share within 20 weeks leaving out exceptions (``value``, of ``issued`` plans; England
+    ``england``) and of every plan issued (``all_value``, of ``all_issued``; England
+    ``england_all``), the same year."""
+    return {"value": _num(t["pct_excl"]), "year": int(t["year"]), "issued": _num(t["issued_excl"]),
+            "england": _num(t["england_excl"]), "all_value": _num(t["pct_incl"]),
+            "all_issued": _num(t["issued_incl"]), "england_all": _num(t["england_incl"]),
+            "source": PUBLIC}
 
 
 def forecast_figure(res) -> dict:
@@ -170,6 +182,9 @@ def figure_text(key: str, fig: Mapping | None) -> str:
     '−£12.3m'
     >>> figure_text("claims_reproduced", {"value": 5, "checked": 9})
     '5 of 9'
+    >>> figure_text("pct_within_20_weeks", {"value": 80.4, "issued": 143, "all_value": 53.1,
+    ...                                     "all_issued": 258})
+    '80.4% of 143 plans, exceptions left out; 53.1% of all 258'
     """
     if fig is None or fig.get("value") is None:
         return "not available"
@@ -185,7 +200,12 @@ def figure_text(key: str, fig: Mapping | None) -> str:
     if key == "claims_reproduced":
         return f"{v} of {fig['checked']}"
     if key == "pct_within_20_weeks":
-        return f"{v:.1f}%"
+        if fig.get("issued") is None:
+            return f"{v:.1f}%"
+        text = f"{v:.1f}% of {fmt_int(fig['issued'])} plans, exceptions left out"
+        if fig.get("all_value") is not None and fig.get("all_issued") is not None:
+            text += f"; {fig['all_value']:.1f}% of all {fmt_int(fig['all_issued'])}"
+        return text
     raise KeyError(f"unknown headline key {key!r}; known: {', '.join(HEADLINE_KEYS)}")
 
 

@@ -57,7 +57,10 @@ def context(key: str, fig: Mapping) -> str:
         return (f"{fmt_pct(change, 0, signed=True)} on January {fig['origin']}; "
                 "the band holds 8 in 10 outcomes of past forecasts")
     if key == "pct_within_20_weeks" and fig.get("england") is not None:
-        return f"England {fmt_pct(fig['england'])}; cases with an allowed exception left out"
+        if fig.get("england_all") is None:
+            return f"England {fmt_pct(fig['england'])}; cases with an allowed exception left out"
+        return (f"England {fmt_pct(fig['england'])} with exceptions left out, "
+                f"{fmt_pct(fig['england_all'])} of all plans; both as the DfE publishes them")
     if key == "dsg_balance_latest":
         est = "an estimate rolled forward from the last published balance; " if fig.get("estimate") else ""
         return f"end of {fig['financial_year']}; {est}negative = deficit"
