@@ -233,7 +233,7 @@ def test_claims_table_names_areas_and_has_no_key_headings():
     tables = SimpleNamespace(get=lambda name: pd.DataFrame({"la_code": ["334"], "la_name": ["Solihull"]}))
     html = narrative.claims_styler(frame, tables).to_html()
     heads = re.findall(r"<th[^>]*>([^<]*)</th>", html)
-    assert "Claim (id in the claims file)" in heads and not any("_" in h for h in heads)
+    assert "Id in the claims file" in heads and not any("_" in h for h in heads)
     assert ">England<" in html and ">67.89<" in html
 
 

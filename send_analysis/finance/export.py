@@ -44,6 +44,7 @@ from send_analysis.finance.inputs import flatten
 from send_analysis.finance.model import DSGProjection
 from send_analysis.finance.scenarios import ScenarioResult
 from send_analysis.finance.years import fy_start
+from send_analysis.report.labels import input_label
 
 MONEY = '#,##0;[Red]-#,##0'
 BOLD = Font(bold=True)
@@ -537,8 +538,24 @@ def _placements_sheet(ws, unmitigated: DSGProjection, result: ScenarioResult | N
         row += 1
 
 
+def cell_value(value: object) -> object:
+    """An input's value for a workbook cell: numbers and text as they are, an empty list or
+    block as "none given", a list as its items joined by "; " (never a Python repr).
+
+    >>> cell_value([]), cell_value({}), cell_value(["a.yaml", "b.yaml"]), cell_value(0.5)
+    ('none given', 'none given', 'a.yaml; b.yaml', 0.5)
+    """
+    if isinstance(value, int | float | str):
+        return value
+    if isinstance(value, Mapping | list | tuple) and not value:
+        return "none given"
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
 def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[ScenarioResult]) -> None:
-    for j, text in enumerate(["Key", "Value", "Source"]):
+    for j, text in enumerate(["Key", "Value", "Source", "In words"]):
         c = ws.cell(row=1, column=1 + j, value=text)
         c.font = BOLD
         c.fill = HEADER_FILL
@@ -546,8 +563,9 @@ def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[
     sources = inputs.get("sources") or {}
     for key, value in flatten({k: v for k, v in inputs.items() if k != "sources"}).items():
         ws.cell(row=row, column=1, value=key)
-        ws.cell(row=row, column=2, value=value if isinstance(value, int | float | str) else repr(value))
+        ws.cell(row=row, column=2, value=cell_value(value))
         ws.cell(row=row, column=3, value=source_of(key, sources, inputs_file))
+        ws.cell(row=row, column=4, value=input_label(key))
         row += 1
     seen: set[str] = set()
     for r in results:
@@ -558,7 +576,7 @@ def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[
             for i, lever in enumerate(s.levers):
                 for key, value in flatten(lever).items():
                     ws.cell(row=row, column=1, value=f"scenario[{s.name}].levers[{i}].{key}")
-                    ws.cell(row=row, column=2, value=value if isinstance(value, int | float | str) else repr(value))
+                    ws.cell(row=row, column=2, value=cell_value(value))
                     ws.cell(row=row, column=3, value=lever.get("source") or s.source or s.file)
                     row += 1
     ws.cell(row=row + 1, column=1, value="Financial years run April-March; placements by January census "

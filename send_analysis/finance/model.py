@@ -38,6 +38,7 @@ from send_analysis.errors import ConfigError, DataError
 from send_analysis.finance.inputs import OTHER_DSG_LINE
 from send_analysis.finance.years import census_to_financial_years, fy_label, fy_start
 from send_analysis.report import money_m  # noqa: F401  (used by the finance pages)
+from send_analysis.report.labels import OTHER_LINE_WORDS
 from send_analysis.report.shared import per_la
 
 #: Quantiles reported in summaries (10th, 50th, 90th percentiles).
@@ -66,15 +67,11 @@ class Assumptions:
     delivery: float | np.ndarray = 1.0
 
 
-#: Display names of the usual ``other_expenditure`` lines (S251 high-needs lines).
-OTHER_LINE_LABELS: dict[str, str] = {
-    "sen_support_services": "SEN support services",
-    "hospital_education": "Hospital education",
-    "alternative_provision_services": "Alternative provision services",
-    "therapies": "Therapies and other health-related services",
-    "ap_pru_places_topups": "AP/PRU places and top-ups (beyond plan-driven placements)",
-    OTHER_DSG_LINE: "Place funding in the schools budget and other DSG blocks",
-}
+#: Display names of the usual ``other_expenditure`` lines (S251 high-needs lines): the words of
+#: :data:`send_analysis.report.labels.OTHER_LINE_WORDS`, so the pages' inputs tables and the
+#: model's lines name them alike.
+OTHER_LINE_LABELS: dict[str, str] = dict(OTHER_LINE_WORDS)
+assert OTHER_DSG_LINE in OTHER_LINE_LABELS
 
 #: Seed of the income draws' order (independent of the placement draws).
 INCOME_SEED = 20260331
