@@ -172,15 +172,22 @@ def _opening(inputs: Mapping, p: DSGProjection) -> dict:
 # ------------------------------------------------------------------------------ narrative
 
 
+#: What the 80% band of a DSG balance holds, in the words of the evidence pack's costs page.
+BAND_WORDS = ("the band holds 80% of simulated paths; spend, HNB income in years not yet announced "
+              "and an estimated opening balance vary between the paths as much as the finance "
+              "backtest found this projection's errors to vary (decision records 0065 and 0067)")
+
+
 def financial_narrative(unmitigated: DSGProjection, result: ScenarioResult | None) -> str:
     """The financial plan narrative: the balance now, unmitigated and mitigated at the horizon."""
     last = unmitigated.fys[-1]
     cum = unmitigated.cumulative[:, -1]
-    text = (f"The High Needs Block cumulative balance was {_money(unmitigated.opening_cumulative)} "
+    s = unmitigated.summary_frame().loc[last]
+    text = (f"The DSG cumulative balance (all blocks) was {_money(unmitigated.opening_cumulative)} "
             f"at 31 March of {unmitigated.opening_fy} (negative = deficit). With no new action "
             f"(unmitigated) it is forecast at {_money(float(cum.mean()))} by 31 March of {last} "
-            f"(80% range {_money(float(np.quantile(cum, 0.1)))} to "
-            f"{_money(float(np.quantile(cum, 0.9)))}, from demand uncertainty), with an in-year "
+            f"(80% band {_money(float(s['cumulative_p10']))} to {_money(float(s['cumulative_p90']))}: "
+            f"{BAND_WORDS}), with an in-year "
             f"balance of {_money(float(unmitigated.in_year[:, -1].mean()))} in {last}.")
     if result is not None:
         m = result.mitigated

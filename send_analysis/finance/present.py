@@ -32,7 +32,8 @@ def costs_opening(la_code: str, la_name: str, inputs: Mapping, inputs_source: st
     last = s.index[-1]
     text = (
         f"## {inert(la_name)} ({inert(la_code)})\n\n"
-        f"Finance inputs: **{inert(inputs_source)}**. The High Needs Block ended "
+        f"Finance inputs: **{inert(inputs_source)}**. The DSG (all blocks: the balance the DfE "
+        f"publishes, not the High Needs Block alone) ended "
         f"{latest['financial_year']} with a cumulative balance of "
         f"{mark('dsg_balance_latest', latest)} (negative = deficit"
         f"{'; an estimate rolled forward from the last published balance' if latest.get('estimate') else ''}"
@@ -171,10 +172,13 @@ def sensitivity_text(tornado: pd.DataFrame, demand_only, everything) -> str:
     last = demand_only.fys[-1]
     d, a = demand_only.summary_frame().loc[last], everything.summary_frame().loc[last]
     top = tornado.iloc[0]
+    wide_d = d["cumulative_p90"] - d["cumulative_p10"]
+    wide_a = a["cumulative_p90"] - a["cumulative_p10"]
+    verb = "widens" if wide_a > wide_d else "narrows" if wide_a < wide_d else "leaves"
     return (
         f"The largest effect is **{top['label'].lower()}**: from {money_m(top['balance_low'])} to "
         f"{money_m(top['balance_high'])} at the horizon. Drawing all assumptions at random with the "
-        f"projection widens the 80% range of the cumulative balance at 31 March "
+        f"projection {verb} the 80% band of the cumulative balance at 31 March "
         f"{fy_start(last) + 1} from {money_m(d['cumulative_p10'])} to {money_m(d['cumulative_p90'])} "
         f"(the backtest's spread) to {money_m(a['cumulative_p10'])} to {money_m(a['cumulative_p90'])}.")
 

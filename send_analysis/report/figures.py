@@ -122,6 +122,8 @@ def dsg_figures(inputs: Mapping, inputs_source: str, projection, scenario=None) 
     note = str((inputs.get("sources") or {}).get("opening_balance.cumulative", ""))
     if note.startswith("ESTIMATE"):
         latest["estimate"] = True
+    if ob.get("in_year") is not None:
+        latest["in_year"] = _num(ob["in_year"])
 
     def end_of(proj) -> dict:
         s = proj.summary_frame()
@@ -133,9 +135,47 @@ def dsg_figures(inputs: Mapping, inputs_source: str, projection, scenario=None) 
 
     out = {"dsg_balance_latest": latest, "dsg_balance_end_unmitigated": end_of(projection)}
     out["dsg_balance_end_unmitigated"]["biggest_cost_growth"] = biggest_cost_growth(projection)
+    out["dsg_balance_end_unmitigated"]["high_needs_in_year"] = high_needs_in_year(projection)
+    cum = projection.summary_frame()["cumulative_mean"]
+    if latest["value"] is not None and latest["value"] >= 0 and (cum < 0).any():
+        out["dsg_balance_end_unmitigated"]["first_deficit"] = str(cum[cum < 0].index[0])
     if scenario is not None:
-        out["dsg_balance_end_mitigated"] = {**end_of(scenario.mitigated), "scenario": scenario.name}
+        out["dsg_balance_end_mitigated"] = {**end_of(scenario.mitigated), "scenario": scenario.name,
+                                            **scenario_kinds(inputs, scenario)}
     return out
+
+
+#: The finance model's line of place funding and the other DSG blocks (``other.`` + the inputs'
+#: ``other_expenditure`` key): what separates the DSG balance from the High Needs Block's part.
+OTHER_DSG_EXPENDITURE = "other.place_funding_and_other_dsg"
+
+
+def high_needs_in_year(projection) -> dict:
+    """The high-needs part of the first forecast year's in-year balance (mean of paths): HNB
+    income and the other income lines less every spending line except place funding and the
+    other DSG blocks, which are given apart (``other_blocks``, as a balance: negative = they
+    cost the DSG). The cumulative high-needs part cannot be given: no balance of the High Needs
+    Block alone is published for each LA."""
+    other = projection.expenditure.get(OTHER_DSG_EXPENDITURE)
+    other_mean = float(other.mean(axis=0)[0]) if other is not None else 0.0
+    total = float(projection.in_year.mean(axis=0)[0])
+    return {"financial_year": str(projection.fys[0]), "value": total + other_mean,
+            "other_blocks": -other_mean, "in_year": total}
+
+
+def scenario_kinds(inputs: Mapping, scenario) -> dict:
+    """Which of a result's scenarios are the LA's (a file listed in the inputs' ``mitigations``
+    or written for the LA: its ``la_code``) and which are the toolkit's examples, by name, with
+    the investment they cost over the projection (mean of paths, £) and the words the summary
+    uses for them (``with``)."""
+    listed = {str(m) for m in (inputs.get("mitigations") or [])}
+    own = [s.name for s in scenario.scenarios
+           if getattr(s, "la_code", None) is not None or str(s.file) in listed]
+    examples = [s.name for s in scenario.scenarios if s.name not in own]
+    words = ("the example scenarios and the LA's" if own and examples else
+             "the LA's scenarios" if own else "the example scenarios")
+    return {"own": own, "examples": examples, "with": words,
+            "investment": _num(scenario.investment().mean(axis=0).sum())}
 
 
 def biggest_cost_growth(projection) -> dict:

@@ -21,9 +21,9 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("plans_forecast_5y", "EHC plans forecast for January {year}"),
     ("new_plans_last_year", "New EHC plans issued in {year}"),
     ("pct_within_20_weeks", "New plans issued within 20 weeks, {year}"),
-    ("dsg_balance_latest", "DSG High Needs balance at {date}"),
-    ("dsg_balance_end_unmitigated", "DSG High Needs balance at {date}, without mitigation"),
-    ("dsg_balance_end_mitigated", "DSG High Needs balance at {date}, with the LA's scenarios"),
+    ("dsg_balance_latest", "DSG balance (all blocks) at {date}"),
+    ("dsg_balance_end_unmitigated", "DSG balance (all blocks) at {date}, without mitigation"),
+    ("dsg_balance_end_mitigated", "DSG balance (all blocks) at {date}, with {with}"),
     ("plans_per_10k_0_25", "EHC plans per 10,000 aged 0 to 25, January {year}"),
     ("claims_reproduced", "Figures in the LA's report reproduced from public data"),
 )
@@ -63,14 +63,15 @@ def context(key: str, fig: Mapping) -> str:
                 f"{fmt_pct(fig['england_all'])} of all plans; both as the DfE publishes them")
     if key == "dsg_balance_latest":
         est = "an estimate rolled forward from the last published balance; " if fig.get("estimate") else ""
-        return f"end of {fig['financial_year']}; {est}negative = deficit"
+        return (f"end of {fig['financial_year']}; {est}the whole DSG, not the High Needs Block "
+                "alone; negative = deficit")
     if key == "dsg_balance_end_unmitigated":
         g = fig.get("biggest_cost_growth")
         if g:
             return (f"biggest cost driver: {g['line'].replace('Placements: ', '').lower()} "
                     f"(up {money_m(g['increase'])} a year from {g['from_year']} to {g['to_year']})")
     if key == "dsg_balance_end_mitigated":
-        return f"{fig.get('scenario', 'scenarios')} (the scenario files in this pack)"
+        return scenarios_context(fig)
     if key == "plans_per_10k_0_25" and fig.get("england") is not None:
         rank = f"; {fig['rank']} of {fig['of']} LAs, highest first" if fig.get("rank") else ""
         return (f"England {fig['england']:,.1f}, statistical neighbours {fig['neighbours']:,.1f}"
@@ -81,6 +82,54 @@ def context(key: str, fig: Mapping) -> str:
         return (f"{fig['not_reproduced']} not reproduced, {fig['not_checkable']} not checkable "
                 "from public data")
     return ""
+
+
+def scenarios_context(fig: Mapping) -> str:
+    """What the mitigated figure combines: the toolkit's example scenarios (named as examples,
+    with the investment they cost) and the LA's own scenario files."""
+    if "examples" not in fig:
+        return f"{fig.get('scenario', 'scenarios')} (the scenario files in this pack)"
+    parts = []
+    if fig["examples"]:
+        parts.append(f"{len(fig['examples'])} example scenario{'s' if len(fig['examples']) > 1 else ''}"
+                     f" of the toolkit, not the LA's plan ({'; '.join(fig['examples'])})")
+    if fig["own"]:
+        parts.append(f"the LA's own: {'; '.join(fig['own'])}")
+    cost = fig.get("investment") or 0
+    spend = ("no investment costed" if cost <= 0 else f"{money_m(cost)} of investment costed")
+    return f"{' and '.join(parts)}; {spend}"
+
+
+def dsg_note(la_name: str, h: Mapping[str, Mapping | None]) -> str:
+    """A paragraph on what the DSG balance is: the whole DSG (all four blocks and place funding),
+    why an LA is in surplus when it is, and the high-needs part where the data give it (the
+    first forecast year's in-year balance; no published cumulative balance of the High Needs
+    Block alone exists for each LA). Empty without the DSG figures."""
+    lat, un = h.get("dsg_balance_latest"), h.get("dsg_balance_end_unmitigated")
+    if not lat or not un or lat.get("value") is None:
+        return ""
+    out = []
+    if lat["value"] >= 0:
+        est = "an estimated " if lat.get("estimate") else ""
+        s = (f"{la_name} is in surplus: its DSG balance was {est}{money_m(lat['value'])} in credit "
+             f"at {lat['date']}")
+        if lat.get("in_year") is not None:
+            s += f", after an in-year balance of {money_m(lat['in_year'])} in {lat['financial_year']}"
+        s += (". The balance is the whole DSG (the schools, central, early years and high needs "
+              "blocks), so a surplus on the other blocks can offset a High Needs deficit.")
+        if un.get("first_deficit"):
+            s += (f" Without mitigation spend outgrows income and the balance turns to a deficit "
+                  f"in {un['first_deficit']}.")
+        out.append(s)
+    hn = un.get("high_needs_in_year")
+    if hn:
+        out.append(
+            f"The balance here is the whole DSG, as the DfE publishes it; no balance of the High "
+            f"Needs Block alone is published for each LA. The part the data do give: in "
+            f"{hn['financial_year']} the High Needs Block's own in-year balance is forecast at "
+            f"{money_m(hn['value'])} (its income less high-needs spend), and place funding and the "
+            f"other blocks at {money_m(hn['other_blocks'])}.")
+    return " ".join(out)
 
 
 def basis(fig: Mapping) -> str:
@@ -104,11 +153,11 @@ def sentences(la_name: str, h: Mapping[str, Mapping | None]) -> list[str]:
                                       "dsg_balance_end_mitigated"))
     if lat and un:
         est = "an estimated " if lat.get("estimate") else ""
-        s = (f"The DSG High Needs balance stood at {est}{figure_text('dsg_balance_latest', lat)} at "
+        s = (f"The DSG balance (all blocks) stood at {est}{figure_text('dsg_balance_latest', lat)} at "
              f"{lat['date']} (negative = deficit); without mitigation it reaches "
              f"{money_m(un['value'])} by {un['date']}")
         if mi:
-            s += (f", and {money_m(mi['value'])} with the scenarios in this pack "
+            s += (f", and {money_m(mi['value'])} with {mi.get('with', 'the scenarios in this pack')} "
                   f"({mi.get('scenario', '').lower()})")
         out.append(s + ".")
         src = {fig.get("source") for fig in (lat, un, mi) if fig}
@@ -174,6 +223,8 @@ def index_html(la_code: str, la_name: str, h: Mapping[str, Mapping | None], page
     """The LA's summary page: sentences, the headline table (each figure linking to its page),
     then every page of the pack (``page_list``: ``<li>`` items)."""
     lede = "".join(f'<p class="sa-lede">{html.escape(s)}</p>' for s in sentences(la_name, h))
+    note = dsg_note(la_name, h)
+    lede += f'<p class="sa-dsg-note">{html.escape(note)}</p>' if note else ""
     missing = "".join(f"<li>{html.escape(SHORT[k])}: {html.escape(v)}</li>"
                       for k, v in (notes or {}).items())
     missing = f"<p>Figures not available:</p><ul>{missing}</ul>" if missing else ""
