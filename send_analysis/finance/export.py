@@ -41,7 +41,7 @@ from send_analysis.atomic import atomic_path
 from send_analysis.demand.placement_tables import PlacementTables, largest_remainder
 from send_analysis.finance import template_map as tm
 from send_analysis.finance.inputs import flatten
-from send_analysis.finance.model import DSGProjection
+from send_analysis.finance.model import DSGProjection, uplift_words, uplifted_line
 from send_analysis.finance.scenarios import ScenarioResult
 from send_analysis.finance.years import fy_start
 from send_analysis.report.labels import input_label
@@ -61,8 +61,16 @@ def source_of(key: str, sources: Mapping[str, str], inputs_file: str) -> str:
     return f"{inputs_file}: {key}"
 
 
-def line_source(line: str, inputs: Mapping, inputs_file: str) -> str:
-    """Where a financial-plan line's figures come from."""
+def line_source(line: str, inputs: Mapping, inputs_file: str,
+                uplift: Mapping[str, float] | None = None) -> str:
+    """Where a financial-plan line's figures come from; for a line the finance backtest's spend
+    factor scales, by how much in each year (``uplift``: :attr:`DSGProjection.spend_uplift`)."""
+    text = _line_source(line, inputs, inputs_file)
+    factor = uplift_words(uplift or {}) if uplifted_line(line) else ""
+    return f"{text}; {factor}" if factor else text
+
+
+def _line_source(line: str, inputs: Mapping, inputs_file: str) -> str:
     sources = inputs.get("sources") or {}
     if line.startswith("placements."):
         group = line.split(".", 1)[1]
@@ -341,7 +349,7 @@ def _block_plan(ws, row: int, title: str, p: DSGProjection, inputs: Mapping,
     for name, arr in p.expenditure.items():
         codes = tm.S251_OF_LINE.get(name, [])
         line(p.label_of(name), ", ".join(codes), arr.mean(axis=0),
-             line_source(name, inputs, inputs_file))
+             line_source(name, inputs, inputs_file, p.spend_uplift))
     line(tm.ROW_EXPENDITURE_TOTAL, "", p.expenditure_total.mean(axis=0),
          "sum of the expenditure lines", bold=True)
     cum = p.cumulative.mean(axis=0)

@@ -164,6 +164,27 @@ def break_even_table(be: pd.DataFrame) -> pd.DataFrame:
     return relabel(out)
 
 
+def uplift_text(projection) -> str:
+    """Under the lines table: the spending lines include the finance backtest's spend factor,
+    by how much each year, and what the last year's spend would be without it, so each line can
+    be reproduced from placements x unit costs (decision 0067). Empty without the factor."""
+    from send_analysis.finance.model import uplifted_line
+
+    up = {fy: u for fy, u in projection.spend_uplift.items() if abs(u) >= 0.0005}
+    if not up:
+        return ""
+    last = projection.fys[-1]
+    scaled = sum(v.mean(axis=0)[-1] for k, v in projection.expenditure.items() if uplifted_line(k))
+    u = projection.spend_uplift[last]
+    return (
+        "The placement lines and the other high-needs lines (not place funding and the other "
+        "blocks) are placements x unit costs (inflated) **x the finance backtest's spend "
+        "factor**: past projections fell short of the spend that followed, so projected spend is "
+        "raised by " + ", ".join(f"{100 * v:+.1f}% in {fy}" for fy, v in up.items())
+        + f" (decision record 0067). Without the factor these lines would total "
+        f"{money_m(scaled / (1 + u))} in {last} instead of {money_m(scaled)}.")
+
+
 def sensitivity_text(tornado: pd.DataFrame, demand_only, everything) -> str:
     """What moves the balance most (the tornado's top row) and how much drawing every
     assumption at random widens the 80% range of the cumulative balance at the horizon."""
