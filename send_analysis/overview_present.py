@@ -47,8 +47,8 @@ def _timeliness_sentence(fig: dict) -> str:
     if fig.get("england_all") is None:
         return (f"{mark('pct_within_20_weeks', fig)} of new plans were issued within the statutory "
                 f"20 weeks (excluding exceptions; England {fmt_pct(fig['england'])}).")
-    return (f"The DfE published that {mark('pct_within_20_weeks', fig)} were issued within the "
-            f"statutory 20 weeks in {fig['year']} (England {fmt_pct(fig['england'])} with "
+    return (f"Issued within the statutory 20 weeks in {fig['year']}, as the DfE publishes it: "
+            f"{mark('pct_within_20_weeks', fig)} (England {fmt_pct(fig['england'])} with "
             f"exceptions left out, {fmt_pct(fig['england_all'])} of all plans).")
 
 

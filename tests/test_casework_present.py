@@ -43,6 +43,6 @@ def test_timeliness_text_quotes_the_published_figure_as_the_summary_does():
                        "pct_20wk_incl_exc": 82.4, "pct_20wk_excl_exc": 90.1})
     text = present.timeliness_text(shown, pd.Series([53.1], index=[2024]), "Solihull", fig)
     assert figure_text("pct_within_20_weeks", fig) in text
-    assert "The DfE published for Solihull in 2024: 80.4% of 143 plans, exceptions left out; " \
-           "53.1% of all 258 issued within 20 weeks (England 46.4% with exceptions left out, " \
-           "45.9% of all plans)." in text
+    assert "Issued within 20 weeks in 2024, as the DfE publishes it for Solihull: 80.4% of 143 " \
+           "plans (exceptions left out); 53.1% of all 258 plans (England 46.4% with exceptions " \
+           "left out, 45.9% of all plans)." in text

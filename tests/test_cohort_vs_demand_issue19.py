@@ -48,4 +48,8 @@ def test_backtest_table_names_the_origin_of_each_row():
     assert t[["origin", "calendar-year"]].values.tolist() == [[2023, 2024], [2023, 2025], [2024, 2025]]
     from send_analysis.report.labels import plain
 
-    assert plain("origin") == "Origin (fitted to January)"
+    assert plain("origin") == "Origin (January census)"
+    from send_analysis.report import table
+
+    html = table(pd.DataFrame({plain("origin"): [2023]})).to_html()
+    assert ">2023<" in html and "2,023" not in html

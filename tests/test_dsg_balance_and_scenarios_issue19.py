@@ -118,7 +118,8 @@ def test_example_scenarios_are_called_examples_with_their_investment():
     assert summary._fill(dict(summary.ROWS)["dsg_balance_end_mitigated"], fig) == \
         "DSG balance (all blocks) at 31 March 2030, with the example scenarios"
     assert summary.context("dsg_balance_end_mitigated", fig) == \
-        "1 example scenario of the toolkit, not the LA's plan (Early help); no investment costed"
+        "1 example scenario of the toolkit, not the LA's plan (Early help); no investment costed " \
+        "(the running costs of new places are in spend)"
 
 
 def test_the_workbook_command_draws_as_many_paths_as_the_pack():

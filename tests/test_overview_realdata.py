@@ -72,6 +72,6 @@ def test_timeliness_headline_gives_both_published_bases_with_counts_and_england(
     h = ov.headline("334", 2025)
     fig = overview_figures(h)["pct_within_20_weeks"]
     text = figure_text("pct_within_20_weeks", fig)
-    assert text == "80.4% of 143 plans, exceptions left out; 53.1% of all 258"
+    assert text == "80.4% of 143 plans (exceptions left out); 53.1% of all 258 plans"
     page = opening(h)
     assert text in page and "45.9% of all plans" in page and "46.4% with exceptions left out" in page

@@ -30,8 +30,8 @@ def timeliness_text(latest: pd.Series, published: pd.Series | None, la_name: str
         if figure.get("england") is not None and figure.get("england_all") is not None:
             eng = (f" (England {figure['england']:.1f}% with exceptions left out, "
                    f"{figure['england_all']:.1f}% of all plans)")
-        pub = (f" The DfE published for {inert(la_name)} in {figure['year']}: "
-               f"{figure_text('pct_within_20_weeks', figure)} issued within 20 weeks{eng}.")
+        pub = (f" Issued within 20 weeks in {figure['year']}, as the DfE publishes it for "
+               f"{inert(la_name)}: {figure_text('pct_within_20_weeks', figure)}{eng}.")
     elif published is None:
         pub = f" The DfE has no published figure for {inert(la_name)}."
     elif len(published):

@@ -224,7 +224,7 @@ def figure_text(key: str, fig: Mapping | None) -> str:
     '5 of 9'
     >>> figure_text("pct_within_20_weeks", {"value": 80.4, "issued": 143, "all_value": 53.1,
     ...                                     "all_issued": 258})
-    '80.4% of 143 plans, exceptions left out; 53.1% of all 258'
+    '80.4% of 143 plans (exceptions left out); 53.1% of all 258 plans'
     """
     if fig is None or fig.get("value") is None:
         return "not available"
@@ -242,9 +242,9 @@ def figure_text(key: str, fig: Mapping | None) -> str:
     if key == "pct_within_20_weeks":
         if fig.get("issued") is None:
             return f"{v:.1f}%"
-        text = f"{v:.1f}% of {fmt_int(fig['issued'])} plans, exceptions left out"
+        text = f"{v:.1f}% of {fmt_int(fig['issued'])} plans (exceptions left out)"
         if fig.get("all_value") is not None and fig.get("all_issued") is not None:
-            text += f"; {fig['all_value']:.1f}% of all {fmt_int(fig['all_issued'])}"
+            text += f"; {fig['all_value']:.1f}% of all {fmt_int(fig['all_issued'])} plans"
         return text
     raise KeyError(f"unknown headline key {key!r}; known: {', '.join(HEADLINE_KEYS)}")
 

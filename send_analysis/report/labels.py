@@ -65,7 +65,7 @@ WORDS: dict[str, str] = {
     "timeliness": "Plans issued within 20 weeks", "ceased_plans": "Ceased plans",
     "annual_reviews": "Annual reviews", "tribunal_appeals": "Tribunal appeals",
     # cohort backtest
-    "calendar-year": "January census", "origin": "Origin (fitted to January)", "setting-group": "Setting group", "actual": "Actual",
+    "calendar-year": "January census", "origin": "Origin (January census)", "setting-group": "Setting group", "actual": "Actual",
     "error": "Error", "pct_error": "Error (%)", "covered": "Inside the 95% band",
     "lower95_raw": "95% band, low (model's own)", "upper95_raw": "95% band, high (model's own)",
     "covered_raw": "Inside the model's own band", "total": "Total",

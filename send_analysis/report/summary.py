@@ -96,7 +96,8 @@ def scenarios_context(fig: Mapping) -> str:
     if fig["own"]:
         parts.append(f"the LA's own: {'; '.join(fig['own'])}")
     cost = fig.get("investment") or 0
-    spend = ("no investment costed" if cost <= 0 else f"{money_m(cost)} of investment costed")
+    spend = ("no investment costed (the running costs of new places are in spend)" if cost <= 0
+             else f"{money_m(cost)} of investment costed")
     return f"{' and '.join(parts)}; {spend}"
 
 
