@@ -43,13 +43,20 @@ def test_the_balance_is_called_the_dsg_balance_not_the_high_needs_balance():
 def test_a_surplus_is_said_and_explained_and_the_high_needs_part_given():
     note = summary.dsg_note("Birmingham", _surplus_headline(68.8e6))
     assert "Birmingham is in surplus: its DSG balance was an estimated £68.8m in credit at " \
-           "31 March 2025, after an in-year balance of £22.3m in 2024-25" in note
-    assert "a surplus on the other blocks can offset a High Needs deficit" in note
+           "31 March 2025, after an in-year balance of £22.3m in 2024-25." in note
+    assert "The surplus is on the other blocks: in 2025-26 the High Needs Block alone is " \
+           "forecast at −£12.0m in the year and place funding and the other blocks at £4.0m" in note
     assert "turns to a deficit in 2027-28" in note
-    assert "no balance of the High Needs Block alone is published" in note
-    assert "in 2025-26 the High Needs Block's own in-year balance is forecast at −£12.0m" in note
+    assert "no balance of the High Needs Block alone is published for each LA" in note
+    h = _surplus_headline(68.8e6, None)
+    h["dsg_balance_end_unmitigated"]["high_needs_in_year"].update(value=69.7e6, other_blocks=-43.6e6)
+    own = summary.dsg_note("Birmingham", h)
+    assert "Its high-needs income still exceeds its high-needs spend: in 2025-26 the High Needs " \
+           "Block alone is forecast at £69.7m in the year (place funding and the other blocks " \
+           "−£43.6m)." in own and "turns to a deficit" not in own
     deficit = summary.dsg_note("Solihull", _surplus_headline(-30.4e6, None))
-    assert "surplus" not in deficit and "High Needs Block's own in-year balance" in deficit
+    assert "surplus" not in deficit and "In 2025-26 the High Needs Block alone is forecast at " \
+           "−£12.0m in the year" in deficit
     page = summary.index_html("330", "Birmingham", _surplus_headline(68.8e6), "", "", "", "", None, {})
     assert 'class="sa-dsg-note">Birmingham is in surplus' in page
 

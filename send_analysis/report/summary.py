@@ -109,6 +109,7 @@ def dsg_note(la_name: str, h: Mapping[str, Mapping | None]) -> str:
     lat, un = h.get("dsg_balance_latest"), h.get("dsg_balance_end_unmitigated")
     if not lat or not un or lat.get("value") is None:
         return ""
+    hn = un.get("high_needs_in_year")
     out = []
     if lat["value"] >= 0:
         est = "an estimated " if lat.get("estimate") else ""
@@ -116,20 +117,28 @@ def dsg_note(la_name: str, h: Mapping[str, Mapping | None]) -> str:
              f"at {lat['date']}")
         if lat.get("in_year") is not None:
             s += f", after an in-year balance of {money_m(lat['in_year'])} in {lat['financial_year']}"
-        s += (". The balance is the whole DSG (the schools, central, early years and high needs "
-              "blocks), so a surplus on the other blocks can offset a High Needs deficit.")
+        s += "."
+        if hn and hn["value"] < 0 <= hn["other_blocks"]:
+            s += (f" The surplus is on the other blocks: in {hn['financial_year']} the High Needs "
+                  f"Block alone is forecast at {money_m(hn['value'])} in the year and place "
+                  f"funding and the other blocks at {money_m(hn['other_blocks'])}, so the whole "
+                  "DSG hides a high-needs deficit.")
+        elif hn and hn["value"] >= 0:
+            s += (f" Its high-needs income still exceeds its high-needs spend: in "
+                  f"{hn['financial_year']} the High Needs Block alone is forecast at "
+                  f"{money_m(hn['value'])} in the year (place funding and the other blocks "
+                  f"{money_m(hn['other_blocks'])}).")
         if un.get("first_deficit"):
             s += (f" Without mitigation spend outgrows income and the balance turns to a deficit "
                   f"in {un['first_deficit']}.")
         out.append(s)
-    hn = un.get("high_needs_in_year")
-    if hn:
-        out.append(
-            f"The balance here is the whole DSG, as the DfE publishes it; no balance of the High "
-            f"Needs Block alone is published for each LA. The part the data do give: in "
-            f"{hn['financial_year']} the High Needs Block's own in-year balance is forecast at "
-            f"{money_m(hn['value'])} (its income less high-needs spend), and place funding and the "
-            f"other blocks at {money_m(hn['other_blocks'])}.")
+    elif hn:
+        out.append(f"In {hn['financial_year']} the High Needs Block alone is forecast at "
+                   f"{money_m(hn['value'])} in the year (its income less high-needs spend), and "
+                   f"place funding and the other blocks at {money_m(hn['other_blocks'])}.")
+    out.append("The balance is the whole DSG (schools, central, early years and high needs "
+               "blocks), as the DfE publishes it: no balance of the High Needs Block alone is "
+               "published for each LA, so only the in-year part above can be given for it.")
     return " ".join(out)
 
 
