@@ -136,6 +136,45 @@ def timeliness(la_code: str, exceptions: bool = False,
     return _three("timeliness", "measure", measure, area(la_code, tables), tables=tables)
 
 
+#: The DfE's published 20-week measures, with and without exceptions (``timeliness`` table).
+TIMELINESS_MEASURES: tuple[str, ...] = ("pct_20wk_excl_exc", "issued_excl_exc", "pct_20wk_incl_exc",
+                                        "issued_incl_exc")
+
+
+def published_timeliness(la_code: str, before_year: int | None = None,
+                         tables: Tables | None = None) -> dict[str, float | int]:
+    """The DfE's latest published 20-week timeliness for the LA (calendar years before the
+    January census ``before_year``), on both published bases, each with England on the same
+    basis and the count of plans it is out of: ``year``, ``pct_excl``/``issued_excl`` (cases
+    where an exception applied left out: the DfE's headline measure), ``pct_incl``/
+    ``issued_incl`` (every plan issued), ``england_excl``/``england_incl``. The year is the
+    latest with the LA's share excluding exceptions published; a value the DfE did not publish
+    for that year is NaN."""
+    a = area(la_code, tables)
+    df = (tables or Tables.default()).get("timeliness")
+    df = df[df["measure"].isin(TIMELINESS_MEASURES) & df["area_code"].isin([a.la_code, ENGLAND])]
+    if before_year is not None:
+        df = df[df["year"] < before_year]
+    wide = df.pivot_table(index=["area_code", "year"], columns="measure", values="value",
+                          aggfunc="first").reindex(columns=list(TIMELINESS_MEASURES))
+    if a.la_code not in wide.index.get_level_values(0):
+        raise DataError(f"LA {la_code!r} has no published 20-week timeliness", file="timeliness",
+                        expected="an LA with a published pct_20wk_excl_exc row")
+    la = wide.loc[a.la_code].dropna(subset=["pct_20wk_excl_exc"])
+    if la.empty:
+        raise DataError(f"LA {la_code!r} has no published 20-week timeliness", file="timeliness",
+                        expected="an LA with a published pct_20wk_excl_exc row")
+    year = int(la.index.max())
+    row = la.loc[year]
+    eng = (wide.loc[ENGLAND].reindex([year]).iloc[0] if ENGLAND in wide.index.get_level_values(0)
+           else pd.Series(float("nan"), index=wide.columns))
+    return {"year": year,
+            "pct_excl": float(row["pct_20wk_excl_exc"]), "issued_excl": float(row["issued_excl_exc"]),
+            "pct_incl": float(row["pct_20wk_incl_exc"]), "issued_incl": float(row["issued_incl_exc"]),
+            "england_excl": float(eng["pct_20wk_excl_exc"]),
+            "england_incl": float(eng["pct_20wk_incl_exc"])}
+
+
 @dataclass(frozen=True)
 class Headline:
     """The numbers the overview narrative quotes, all computed from the tables."""
@@ -160,6 +199,8 @@ class Headline:
     timeliness_latest: float
     england_timeliness_latest: float
     first_published_year: int = 2010
+    #: :func:`published_timeliness` for the same year (both bases, England, plan counts).
+    timeliness: dict | None = None
 
     @property
     def apportioned_2014(self) -> bool:
@@ -184,6 +225,7 @@ def headline(la_code: str, as_of_year: int | None = None, tables: Tables | None 
     npl = npl[npl.index < y].dropna(subset=[a.la_name])
     tl = timeliness(la_code, tables=tables)
     tl = tl[tl.index < y].dropna(subset=[a.la_name])
+    published = published_timeliness(la_code, y, tables)
     return Headline(
         la_name=a.la_name, region_name=a.region_name, latest_year=y,
         latest_plans=int(plans.loc[y, a.la_name]), plans_2014=int(plans.loc[2014, a.la_name]),
@@ -198,4 +240,5 @@ def headline(la_code: str, as_of_year: int | None = None, tables: Tables | None 
         timeliness_latest_year=int(tl.index.max()), timeliness_latest=float(tl[a.la_name].iloc[-1]),
         england_timeliness_latest=float(tl["England"].iloc[-1]),
         first_published_year=first_published_year(la_code, tables),
+        timeliness=published,
     )

@@ -30,10 +30,8 @@ def opening(h: Headline) -> str:
         f"special schools (England {fmt_pct(h.england_independent_share)}) and "
         f"{fmt_pct(h.mainstream_share)} in mainstream schools (England "
         f"{fmt_pct(h.england_mainstream_share)}). In {h.new_plans_latest_year} the LA issued "
-        f"{mark('new_plans_last_year', figs['new_plans_last_year'])} new plans; "
-        f"{mark('pct_within_20_weeks', figs['pct_within_20_weeks'])} of new plans were issued "
-        f"within the statutory 20 weeks (excluding exceptions; England "
-        f"{fmt_pct(h.england_timeliness_latest)})."
+        f"{mark('new_plans_last_year', figs['new_plans_last_year'])} new plans. "
+        f"{_timeliness_sentence(figs['pct_within_20_weeks'])}"
     )
     if h.apportioned_2014:
         text += (
@@ -42,6 +40,16 @@ def opening(h: Headline) -> str:
             "2014, are its share of its predecessor councils' plans, in proportion to its share "
             "in its first year (dashed in the charts).*")
     return text
+
+
+def _timeliness_sentence(fig: dict) -> str:
+    """The DfE's published 20-week figures, both bases labelled, England on each basis."""
+    if fig.get("england_all") is None:
+        return (f"{mark('pct_within_20_weeks', fig)} of new plans were issued within the statutory "
+                f"20 weeks (excluding exceptions; England {fmt_pct(fig['england'])}).")
+    return (f"Issued within the statutory 20 weeks in {fig['year']}, as the DfE publishes it: "
+            f"{mark('pct_within_20_weeks', fig)} (England {fmt_pct(fig['england'])} with "
+            f"exceptions left out, {fmt_pct(fig['england_all'])} of all plans).")
 
 
 def funnel_table(fun: pd.DataFrame) -> pd.DataFrame:

@@ -30,3 +30,19 @@ def test_open_assessments_text_suppresses_each_count():
 def test_transfers_text():
     recent = pd.Series({"transfer_year": 2024, "named_by_deadline": "c", "transfers": "c"})
     assert present.transfers_text(recent).startswith("For transfers in September 2024, c of c ")
+
+
+def test_timeliness_text_quotes_the_published_figure_as_the_summary_does():
+    """Issue 19 item 4: page 09 quoted the DfE's all-plans share alone; it now quotes both
+    published bases in the summary's words (one formatter)."""
+    from send_analysis.report.figures import figure_text
+
+    fig = {"value": 80.4, "year": 2024, "issued": 143.0, "england": 46.4, "all_value": 53.1,
+           "all_issued": 258.0, "england_all": 45.9}
+    shown = pd.Series({"year": 2024, "within_20wk_incl_exc": 145, "issued_incl_exc": 176,
+                       "pct_20wk_incl_exc": 82.4, "pct_20wk_excl_exc": 90.1})
+    text = present.timeliness_text(shown, pd.Series([53.1], index=[2024]), "Solihull", fig)
+    assert figure_text("pct_within_20_weeks", fig) in text
+    assert "Issued within 20 weeks in 2024, as the DfE publishes it for Solihull: 80.4% of 143 " \
+           "plans (exceptions left out); 53.1% of all 258 plans (England 46.4% with exceptions " \
+           "left out, 45.9% of all plans)." in text

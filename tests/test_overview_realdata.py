@@ -56,3 +56,22 @@ def test_apportioned_years_are_drawn_dashed():
     assert list(solid.get_xdata())[0] == 2022 and list(solid.get_xdata())[-1] == 2025
     assert "(apportioned)" in dashed.get_label()
     plt.close("all")
+
+
+def test_timeliness_headline_gives_both_published_bases_with_counts_and_england():
+    """Issue 19 item 4: the summary and the overview quoted only the share with exceptions left
+    out (80.4%) while page 09 quoted the DfE's all-plans share (53.1%). The headline figure now
+    carries both, each labelled, out of its count of plans, against England on the same basis."""
+    from send_analysis.overview_present import opening
+    from send_analysis.report.figures import figure_text, overview_figures
+
+    t = ov.published_timeliness("334", 2025)
+    assert t["year"] == 2024
+    assert (t["pct_excl"], t["issued_excl"], t["pct_incl"], t["issued_incl"]) == (80.4, 143, 53.1, 258)
+    assert (t["england_excl"], t["england_incl"]) == (46.4, 45.9)
+    h = ov.headline("334", 2025)
+    fig = overview_figures(h)["pct_within_20_weeks"]
+    text = figure_text("pct_within_20_weeks", fig)
+    assert text == "80.4% of 143 plans (exceptions left out); 53.1% of all 258 plans"
+    page = opening(h)
+    assert text in page and "45.9% of all plans" in page and "46.4% with exceptions left out" in page

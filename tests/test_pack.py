@@ -101,6 +101,8 @@ def test_pack_json_headline_has_exactly_the_summary_keys(pack):
     assert list(h) == [k for k in HEADLINE_KEYS if k in h]
     assert h["plans_latest"]["value"] == 2503  # published count, not a model figure
     index = (pack / "index.html").read_text()
+    assert '<span class="sa-nw">−£' in index  # a negative figure is kept whole on one line...
+    index = re.sub(r'<span class="sa-nw">(.*?)</span>', r"\1", index)  # ...its text unchanged
     for key, fig in h.items():
         assert fig is not None and fig["page"].endswith(".html"), key
         assert f'data-headline="{key}">{figure_text(key, fig)}<' in index, key

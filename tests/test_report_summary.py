@@ -115,6 +115,7 @@ class _FakeProjection:
         self.fys, self.label = fys, label
         self.expenditure = {"placements.special_indep_nm": np.array([[1e6, 3e6], [1e6, 5e6]]),
                             "placements.mainstream": np.array([[2e6, 2.5e6], [2e6, 2.5e6]])}
+        self.in_year = np.array([[-1e6, -2e6], [-3e6, -4e6]])
 
     def summary_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"cumulative_mean": [-1e6, -9e6], "cumulative_p10": [-2e6, -12e6],
@@ -127,7 +128,8 @@ class _FakeProjection:
 def test_dsg_figures_take_their_years_from_the_inputs_and_projection():
     inputs = {"opening_balance": {"financial_year": "2030-31", "cumulative": -5e6}}
     proj = _FakeProjection(["2031-32", "2032-33"])
-    scenario = SimpleNamespace(name="All scenarios combined", mitigated=_FakeProjection(["2031-32", "2032-33"]))
+    scenario = SimpleNamespace(name="All scenarios combined", mitigated=_FakeProjection(["2031-32", "2032-33"]),
+                               scenarios=(), investment=lambda: np.zeros((2, 2)))
     figs = hl.dsg_figures(inputs, "public defaults for LA 334", proj, scenario)
     assert set(figs) == {"dsg_balance_latest", "dsg_balance_end_unmitigated", "dsg_balance_end_mitigated"}
     assert figs["dsg_balance_latest"] == {"value": -5e6, "financial_year": "2030-31",
@@ -236,7 +238,7 @@ def test_claims_table_names_areas_and_has_no_key_headings():
     tables = SimpleNamespace(get=lambda name: pd.DataFrame({"la_code": ["334"], "la_name": ["Solihull"]}))
     html = narrative.claims_styler(frame, tables).to_html()
     heads = re.findall(r"<th[^>]*>([^<]*)</th>", html)
-    assert "Claim (id in the claims file)" in heads and not any("_" in h for h in heads)
+    assert "Id in the claims file" in heads and not any("_" in h for h in heads)
     assert ">England<" in html and ">67.89<" in html
 
 

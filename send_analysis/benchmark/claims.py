@@ -43,6 +43,7 @@ import pandas as pd
 from send_analysis.benchmark.metrics import MIX_GROUPS, Tables
 from send_analysis.data.geography import ENGLAND
 from send_analysis.errors import ConfigError, DataError
+from send_analysis.report.labels import UNIT_WORDS
 
 VERDICTS = ("reproduced", "not reproduced", "not checkable")
 UNITS = ("percent", "count", "gbp_m")
@@ -698,7 +699,7 @@ def judge(claim: Claim, cands: list[Candidate], shared_key: str | None = None) -
     nearest = min(cands, key=lambda c: (abs(c.value - claim.claimed), not c.primary))
     return _result(claim, "not reproduced", nearest, cands,
                    note=f"nearest definition is {nearest.value - claim.claimed:+.2f} "
-                        f"{claim.unit} from the claim")
+                        f"{UNIT_WORDS.get(claim.unit, claim.unit)} from the claim")
 
 
 def _shared_key(group: list[Claim], cands: Mapping[str, list[Candidate]]) -> str | None:
@@ -749,7 +750,8 @@ def check_claims(claims: list[Claim], as_of: int | None = None,
 def results_frame(results: list[ClaimResult]) -> pd.DataFrame:
     """A one-row-per-claim table for pages: id, claimed, computed, verdict, definition, note."""
     return pd.DataFrame([{
-        "claim": r.id, "area": r.area, "unit": r.unit, "claimed": r.claimed,
+        "claim": r.id, "text": r.text, "area": r.area, "unit": UNIT_WORDS.get(r.unit, r.unit),
+        "claimed": r.claimed,
         "computed": None if r.computed is None else round(r.computed, 2),
         "verdict": r.verdict, "definition": r.definition,
         "primary value": None if r.primary_value is None else round(r.primary_value, 2),

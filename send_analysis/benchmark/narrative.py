@@ -9,6 +9,7 @@ import pandas as pd
 from send_analysis.benchmark.metrics import METRICS
 from send_analysis.data.geography import ENGLAND
 from send_analysis.report.figures import benchmark_figure, claims_figure, mark
+from send_analysis.report.labels import UNIT_WORDS
 from send_analysis.report.safe import inert
 
 
@@ -95,11 +96,11 @@ def national_display(national: pd.DataFrame, metrics: list[str]) -> pd.DataFrame
 def claims_display(frame: pd.DataFrame) -> pd.DataFrame:
     """The claims verdicts with headings in words; the claim's id in the claims file is a
     column (an officer finds the claim by it), not a heading."""
-    cols = {"claim": "Claim (id in the claims file)", "area": "Area", "unit": "Unit",
+    cols = {"text": "Claim", "area": "Area", "unit": "Unit",
             "claimed": "Claimed", "computed": "Computed", "verdict": "Verdict",
             "primary value": "Value on the plain reading", "definition": "Definition used",
-            "note": "Note"}
-    return frame[list(cols)].rename(columns=cols)
+            "note": "Note", "claim": "Id in the claims file"}
+    return frame[[c for c in cols if c in frame.columns]].rename(columns=cols)
 
 
 def claims_styler(frame: pd.DataFrame, tables=None):
@@ -110,9 +111,12 @@ def claims_styler(frame: pd.DataFrame, tables=None):
         lk = tables.get("la_lookup")
         names = {ENGLAND: "England", **dict(zip(lk["la_code"].astype(str), lk["la_name"], strict=True))}
         out["Area"] = out["Area"].astype(str).map(lambda c: names.get(c, c))
-    text = ["Claim (id in the claims file)", "Area", "Unit", "Verdict", "Definition used", "Note"]
+    text = [c for c in ("Claim", "Area", "Unit", "Verdict", "Definition used", "Note",
+                        "Id in the claims file") if c in out.columns]
     return (out.style.hide(axis="index").format(precision=2, na_rep="–", escape="html")
-            .set_properties(subset=text, **{"text-align": "left"}))
+            .set_properties(subset=text, **{"text-align": "left"})
+            .set_properties(subset=["Id in the claims file"],
+                            **{"font-size": "75%", "color": "#666", "font-family": "monospace"}))
 
 
 def display_styler(bench: pd.DataFrame, groups: list[str] | None = None):
@@ -166,11 +170,19 @@ def claims_intro(header: dict, file_name: str, results: list, frame: pd.DataFram
         "whether it is the plain reading of the claim (the primary definition) or an alternative.")
 
 
+def _short(text: str, words: int = 12) -> str:
+    """The first ``words`` words of a claim's text, for a heading ("…" when cut)."""
+    parts = " ".join(str(text).split()).split(" ")
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
 def claim_detail(r) -> str:
     """One claim's section: verdict, the quoted text, the claimed and computed values, the note,
     and every definition tried (markdown)."""
-    lines = [f"### {inert(r.id)}: {r.verdict}", "", f"> {inert(r.text)}", "",
-             f"Claimed **{r.claimed:g}** ({r.unit}, tolerance {r.tolerance:g}). "
+    lines = [f"### {inert(_short(r.text))}: {r.verdict}", "", f"> {inert(r.text)}", "",
+             f"Id in the claims file: {inert(r.id)}.", "",
+             f"Claimed **{r.claimed:g}** ({UNIT_WORDS.get(r.unit, r.unit)}, "
+             f"tolerance {r.tolerance:g}). "
              + (f"Computed **{r.computed:,.2f}**: {r.definition}." if r.computed is not None
                 else r.definition + ".")]
     if r.note:

@@ -8,18 +8,31 @@ User text (the LA's name) is inert.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import pandas as pd
 
 from send_analysis.casework.performance import show, suppress_count
+from send_analysis.report.figures import figure_text
 from send_analysis.report.safe import inert
 
 
-def timeliness_text(latest: pd.Series, published: pd.Series | None, la_name: str) -> str:
+def timeliness_text(latest: pd.Series, published: pd.Series | None, la_name: str,
+                    figure: Mapping | None = None) -> str:
     """The latest year's 20-week timeliness (a row of the suppressed timeliness table), with and
-    without exceptions, and the DfE's published figure for the LA where there is one."""
-    if published is None:
+    without exceptions, and the DfE's published figure for the LA where there is one: given
+    ``figure`` (the pack's ``pct_within_20_weeks`` headline figure,
+    :func:`send_analysis.report.figures.timeliness_figure`), both published bases in the
+    summary's words, each labelled, so that this page and the summary quote the same figures."""
+    if figure is not None and figure.get("value") is not None:
+        eng = ""
+        if figure.get("england") is not None and figure.get("england_all") is not None:
+            eng = (f" (England {figure['england']:.1f}% with exceptions left out, "
+                   f"{figure['england_all']:.1f}% of all plans)")
+        pub = (f" Issued within 20 weeks in {figure['year']}, as the DfE publishes it for "
+               f"{inert(la_name)}: {figure_text('pct_within_20_weeks', figure)}{eng}.")
+    elif published is None:
         pub = f" The DfE has no published figure for {inert(la_name)}."
     elif len(published):
         pub = (f" The DfE published {published.iloc[-1]:.1f}% for {inert(la_name)} in "

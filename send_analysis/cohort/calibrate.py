@@ -378,9 +378,11 @@ def backtest_text(bt: pd.DataFrame, factor: float) -> str:
 
 
 def backtest_table(bt: pd.DataFrame) -> pd.DataFrame:
-    """Table 2 of the cohort page: the backtest rounded for display."""
-    return bt.drop(columns="origin").round({"mean": 0, "lower95": 0, "upper95": 0, "error": 0,
-                                            "pct_error": 1, "lower95_raw": 0, "upper95_raw": 0})
+    """Table 2 of the cohort page: the backtest rounded for display, each row naming its origin
+    (the last January census the model was fitted to), rows in order of origin and year."""
+    out = bt.sort_values(["origin", "calendar-year"], kind="stable")
+    return out.round({"mean": 0, "lower95": 0, "upper95": 0, "error": 0, "pct_error": 1,
+                      "lower95_raw": 0, "upper95_raw": 0}).reset_index(drop=True)
 
 
 __all__ = ["backtest_table", "backtest_text","ConsistentProjection", "band_factor", "calibrate", "consistent_backtest",

@@ -8,6 +8,7 @@ import pandas as pd
 
 from send_analysis.cohort.results import CohortResults
 from send_analysis.plots import COLOURS, PALETTE, fan, pounds_m, source_note, thousands
+from send_analysis.report.labels import plain
 
 
 def projection_chart(history: pd.Series, results: CohortResults, measure: str = "count",
@@ -42,7 +43,7 @@ def groups_chart(results: CohortResults, dimension: str = "setting-group",
     b = b[b["measure"] == measure]
     fig, ax = plt.subplots()
     for i, (g, d) in enumerate(b.groupby(dimension, sort=False)):
-        ax.plot(d["calendar-year"], d["mean"], color=PALETTE[i % len(PALETTE)], lw=2, label=g)
+        ax.plot(d["calendar-year"], d["mean"], color=PALETTE[i % len(PALETTE)], lw=2, label=plain(g))
         fan(ax, d["calendar-year"], d["lower95"], d["upper95"], colour=PALETTE[i % len(PALETTE)],
             alpha=0.12)
     ax.set_title(title)

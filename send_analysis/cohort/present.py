@@ -52,3 +52,46 @@ def no_backtest_text(la_name: str) -> str:
     """Why the page has no backtest."""
     return (f"The casework covers too few January censuses for {inert(la_name)} to hold years "
             "back and test the model (it needs at least three).")
+
+
+def setting_group_comparison(res, demand, year: int) -> pd.DataFrame:
+    """Plans by setting group in January ``year``: the cohort model's mean (``res``, a
+    :class:`~send_analysis.cohort.results.CohortResults`) against the demand forecast's
+    (``demand``, the :class:`~send_analysis.demand.forecast.ForecastResult` the cohort was made
+    consistent with: page 02's figures), whole plans as each page shows them, with a total row
+    and the difference of the shown figures (groups in the taxonomy's order, in words)."""
+    from send_analysis.report.labels import in_order, plain
+
+    b = res.by("setting-group")
+    coh = b[(b["measure"] == "count") & (b["calendar-year"] == year)].set_index("setting-group")["mean"]
+    d = demand.summary_frame("setting_group")
+    dem = d[d["year"] == year].set_index("component")["mean"]
+    keys = in_order([*coh.index, *[k for k in dem.index if k not in coh.index]])
+    out = pd.DataFrame({"cohort": coh.reindex(keys), "demand": dem.reindex(keys)}).round(0)
+    out.loc["total"] = out.sum(min_count=1)
+    out["difference"] = out["cohort"] - out["demand"]
+    out["pct"] = (100 * out["difference"] / out["demand"]).round(1)
+    out.index = [plain(k) for k in out.index]
+    out.columns = ["Cohort model (mean)", "Demand forecast, page 02 (mean)", "Difference",
+                   "Difference (%)"]
+    return out
+
+
+def setting_group_text(table: pd.DataFrame, year: int) -> str:
+    """Why the two pages agree in total and not by setting group (``table``:
+    :func:`setting_group_comparison`)."""
+    groups = table.drop(index="Total")
+    big = groups["Difference"].abs().idxmax()
+    row = groups.loc[big]
+    return (
+        f"In January {year} the two pages give the same total "
+        f"({table.loc['Total', 'Demand forecast, page 02 (mean)']:,.0f} plans, within rounding) "
+        "because each simulation here is scaled to a path of the demand forecast. By setting "
+        f"group they differ, most for {big.lower()}: {row['Cohort model (mean)']:,.0f} here against "
+        f"{row['Demand forecast, page 02 (mean)']:,.0f} on page 02 ({row['Difference (%)']:+.1f}%). "
+        "They are not made to agree: the demand forecast splits its total by the trend in each "
+        "setting group's share of the published censuses (decision record 0033), while this model "
+        "moves each child between settings at the casework's transition rates and brings the "
+        "extra joiners the demand forecast expects with the casework's joiner mix (decision "
+        "record 0071). The difference is what the casework's flows say about the mix, against "
+        "the published trend in it.")

@@ -191,7 +191,9 @@ def placement_tables(la_code: str, projected_years: Sequence[int], first_history
             for g in groups:
                 by_age[g][y] = a.loc[g]
                 by_need[g][y] = n.loc[g]
-        notes.append(f"January {proj[0]}-{proj[-1]}: the demand forecast (model {res.model}, "
+        from send_analysis.demand.report import model_name
+
+        notes.append(f"January {proj[0]}-{proj[-1]}: the demand forecast ({model_name(res.model)}, "
                      f"origin January {res.origin}, mean), split by the forecast's setting-group, "
                      f"age-band and primary-need shares; cross-tables raked from January "
                      f"{max(age_years)} (age) and {max(need_years)} (need); whole numbers by "

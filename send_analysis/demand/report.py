@@ -99,8 +99,10 @@ def forecast_table(res: ForecastResult, component: str | None = None) -> pd.Data
     if component is None:
         sf = res.summary_frame().drop(columns="component").set_index("year")
         return relabel(sf.round(0).astype(int), index=False)
+    from send_analysis.report.labels import in_order
+
     g = res.summary_frame(component).pivot_table(index="component", columns="year", values="mean")
-    return relabel(g.round(0).astype(int))
+    return relabel(g.reindex(in_order(g.index)).round(0).astype(int))
 
 
 def accuracy_table(bt: BacktestResult, model: str) -> pd.DataFrame:

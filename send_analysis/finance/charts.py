@@ -35,7 +35,7 @@ def plot_fan(projections: DSGProjection | list[DSGProjection], ax: plt.Axes | No
         fan(ax, x, lo, hi, colour=colour, alpha=0.2, label=f"{p.label}: 10th-90th percentile")
         ax.plot(x, [p.opening_cumulative, *p.cumulative.mean(axis=0)], color=colour, marker="o", ms=3,
                 label=f"{p.label}: mean")
-    return balance_axes(ax, "Cumulative DSG balance (negative = deficit)", title or "Cumulative High Needs Block balance")
+    return balance_axes(ax, "Cumulative DSG balance (negative = deficit)", title or "Cumulative DSG balance (all blocks)")
 
 
 def plot_income_expenditure(projection: DSGProjection, ax: plt.Axes | None = None,
@@ -55,7 +55,7 @@ def plot_income_expenditure(projection: DSGProjection, ax: plt.Axes | None = Non
     pounds_m(ax)
     ax.set_xlabel("Financial year")
     ax.set_ylabel("£ a year")
-    ax.set_title(title or "High Needs Block expenditure by line against income")
+    ax.set_title(title or "DSG expenditure by line against income")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return ax
 

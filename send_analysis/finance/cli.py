@@ -25,6 +25,7 @@ from send_analysis.errors import ConfigError
 from send_analysis.finance.run import positions as _positions
 from send_analysis.finance.run import run as _run
 from send_analysis.report import finite_json
+from send_analysis.report.figures import FINANCE_DRAWS
 
 
 def _common(p: argparse.ArgumentParser, la_required: bool = True) -> None:
@@ -36,7 +37,9 @@ def _projection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--horizon", type=int, default=None,
                    help="financial years to project from the first forecast year (default: at least 5, "
                         "and 3 census years beyond the last known one)")
-    p.add_argument("--draws", type=int, default=1000, help="simulated placement paths (default 1000)")
+    p.add_argument("--draws", type=int, default=FINANCE_DRAWS,
+                   help=f"simulated placement paths (default {FINANCE_DRAWS}, as the evidence pack's "
+                        "pages, so the workbook and the pack give the same band)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--as-of", type=int, default=None,
                    help="latest January census year to use (default: all; the forecast starts from the latest "
@@ -142,7 +145,7 @@ def cmd_dsg_plan(args: argparse.Namespace) -> int:
     path = write_dsg_plan(args.xlsx, inputs, unmitigated, results, inputs_file=where,
                           as_of=args.as_of)
     frame = pd.DataFrame(_positions(unmitigated)).set_index("financial_year")
-    print(f"DSG High Needs Block, LA {inputs['la_code']} ({where}); £, negative = deficit")
+    print(f"DSG balance (all blocks), LA {inputs['la_code']} ({where}); £, negative = deficit")
     print("Unmitigated:")
     print(frame.to_string())
     if results:

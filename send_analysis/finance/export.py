@@ -41,9 +41,10 @@ from send_analysis.atomic import atomic_path
 from send_analysis.demand.placement_tables import PlacementTables, largest_remainder
 from send_analysis.finance import template_map as tm
 from send_analysis.finance.inputs import flatten
-from send_analysis.finance.model import DSGProjection
+from send_analysis.finance.model import DSGProjection, uplift_words, uplifted_line
 from send_analysis.finance.scenarios import ScenarioResult
 from send_analysis.finance.years import fy_start
+from send_analysis.report.labels import input_label
 
 MONEY = '#,##0;[Red]-#,##0'
 BOLD = Font(bold=True)
@@ -60,8 +61,16 @@ def source_of(key: str, sources: Mapping[str, str], inputs_file: str) -> str:
     return f"{inputs_file}: {key}"
 
 
-def line_source(line: str, inputs: Mapping, inputs_file: str) -> str:
-    """Where a financial-plan line's figures come from."""
+def line_source(line: str, inputs: Mapping, inputs_file: str,
+                uplift: Mapping[str, float] | None = None) -> str:
+    """Where a financial-plan line's figures come from; for a line the finance backtest's spend
+    factor scales, by how much in each year (``uplift``: :attr:`DSGProjection.spend_uplift`)."""
+    text = _line_source(line, inputs, inputs_file)
+    factor = uplift_words(uplift or {}) if uplifted_line(line) else ""
+    return f"{text}; {factor}" if factor else text
+
+
+def _line_source(line: str, inputs: Mapping, inputs_file: str) -> str:
     sources = inputs.get("sources") or {}
     if line.startswith("placements."):
         group = line.split(".", 1)[1]
@@ -171,15 +180,22 @@ def _opening(inputs: Mapping, p: DSGProjection) -> dict:
 # ------------------------------------------------------------------------------ narrative
 
 
+#: What the 80% band of a DSG balance holds, in the words of the evidence pack's costs page.
+BAND_WORDS = ("the band holds 80% of simulated paths; spend, HNB income in years not yet announced "
+              "and an estimated opening balance vary between the paths as much as the finance "
+              "backtest found this projection's errors to vary (decision records 0065 and 0067)")
+
+
 def financial_narrative(unmitigated: DSGProjection, result: ScenarioResult | None) -> str:
     """The financial plan narrative: the balance now, unmitigated and mitigated at the horizon."""
     last = unmitigated.fys[-1]
     cum = unmitigated.cumulative[:, -1]
-    text = (f"The High Needs Block cumulative balance was {_money(unmitigated.opening_cumulative)} "
+    s = unmitigated.summary_frame().loc[last]
+    text = (f"The DSG cumulative balance (all blocks) was {_money(unmitigated.opening_cumulative)} "
             f"at 31 March of {unmitigated.opening_fy} (negative = deficit). With no new action "
             f"(unmitigated) it is forecast at {_money(float(cum.mean()))} by 31 March of {last} "
-            f"(80% range {_money(float(np.quantile(cum, 0.1)))} to "
-            f"{_money(float(np.quantile(cum, 0.9)))}, from demand uncertainty), with an in-year "
+            f"(80% band {_money(float(s['cumulative_p10']))} to {_money(float(s['cumulative_p90']))}: "
+            f"{BAND_WORDS}), with an in-year "
             f"balance of {_money(float(unmitigated.in_year[:, -1].mean()))} in {last}.")
     if result is not None:
         m = result.mitigated
@@ -333,7 +349,7 @@ def _block_plan(ws, row: int, title: str, p: DSGProjection, inputs: Mapping,
     for name, arr in p.expenditure.items():
         codes = tm.S251_OF_LINE.get(name, [])
         line(p.label_of(name), ", ".join(codes), arr.mean(axis=0),
-             line_source(name, inputs, inputs_file))
+             line_source(name, inputs, inputs_file, p.spend_uplift))
     line(tm.ROW_EXPENDITURE_TOTAL, "", p.expenditure_total.mean(axis=0),
          "sum of the expenditure lines", bold=True)
     cum = p.cumulative.mean(axis=0)
@@ -537,8 +553,24 @@ def _placements_sheet(ws, unmitigated: DSGProjection, result: ScenarioResult | N
         row += 1
 
 
+def cell_value(value: object) -> object:
+    """An input's value for a workbook cell: numbers and text as they are, an empty list or
+    block as "none given", a list as its items joined by "; " (never a Python repr).
+
+    >>> cell_value([]), cell_value({}), cell_value(["a.yaml", "b.yaml"]), cell_value(0.5)
+    ('none given', 'none given', 'a.yaml; b.yaml', 0.5)
+    """
+    if isinstance(value, int | float | str):
+        return value
+    if isinstance(value, Mapping | list | tuple) and not value:
+        return "none given"
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
 def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[ScenarioResult]) -> None:
-    for j, text in enumerate(["Key", "Value", "Source"]):
+    for j, text in enumerate(["Key", "Value", "Source", "In words"]):
         c = ws.cell(row=1, column=1 + j, value=text)
         c.font = BOLD
         c.fill = HEADER_FILL
@@ -546,8 +578,9 @@ def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[
     sources = inputs.get("sources") or {}
     for key, value in flatten({k: v for k, v in inputs.items() if k != "sources"}).items():
         ws.cell(row=row, column=1, value=key)
-        ws.cell(row=row, column=2, value=value if isinstance(value, int | float | str) else repr(value))
+        ws.cell(row=row, column=2, value=cell_value(value))
         ws.cell(row=row, column=3, value=source_of(key, sources, inputs_file))
+        ws.cell(row=row, column=4, value=input_label(key))
         row += 1
     seen: set[str] = set()
     for r in results:
@@ -558,7 +591,7 @@ def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[
             for i, lever in enumerate(s.levers):
                 for key, value in flatten(lever).items():
                     ws.cell(row=row, column=1, value=f"scenario[{s.name}].levers[{i}].{key}")
-                    ws.cell(row=row, column=2, value=value if isinstance(value, int | float | str) else repr(value))
+                    ws.cell(row=row, column=2, value=cell_value(value))
                     ws.cell(row=row, column=3, value=lever.get("source") or s.source or s.file)
                     row += 1
     ws.cell(row=row + 1, column=1, value="Financial years run April-March; placements by January census "

@@ -591,6 +591,8 @@ _RATE_WORDS = ("growth", "inflation", "rate", "share")
 
 def display_value(key: str, value: object) -> str:
     """An input as a reviewer reads it: rates as %, money as £ with separators, counts plain."""
+    if isinstance(value, Mapping | list | tuple) and not value:
+        return "none given"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value if isinstance(value, str) else repr(value)
     leaf = key.rsplit(".", 1)[-1]

@@ -38,6 +38,7 @@ from send_analysis.errors import ConfigError, DataError
 from send_analysis.finance.inputs import OTHER_DSG_LINE
 from send_analysis.finance.years import census_to_financial_years, fy_label, fy_start
 from send_analysis.report import money_m  # noqa: F401  (used by the finance pages)
+from send_analysis.report.labels import OTHER_LINE_WORDS
 from send_analysis.report.shared import per_la
 
 #: Quantiles reported in summaries (10th, 50th, 90th percentiles).
@@ -67,15 +68,11 @@ class Assumptions:
     delivery: float | np.ndarray = 1.0
 
 
-#: Display names of the usual ``other_expenditure`` lines (S251 high-needs lines).
-OTHER_LINE_LABELS: dict[str, str] = {
-    "sen_support_services": "SEN support services",
-    "hospital_education": "Hospital education",
-    "alternative_provision_services": "Alternative provision services",
-    "therapies": "Therapies and other health-related services",
-    "ap_pru_places_topups": "AP/PRU places and top-ups (beyond plan-driven placements)",
-    OTHER_DSG_LINE: "Place funding in the schools budget and other DSG blocks",
-}
+#: Display names of the usual ``other_expenditure`` lines (S251 high-needs lines): the words of
+#: :data:`send_analysis.report.labels.OTHER_LINE_WORDS`, so the pages' inputs tables and the
+#: model's lines name them alike.
+OTHER_LINE_LABELS: dict[str, str] = dict(OTHER_LINE_WORDS)
+assert OTHER_DSG_LINE in OTHER_LINE_LABELS
 
 #: Seed of the income draws' order (independent of the placement draws).
 INCOME_SEED = 20260331
@@ -354,6 +351,11 @@ class DSGProjection:
     outside_dsg: dict[str, np.ndarray] = field(default_factory=dict)
     #: The opening balance per draw when it is an estimate with a band (else None).
     opening_draws: np.ndarray | None = None
+    #: Per financial year, how much the finance backtest's spend factor raises the projected
+    #: spend lines it scales (placements and the other high-needs lines; not place funding and
+    #: the other blocks, nor a scenario's new provision) in total over the draws: 0.05 = +5%
+    #: (decision 0067). Empty when the inputs carry no spend uncertainty.
+    spend_uplift: dict[str, float] = field(default_factory=dict)
 
     @property
     def income_total(self) -> np.ndarray:
@@ -470,6 +472,7 @@ def project_from_state(
         expenditure[key] = arr * state.cost_factor if scaled else arr
         name = key.split(".", 1)[1]
         labels[key] = OTHER_LINE_LABELS.get(name, name.replace("_", " ").capitalize())
+    uplift = spend_uplift(expenditure, state)
     for key, arr in (extra_expenditure or {}).items():
         expenditure[key] = np.broadcast_to(arr, (n, len(state.fys))).astype(float)
     labels.update(extra_labels or {})
@@ -486,7 +489,31 @@ def project_from_state(
         placements={k: v.copy() for k, v in state.placements.items()}, line_labels=labels,
         outside_dsg={k: np.broadcast_to(v, (n, len(state.fys))).astype(float)
                      for k, v in (outside_dsg or {}).items()},
+        spend_uplift=uplift,
     )
+
+
+def uplifted_line(key: str) -> bool:
+    """True for an expenditure line the finance backtest's spend factor scales: the setting
+    groups' placements, the high-cost tail and the other high-needs lines (not place funding
+    and the other blocks, nor a scenario's new provision)."""
+    if key.startswith("placements."):
+        return key.split(".", 1)[1] in (*SETTING_GROUPS, "high_cost_tail")
+    return key.startswith("other.") and not key.endswith(OTHER_DSG_LINE)
+
+
+def spend_uplift(expenditure: Mapping[str, np.ndarray], state: PlacementState) -> dict[str, float]:
+    """Per financial year, the scaled lines' total over the draws against the same lines
+    without the spend factor, less 1 (see :attr:`DSGProjection.spend_uplift`)."""
+    if state.cost_factor is None:
+        return {}
+    lines = [arr for k, arr in expenditure.items() if uplifted_line(k)]
+    if not lines:
+        return {}
+    scaled = sum(lines, np.zeros_like(lines[0], dtype=float))
+    raw = scaled / state.cost_factor
+    return {fy: (float(scaled[:, j].sum() / raw[:, j].sum() - 1) if raw[:, j].sum() > 0 else 0.0)
+            for j, fy in enumerate(state.fys)}
 
 
 def opening_draws(opening: Mapping, n_draws: int, seed: int = 20250331) -> np.ndarray | None:
@@ -630,6 +657,19 @@ def horizon_for(inputs: Mapping, as_of: int, ahead: int = 3, minimum: int = 5) -
 # ------------------------------------------------------------------------- tables and charts
 
 
+def uplift_words(uplift: Mapping[str, float]) -> str:
+    """The spend factor of :attr:`DSGProjection.spend_uplift` in words, for a line's source.
+
+    >>> uplift_words({"2024-25": 0.0, "2025-26": 0.0123, "2026-27": 0.0561})
+    "x the finance backtest's spend factor: projected spend raised by +1.2% in 2025-26, +5.6% in 2026-27 (decision 0067)"
+    """
+    shown = [f"{100 * u:+.1f}% in {fy}" for fy, u in uplift.items() if abs(u) >= 0.0005]
+    if not shown:
+        return ""
+    return ("x the finance backtest's spend factor: projected spend raised by "
+            + ", ".join(shown) + " (decision 0067)")
+
+
 def positions_table(projection: DSGProjection, scale: float = 1e6) -> pd.DataFrame:
     """End-of-year positions by financial year (rows), in £m by default: income, expenditure,
     in-year balance, cumulative balance (mean) and its 10th and 90th percentiles."""
@@ -654,7 +694,7 @@ def lines_table(projection: DSGProjection, scale: float = 1e6) -> pd.DataFrame:
 
 __all__ = [
     "AS_GIVEN", "Assumptions", "DSGProjection", "MAX_NOT_RECORDED_SHARE", "actual_groups", "usable_split_years", "money_m", "first_mitigation_year", "horizon_for", "lines_table", "placement_paths",
-    "positions_table", "PlacementState", "QUANTILES", "baseline_state",
+    "positions_table", "PlacementState", "QUANTILES", "baseline_state", "spend_uplift", "uplifted_line", "uplift_words",
     "check_paths", "forecast_years", "income_lines", "other_lines", "placements_by_fy",
     "prepend_actuals", "project_dsg", "project_from_state", "with_assumption_inputs",
 ]

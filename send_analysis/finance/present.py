@@ -32,7 +32,8 @@ def costs_opening(la_code: str, la_name: str, inputs: Mapping, inputs_source: st
     last = s.index[-1]
     text = (
         f"## {inert(la_name)} ({inert(la_code)})\n\n"
-        f"Finance inputs: **{inert(inputs_source)}**. The High Needs Block ended "
+        f"Finance inputs: **{inert(inputs_source)}**. The DSG (all blocks: the balance the DfE "
+        f"publishes, not the High Needs Block alone) ended "
         f"{latest['financial_year']} with a cumulative balance of "
         f"{mark('dsg_balance_latest', latest)} (negative = deficit"
         f"{'; an estimate rolled forward from the last published balance' if latest.get('estimate') else ''}"
@@ -214,6 +215,27 @@ def break_even_table(be: pd.DataFrame) -> pd.DataFrame:
     return relabel(out)
 
 
+def uplift_text(projection) -> str:
+    """Under the lines table: the spending lines include the finance backtest's spend factor,
+    by how much each year, and what the last year's spend would be without it, so each line can
+    be reproduced from placements x unit costs (decision 0067). Empty without the factor."""
+    from send_analysis.finance.model import uplifted_line
+
+    up = {fy: u for fy, u in projection.spend_uplift.items() if abs(u) >= 0.0005}
+    if not up:
+        return ""
+    last = projection.fys[-1]
+    scaled = sum(v.mean(axis=0)[-1] for k, v in projection.expenditure.items() if uplifted_line(k))
+    u = projection.spend_uplift[last]
+    return (
+        "The placement lines and the other high-needs lines (not place funding and the other "
+        "blocks) are placements x unit costs (inflated) **x the finance backtest's spend "
+        "factor**: past projections fell short of the spend that followed, so projected spend is "
+        "raised by " + ", ".join(f"{100 * v:+.1f}% in {fy}" for fy, v in up.items())
+        + f" (decision record 0067). Without the factor these lines would total "
+        f"{money_m(scaled / (1 + u))} in {last} instead of {money_m(scaled)}.")
+
+
 def sensitivity_text(tornado: pd.DataFrame, demand_only, everything) -> str:
     """What moves the balance most (the tornado's top row) and how much drawing every
     assumption at random widens the 80% range of the cumulative balance at the horizon."""
@@ -222,10 +244,13 @@ def sensitivity_text(tornado: pd.DataFrame, demand_only, everything) -> str:
     last = demand_only.fys[-1]
     d, a = demand_only.summary_frame().loc[last], everything.summary_frame().loc[last]
     top = tornado.iloc[0]
+    wide_d = d["cumulative_p90"] - d["cumulative_p10"]
+    wide_a = a["cumulative_p90"] - a["cumulative_p10"]
+    verb = "widens" if wide_a > wide_d else "narrows" if wide_a < wide_d else "leaves"
     return (
         f"The largest effect is **{top['label'].lower()}**: from {money_m(top['balance_low'])} to "
         f"{money_m(top['balance_high'])} at the horizon. Drawing all assumptions at random with the "
-        f"projection widens the 80% range of the cumulative balance at 31 March "
+        f"projection {verb} the 80% band of the cumulative balance at 31 March "
         f"{fy_start(last) + 1} from {money_m(d['cumulative_p10'])} to {money_m(d['cumulative_p90'])} "
         f"(the backtest's spread) to {money_m(a['cumulative_p10'])} to {money_m(a['cumulative_p90'])}.")
 

@@ -22,6 +22,10 @@ def load(args: argparse.Namespace):
     inputs, where = resolve_inputs(code, args.inputs)
     files = list(inputs.get("mitigations") or []) + list(getattr(args, "scenario", []) or [])
     scenarios = [load_scenario(f, first_fy=inputs["first_forecast_year"]) for f in files]
+    for f, s in zip(files, scenarios, strict=True):
+        if s.la_code is not None and s.la_code != str(inputs.get("la_code")):
+            raise ConfigError(f"file {f}: la_code {s.la_code}: written for LA {s.la_code}, not "
+                              f"{inputs.get('la_code')} (leave it out for LA {inputs.get('la_code')})")
     return inputs, where, scenarios
 
 

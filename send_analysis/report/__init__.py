@@ -107,7 +107,7 @@ def number(v: float, decimals: int = 0) -> str:
 
 #: Column headings that hold years (shown as 2024, never 2,024); 'cost a year' is not one.
 YEAR_COLUMN = re.compile(r"(first |last |financial |calendar |census )?year( of transfer)?|"
-                         r"january census")
+                         r"january census|origin \(january census\)")
 
 
 def table(df: pd.DataFrame, decimals: int = 0, caption: str | None = None):

@@ -79,9 +79,21 @@ def overview_figures(h) -> dict[str, dict]:
                          "source": PUBLIC},
         "new_plans_last_year": {"value": _num(h.new_plans_latest), "year": int(h.new_plans_latest_year),
                                 "source": PUBLIC},
-        "pct_within_20_weeks": {"value": _num(h.timeliness_latest), "year": int(h.timeliness_latest_year),
-                                "england": _num(h.england_timeliness_latest), "source": PUBLIC},
+        "pct_within_20_weeks": timeliness_figure(h.timeliness) if h.timeliness else
+        {"value": _num(h.timeliness_latest), "year": int(h.timeliness_latest_year),
+         "england": _num(h.england_timeliness_latest), "source": PUBLIC},
     }
+
+
+def timeliness_figure(t: Mapping) -> dict:
+    """``pct_within_20_weeks`` from :func:`send_analysis.overview.published_timeliness`: the DfE's
+    published share within 20 weeks leaving out exceptions (``value``, of ``issued`` plans; England
+    ``england``) and of every plan issued (``all_value``, of ``all_issued``; England
+    ``england_all``), the same year."""
+    return {"value": _num(t["pct_excl"]), "year": int(t["year"]), "issued": _num(t["issued_excl"]),
+            "england": _num(t["england_excl"]), "all_value": _num(t["pct_incl"]),
+            "all_issued": _num(t["issued_incl"]), "england_all": _num(t["england_incl"]),
+            "source": PUBLIC}
 
 
 def forecast_figure(res) -> dict:
@@ -128,6 +140,8 @@ def dsg_figures(inputs: Mapping, inputs_source: str, projection, scenario=None) 
         else (f"an estimate from the published balance at {published.group(1)}" if published
               else "an estimate from published data") if note.startswith("ESTIMATE")
         else "published S251, DfE")
+    if ob.get("in_year") is not None:
+        latest["in_year"] = _num(ob["in_year"])
 
     def end_of(proj) -> dict:
         s = proj.summary_frame()
@@ -139,8 +153,13 @@ def dsg_figures(inputs: Mapping, inputs_source: str, projection, scenario=None) 
 
     out = {"dsg_balance_latest": latest, "dsg_balance_end_unmitigated": end_of(projection)}
     out["dsg_balance_end_unmitigated"]["biggest_cost_growth"] = biggest_cost_growth(projection)
+    out["dsg_balance_end_unmitigated"]["high_needs_in_year"] = high_needs_in_year(projection)
+    cum = projection.summary_frame()["cumulative_mean"]
+    if latest["value"] is not None and latest["value"] >= 0 and (cum < 0).any():
+        out["dsg_balance_end_unmitigated"]["first_deficit"] = str(cum[cum < 0].index[0])
     if scenario is not None:
-        out["dsg_balance_end_mitigated"] = {**end_of(scenario.mitigated), "scenario": scenario.name}
+        out["dsg_balance_end_mitigated"] = {**end_of(scenario.mitigated), "scenario": scenario.name,
+                                            **scenario_kinds(inputs, scenario)}
     return out
 
 
@@ -169,6 +188,39 @@ def _own(sources: Mapping, *keys: str) -> bool:
     """Whether any of ``keys`` (or a key under one) is labelled the LA's own figure."""
     return any(str(v).startswith("LA's own") for k, v in sources.items()
                if any(k == key or k.startswith(key + ".") for key in keys))
+
+
+#: The finance model's line of place funding and the other DSG blocks (``other.`` + the inputs'
+#: ``other_expenditure`` key): what separates the DSG balance from the High Needs Block's part.
+OTHER_DSG_EXPENDITURE = "other.place_funding_and_other_dsg"
+
+
+def high_needs_in_year(projection) -> dict:
+    """The high-needs part of the first forecast year's in-year balance (mean of paths): HNB
+    income and the other income lines less every spending line except place funding and the
+    other DSG blocks, which are given apart (``other_blocks``, as a balance: negative = they
+    cost the DSG). The cumulative high-needs part cannot be given: no balance of the High Needs
+    Block alone is published for each LA."""
+    other = projection.expenditure.get(OTHER_DSG_EXPENDITURE)
+    other_mean = float(other.mean(axis=0)[0]) if other is not None else 0.0
+    total = float(projection.in_year.mean(axis=0)[0])
+    return {"financial_year": str(projection.fys[0]), "value": total + other_mean,
+            "other_blocks": -other_mean, "in_year": total}
+
+
+def scenario_kinds(inputs: Mapping, scenario) -> dict:
+    """Which of a result's scenarios are the LA's (a file listed in the inputs' ``mitigations``
+    or written for the LA: its ``la_code``) and which are the toolkit's examples, by name, with
+    the investment they cost over the projection (mean of paths, £) and the words the summary
+    uses for them (``with``)."""
+    listed = {str(m) for m in (inputs.get("mitigations") or [])}
+    own = [s.name for s in scenario.scenarios
+           if getattr(s, "la_code", None) is not None or str(s.file) in listed]
+    examples = [s.name for s in scenario.scenarios if s.name not in own]
+    words = ("the example scenarios and the LA's" if own and examples else
+             "the LA's scenarios" if own else "the example scenarios")
+    return {"own": own, "examples": examples, "with": words,
+            "investment": _num(scenario.investment().mean(axis=0).sum())}
 
 
 def biggest_cost_growth(projection) -> dict:
@@ -215,6 +267,9 @@ def figure_text(key: str, fig: Mapping | None) -> str:
     '−£12.3m'
     >>> figure_text("claims_reproduced", {"value": 5, "checked": 9})
     '5 of 9'
+    >>> figure_text("pct_within_20_weeks", {"value": 80.4, "issued": 143, "all_value": 53.1,
+    ...                                     "all_issued": 258})
+    '80.4% of 143 plans (exceptions left out); 53.1% of all 258 plans'
     """
     if fig is None or fig.get("value") is None:
         return "not available"
@@ -230,7 +285,12 @@ def figure_text(key: str, fig: Mapping | None) -> str:
     if key == "claims_reproduced":
         return f"{v} of {fig['checked']}"
     if key == "pct_within_20_weeks":
-        return f"{v:.1f}%"
+        if fig.get("issued") is None:
+            return f"{v:.1f}%"
+        text = f"{v:.1f}% of {fmt_int(fig['issued'])} plans (exceptions left out)"
+        if fig.get("all_value") is not None and fig.get("all_issued") is not None:
+            text += f"; {fig['all_value']:.1f}% of all {fmt_int(fig['all_issued'])} plans"
+        return text
     raise KeyError(f"unknown headline key {key!r}; known: {', '.join(HEADLINE_KEYS)}")
 
 

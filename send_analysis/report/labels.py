@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from send_analysis.data.taxonomy import AGE_BAND_LABELS, GROUP_LABELS, SETTING_LABELS
+from send_analysis.data.taxonomy import AGE_BAND_LABELS, AGE_BANDS, GROUP_LABELS, SETTING_LABELS
 
 #: Column and row keys of the package's frames, in words (checked before the generic rule).
 WORDS: dict[str, str] = {
@@ -65,7 +65,7 @@ WORDS: dict[str, str] = {
     "timeliness": "Plans issued within 20 weeks", "ceased_plans": "Ceased plans",
     "annual_reviews": "Annual reviews", "tribunal_appeals": "Tribunal appeals",
     # cohort backtest
-    "calendar-year": "January census", "setting-group": "Setting group", "actual": "Actual",
+    "calendar-year": "January census", "origin": "Origin (January census)", "setting-group": "Setting group", "actual": "Actual",
     "error": "Error", "pct_error": "Error (%)", "covered": "Inside the 95% band",
     "lower95_raw": "95% band, low (model's own)", "upper95_raw": "95% band, high (model's own)",
     "covered_raw": "Inside the model's own band", "total": "Total",
@@ -84,8 +84,28 @@ WORDS: dict[str, str] = {
     "pct_plan_of_assessed": "Assessed and given a plan (%)",
 }
 
+#: Lines of the finance inputs' ``other_expenditure`` block in words (S251 high-needs lines; the
+#: finance model's line names come from here too).
+OTHER_LINE_WORDS: dict[str, str] = {
+    "sen_support_services": "SEN support services",
+    "hospital_education": "Hospital education",
+    "alternative_provision_services": "Alternative provision services",
+    "therapies": "Therapies and other health-related services",
+    "ap_pru_places_topups": "AP/PRU places and top-ups (beyond plan-driven placements)",
+    "place_funding_and_other_dsg": "Place funding in the schools budget and other DSG blocks",
+}
+
+#: Units of a claims file (``unit:``) in words.
+UNIT_WORDS: dict[str, str] = {"percent": "%", "count": "count", "gbp_m": "£m", "per_10k": "per 10,000"}
+
 #: Words of the finance inputs file's keys (one dotted part each).
 INPUT_WORDS: dict[str, str] = {
+    **OTHER_LINE_WORDS,
+    "support": "DfE deficit support (safety valve and similar)",
+    "la_contributions": "LA contributions to the DSG deficit",
+    "mitigations": "Scenario files (mitigations)", "invest_to_save": "Invest to save",
+    "la_code": "LA code", "uncertainty": "Uncertainty", "spend_log_error": "spend error (log)",
+    "income_log_error": "income error (log)",
     "la_name": "Local authority", "first_forecast_year": "First forecast financial year",
     "income": "Income", "hnb_allocation": "High Needs Block allocation",
     "growth_rate": "growth a year", "block_transfers": "Transfers from other blocks",
@@ -129,6 +149,18 @@ def plain(key: object) -> str:
     return _words(key)
 
 
+def in_order(keys) -> list:
+    """``keys`` with setting groups and age bands in their natural order (the taxonomy's:
+    under 5 first, then by age; mainstream first), other keys after them in the order given.
+
+    >>> in_order(["20_25", "11_15", "5_10", "under_5", "16_19"])
+    ['under_5', '5_10', '11_15', '16_19', '20_25']
+    """
+    order = {k: i for i, k in enumerate([*AGE_BANDS, *GROUP_LABELS])}
+    keys = list(keys)
+    return sorted(keys, key=lambda k: (order.get(k, len(order)), keys.index(k)))
+
+
 def relabel(df: pd.DataFrame, index: bool = True, columns: bool = True,
             values: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
     """A copy of ``df`` with its index and column keys in words and no axis names; the cells of
@@ -153,7 +185,9 @@ def input_label(key: str) -> str:
     >>> input_label("unit_costs.by_setting_group.special_indep_nm")
     'Cost per placement: Independent and non-maintained special'
     >>> input_label("other_expenditure.ap_pru_places_topups.growth")
-    'Other spend: Ap pru places topups, growth a year'
+    'Other spend: AP/PRU places and top-ups (beyond plan-driven placements), growth a year'
+    >>> input_label("income.la_contributions")
+    'Income: LA contributions to the DSG deficit'
     """
     parts = key.split(".")
     head = INPUT_WORDS.get(parts[0], _words(parts[0]))

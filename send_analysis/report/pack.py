@@ -185,11 +185,10 @@ def index_html(result: PackResult, notebooks: list[Path], pages: list[tuple[str,
         link = f'<a href="{fname}">{html.escape(title)}</a>' if exists else html.escape(title)
         rows.append(f"<li>{link}{status}<br><small>{html.escape(render.notebook_summary(nb))}"
                     "</small></li>")
-    return summary.index_html(
+    return render.keep_signs(summary.index_html(
         result.la_code, result.la_name, result.headline, "".join(rows), render.nav_html(pages, None),
-        render.footer_html(manifest, params, page="index"), render.PACK_CSS + render.PRINT_CSS,
-        out_dir,
-        dict(pages), result.headline_notes)
+        render.footer_html(manifest, params, page="index"), render.PACK_CSS + render.PRINT_CSS, out_dir,
+        dict(pages), result.headline_notes))
 
 
 # ---- all LAs (run by :func:`send_analysis.report.batch.build_all`) ---------------------------

@@ -33,6 +33,7 @@ PACK_CSS = """
   details.sa-appendix { margin: 12px 0; padding: 6px 12px; border: 1px solid #ccc; background: #fafafa; }
   details.sa-appendix > summary { cursor: pointer; font-weight: bold; }
   .sa-key-note { color: #666; font-size: 85%; }
+  .sa-nw { white-space: nowrap; }
 </style>
 """
 
@@ -40,7 +41,7 @@ PACK_CSS = """
 #: section on a new page, charts and tables kept whole, appendices opened.
 PRINT_CSS = """
 <style media="print" id="sa-print">
-  @page { margin: 15mm; }
+  @page { size: A4; margin: 15mm; }
   .sa-nav, .sa-toc, .sa-noprint { display: none !important; }
   body { max-width: none; font-size: 11pt; }
   h2 { break-before: page; page-break-before: always; }
@@ -53,6 +54,29 @@ PRINT_CSS = """
 <script>window.addEventListener("beforeprint", () =>
   document.querySelectorAll("details.sa-appendix").forEach(d => { d.open = true; }));</script>
 """
+
+
+#: Markup and code whose text is left alone by :func:`keep_signs`.
+_SKIP = re.compile(r"(<script\b.*?</script>|<style\b.*?</style>|<pre\b.*?</pre>|<code\b.*?</code>"
+                   r"|<textarea\b.*?</textarea>|<[^>]*>)", flags=re.S | re.I)
+#: A negative number in text: a minus (U+2212) or hyphen-minus not preceded by a letter, digit or
+#: sign, then an optional currency sign and the number with its unit.
+_SIGNED = re.compile(r"(?<![\w.,\-−/])[−-]([£$€]?\d[\d,]*(?:\.\d+)?(?:bn|[%mk])?)")
+
+
+def keep_signs(page: str) -> str:
+    """``page`` with every negative number in its text kept on one line with its minus sign:
+    the sign becomes U+2212 and the number sits in ``<span class="sa-nw">`` (``white-space:
+    nowrap``), so a line never breaks between the sign and the number. Tags, scripts, styles
+    and code are left alone; ranges such as 2024-25 are not numbers with a sign.
+
+    >>> keep_signs('<td>-£1,234</td><td>2024-25</td><p>off by −4.4%</p>')
+    '<td><span class="sa-nw">−£1,234</span></td><td>2024-25</td><p>off by <span class="sa-nw">−4.4%</span></p>'
+    """
+    parts = _SKIP.split(page)
+    for i in range(0, len(parts), 2):  # the text between tags (split keeps tags at odd places)
+        parts[i] = _SIGNED.sub(lambda m: f'<span class="sa-nw">−{m.group(1)}</span>', parts[i])
+    return "".join(parts)
 
 
 class DropStderr(Preprocessor):
@@ -261,7 +285,7 @@ def render_html(nb: nbformat.NotebookNode, pages: list[tuple[str, str]], current
     body = body.replace("</head>", PACK_CSS + PRINT_CSS + first + "</head>", 1)
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav_html(pages, current) + toc, body,
                   count=1)
-    return body.replace("</body>", footer + "</body>", 1)
+    return keep_signs(body.replace("</body>", footer + "</body>", 1))
 
 
 def notebook_title(path: Path) -> str:

@@ -21,12 +21,12 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("plans_forecast_5y", "EHC plans forecast for January {year}"),
     ("new_plans_last_year", "New EHC plans issued in {year}"),
     ("pct_within_20_weeks", "New plans issued within 20 weeks, {year}"),
-    ("dsg_balance_latest", "DSG High Needs balance at {date}"),
-    ("dsg_balance_writeoff_base", "DSG High Needs balance at {date}, the write-off's base"),
-    ("dsg_balance_override_end", "DSG High Needs balance at {date}, when the statutory override "
-                                 "ends"),
-    ("dsg_balance_end_unmitigated", "DSG High Needs balance at {date}, without mitigation"),
-    ("dsg_balance_end_mitigated", "DSG High Needs balance at {date}, with the LA's scenarios"),
+    ("dsg_balance_latest", "DSG balance (all blocks) at {date}"),
+    ("dsg_balance_writeoff_base", "DSG balance (all blocks) at {date}, the write-off's base"),
+    ("dsg_balance_override_end", "DSG balance (all blocks) at {date}, when the statutory "
+                                 "override ends"),
+    ("dsg_balance_end_unmitigated", "DSG balance (all blocks) at {date}, without mitigation"),
+    ("dsg_balance_end_mitigated", "DSG balance (all blocks) at {date}, with {with}"),
     ("plans_per_10k_0_25", "EHC plans per 10,000 aged 0 to 25, January {year}"),
     ("claims_reproduced", "Figures in the LA's report reproduced from public data"),
 )
@@ -62,10 +62,14 @@ def context(key: str, fig: Mapping) -> str:
         return (f"{fmt_pct(change, 0, signed=True)} on January {fig['origin']}; "
                 "the band holds 8 in 10 outcomes of past forecasts")
     if key == "pct_within_20_weeks" and fig.get("england") is not None:
-        return f"England {fmt_pct(fig['england'])}; cases with an allowed exception left out"
+        if fig.get("england_all") is None:
+            return f"England {fmt_pct(fig['england'])}; cases with an allowed exception left out"
+        return (f"England {fmt_pct(fig['england'])} with exceptions left out, "
+                f"{fmt_pct(fig['england_all'])} of all plans; both as the DfE publishes them")
     if key == "dsg_balance_latest":
         est = "an estimate rolled forward from the last published balance; " if fig.get("estimate") else ""
-        return f"end of {fig['financial_year']}; {est}negative = deficit"
+        return (f"end of {fig['financial_year']}; {est}the whole DSG, not the High Needs Block "
+                "alone; negative = deficit")
     if key == "dsg_balance_writeoff_base":
         return "; ".join(x for x in (
             "without mitigation", _mitigated(fig), _writeoff(fig.get("writeoff")),
@@ -84,7 +88,7 @@ def context(key: str, fig: Mapping) -> str:
             return (f"biggest cost driver: {g['line'].replace('Placements: ', '').lower()} "
                     f"(up {money_m(g['increase'])} a year from {g['from_year']} to {g['to_year']})")
     if key == "dsg_balance_end_mitigated":
-        return f"{fig.get('scenario', 'scenarios')} (the scenario files in this pack)"
+        return scenarios_context(fig)
     if key == "plans_per_10k_0_25" and fig.get("england") is not None:
         rank = f"; {fig['rank']} of {fig['of']} LAs, highest first" if fig.get("rank") else ""
         return (f"England {fig['england']:,.1f}, statistical neighbours {fig['neighbours']:,.1f}"
@@ -105,7 +109,7 @@ def _mitigated(fig: Mapping) -> str:
     m = fig.get("mitigated")
     if not m or m.get("value") is None:
         return ""
-    return f"with the LA's scenarios {_money_band(m)}"
+    return f"with the scenarios {_money_band(m)}"
 
 
 def _writeoff(g: Mapping | None) -> str:
@@ -115,6 +119,64 @@ def _writeoff(g: Mapping | None) -> str:
              "; public data give the whole DSG balance, not the high-needs overspend alone")
     return (f"{g['share']:.0%} of the deficit to be written off, {_money_band(g)}, paid in "
             f"{g['paid_in']} if the DfE approves the LA's SEND reform plan{whose}")
+
+
+def scenarios_context(fig: Mapping) -> str:
+    """What the mitigated figure combines: the toolkit's example scenarios (named as examples,
+    with the investment they cost) and the LA's own scenario files."""
+    if "examples" not in fig:
+        return f"{fig.get('scenario', 'scenarios')} (the scenario files in this pack)"
+    parts = []
+    if fig["examples"]:
+        parts.append(f"{len(fig['examples'])} example scenario{'s' if len(fig['examples']) > 1 else ''}"
+                     f" of the toolkit, not the LA's plan ({'; '.join(fig['examples'])})")
+    if fig["own"]:
+        parts.append(f"the LA's own: {'; '.join(fig['own'])}")
+    cost = fig.get("investment") or 0
+    spend = ("no investment costed (the running costs of new places are in spend)" if cost <= 0
+             else f"{money_m(cost)} of investment costed")
+    return f"{' and '.join(parts)}; {spend}"
+
+
+def dsg_note(la_name: str, h: Mapping[str, Mapping | None]) -> str:
+    """A paragraph on what the DSG balance is: the whole DSG (all four blocks and place funding),
+    why an LA is in surplus when it is, and the high-needs part where the data give it (the
+    first forecast year's in-year balance; no published cumulative balance of the High Needs
+    Block alone exists for each LA). Empty without the DSG figures."""
+    lat, un = h.get("dsg_balance_latest"), h.get("dsg_balance_end_unmitigated")
+    if not lat or not un or lat.get("value") is None:
+        return ""
+    hn = un.get("high_needs_in_year")
+    out = []
+    if lat["value"] >= 0:
+        est = "an estimated " if lat.get("estimate") else ""
+        s = (f"{la_name} is in surplus: its DSG balance was {est}{money_m(lat['value'])} in credit "
+             f"at {lat['date']}")
+        if lat.get("in_year") is not None:
+            s += f", after an in-year balance of {money_m(lat['in_year'])} in {lat['financial_year']}"
+        s += "."
+        if hn and hn["value"] < 0 <= hn["other_blocks"]:
+            s += (f" The surplus is on the other blocks: in {hn['financial_year']} the High Needs "
+                  f"Block alone is forecast at {money_m(hn['value'])} in the year and place "
+                  f"funding and the other blocks at {money_m(hn['other_blocks'])}, so the whole "
+                  "DSG hides a high-needs deficit.")
+        elif hn and hn["value"] >= 0:
+            s += (f" Its high-needs income still exceeds its high-needs spend: in "
+                  f"{hn['financial_year']} the High Needs Block alone is forecast at "
+                  f"{money_m(hn['value'])} in the year (place funding and the other blocks "
+                  f"{money_m(hn['other_blocks'])}).")
+        if un.get("first_deficit"):
+            s += (f" Without mitigation spend outgrows income and the balance turns to a deficit "
+                  f"in {un['first_deficit']}.")
+        out.append(s)
+    elif hn:
+        out.append(f"In {hn['financial_year']} the High Needs Block alone is forecast at "
+                   f"{money_m(hn['value'])} in the year (its income less high-needs spend), and "
+                   f"place funding and the other blocks at {money_m(hn['other_blocks'])}.")
+    out.append("The balance is the whole DSG (schools, central, early years and high needs "
+               "blocks), as the DfE publishes it: no balance of the High Needs Block alone is "
+               "published for each LA, so only the in-year part above can be given for it.")
+    return " ".join(out)
 
 
 def basis(fig: Mapping) -> str:
@@ -160,11 +222,11 @@ def sentences(la_name: str, h: Mapping[str, Mapping | None]) -> list[str]:
                                       "dsg_balance_end_mitigated"))
     if lat and un:
         est = "an estimated " if lat.get("estimate") else ""
-        s = (f"The DSG High Needs balance stood at {est}{figure_text('dsg_balance_latest', lat)} at "
+        s = (f"The DSG balance (all blocks) stood at {est}{figure_text('dsg_balance_latest', lat)} at "
              f"{lat['date']} (negative = deficit); without mitigation it reaches "
              f"{money_m(un['value'])} by {un['date']}")
         if mi:
-            s += (f", and {money_m(mi['value'])} with the scenarios in this pack "
+            s += (f", and {money_m(mi['value'])} with {mi.get('with', 'the scenarios in this pack')} "
                   f"({mi.get('scenario', '').lower()})")
         out.append(s + ".")
         src = {fig.get("source") for fig in (lat, un, mi) if fig}
@@ -248,6 +310,8 @@ def index_html(la_code: str, la_name: str, h: Mapping[str, Mapping | None], page
     """The LA's summary page: sentences, the headline table (each figure linking to its page),
     then every page of the pack (``page_list``: ``<li>`` items)."""
     lede = "".join(f'<p class="sa-lede">{html.escape(s)}</p>' for s in sentences(la_name, h))
+    note = dsg_note(la_name, h)
+    lede += f'<p class="sa-dsg-note">{html.escape(note)}</p>' if note else ""
     missing = "".join(f"<li>{html.escape(SHORT[k])}: {html.escape(v)}</li>"
                       for k, v in (notes or {}).items())
     missing = f"<p>Figures not available:</p><ul>{missing}</ul>" if missing else ""

@@ -68,6 +68,10 @@ class Scenario:
     file: str = "<scenario>"
     #: The levers as written (relative years unresolved), for binding to another first year.
     raw_levers: tuple[dict, ...] = ()
+    #: The LA the file was written for (``la_code:`` in the file; ``None``: an example that runs
+    #: for any LA). :func:`~send_analysis.finance.scenarios.load_applicable` applies it to that
+    #: LA only.
+    la_code: str | None = None
 
     def to_dict(self) -> dict:
         """The scenario as a mapping in the file's format (levers as written)."""
@@ -78,6 +82,8 @@ class Scenario:
             d["source"] = self.source
         if self.discount_rate is not None:
             d["discount_rate"] = self.discount_rate
+        if self.la_code is not None:
+            d["la_code"] = self.la_code
         return d
 
 
@@ -295,7 +301,9 @@ def is_fy(value: object) -> bool:
 def validate_scenario(d: Mapping, source: str = "<scenario>", first_fy: str | None = None) -> Scenario:
     """Validate a scenario mapping; ``first_fy`` (the inputs' first forecast year) bounds the years."""
     p = Problems(source)
-    check_keys(p, "", d, {"name", "description", "source", "discount_rate", "levers"})
+    check_keys(p, "", d, {"name", "description", "source", "discount_rate", "levers", "la_code"})
+    if "la_code" in d and not (isinstance(d["la_code"], str) and re.fullmatch(r"\d{3}", d["la_code"])):
+        p.add("la_code", f"expected a 3-digit DfE LA code in quotes, e.g. \"334\", got {d['la_code']!r}")
     if not isinstance(d.get("name"), str) or not d.get("name"):
         p.add("name", "missing")
     for key in ("name", "description", "source"):
@@ -322,7 +330,7 @@ def validate_scenario(d: Mapping, source: str = "<scenario>", first_fy: str | No
     return Scenario(
         name=d["name"], levers=tuple(resolved), raw_levers=tuple(dict(lv) for lv in levers),
         description=str(d.get("description", "")), source=str(d.get("source", "")),
-        discount_rate=d.get("discount_rate"), file=source,
+        discount_rate=d.get("discount_rate"), file=source, la_code=d.get("la_code"),
     )
 
 
