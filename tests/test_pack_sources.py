@@ -42,6 +42,7 @@ def test_the_summary_says_where_the_pack_starts_and_whose_each_figure_is():
 
         fys = ["2025-26"]
         expenditure = {"placements.mainstream": np.array([[1.0]])}
+        in_year = np.array([[-1.0]])
 
         def label_of(self, line):
             return line

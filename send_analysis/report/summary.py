@@ -198,7 +198,7 @@ def starts_from(h: Mapping[str, Mapping | None]) -> str:
     if lat and lat.get("outturn_year"):
         parts.append(f"the {lat['outturn_year']} high-needs outturn ({lat['outturn_whose']})")
     if lat:
-        parts.append(f"the DSG balance at {lat['date']} ({lat.get('balance_whose', lat['source'])})")
+        parts.append(f"the DSG balance at {lat['date']} ({lat.get('balance_whose') or lat.get('source', 'source not given')})")
     if not parts:
         return ""
     return "This pack starts from " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") \
