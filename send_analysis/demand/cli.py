@@ -17,10 +17,14 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from send_analysis.data.geography import la_record
     from send_analysis.demand.forecast import forecast
 
-    res = forecast(la_record(args.la).la_code, args.horizon, as_of=args.as_of, model=args.model)
+    code = la_record(args.la).la_code
+    tables, own = own_census_tables(code, args.inputs)
+    res = forecast(code, args.horizon, as_of=args.as_of, model=args.model, tables=tables)
     frame = res.summary_frame()
     if args.json:
         out = res.to_dict()
+        if own:
+            out["la_own_januarys"] = own
         print(json.dumps(out, indent=2))
         return 0
     print(f"{res.la_name} ({res.la_code}): EHC plans forecast from January {res.origin}, "
@@ -29,6 +33,24 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     for note in res.notes:
         print(f"note: {note}")
     return 0
+
+
+def own_census_tables(la_code: str, inputs_file: str | None):
+    """The processed tables with the LA's own January figures of an inputs file written in
+    (``plans``, ``plans_by_setting_group``, ``plans_by_age_band``; the file validated as a
+    partial inputs file), and the Januarys it gives; ``(None, [])`` without a file."""
+    if inputs_file is None:
+        return None, []
+    from send_analysis.data.own_plans import own_years, with_own_plans
+    from send_analysis.errors import ConfigError
+    from send_analysis.finance.inputs import load_inputs
+
+    user = load_inputs(inputs_file, partial=True)
+    if user.get("la_code") is not None and str(user["la_code"]) != la_code:
+        raise ConfigError(f"file {inputs_file}: key 'la_code': the file is for LA "
+                          f"{user['la_code']}, not LA {la_code}")
+    user["la_code"] = la_code
+    return with_own_plans(None, user), own_years(user)
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
@@ -85,6 +107,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.add_argument("--as-of", type=int, default=None, dest="as_of",
                    help="use data up to this January census year only")
     f.add_argument("--model", default=None, help="model name (default: the backtest's choice)")
+    f.add_argument("--inputs", default=None,
+                   help="LA inputs YAML: its plans (the LA's own January census) start the "
+                        "forecast (docs/finance_inputs.md)")
     f.add_argument("--json", action="store_true", help="print JSON")
     f.set_defaults(func=cmd_forecast)
 

@@ -54,15 +54,17 @@ SUPPORT_FILE = Path(__file__).with_name("safety_valve_agreements.csv")
 def fy_groups(la_code: str, fy: str, tables: Tables | None = None) -> dict[str, float]:
     """Financial-year placements by setting group: 5/12 of January Y + 7/12 of January Y+1, from
     ``tables`` (default :meth:`Tables.default`). A January whose published total was left out as
-    implausible (decision 0075) is the demand forecast's mean from the January before, split by
-    that January's mix."""
-    from send_analysis.finance.model import actual_groups, flagged_years
+    implausible (decision 0075), or not yet published, is the demand forecast's mean from the
+    January before, split by that January's mix."""
+    from send_analysis.finance.model import actual_groups, flagged_years, known_census_years
 
     y = fy_start(fy)
     flagged = flagged_years(la_code, tables)
+    known = known_census_years(la_code, tables)
 
     def january(year: int) -> pd.Series:
-        if year not in flagged:
+        # a January not yet published (nor given as the LA's own) is forecast like a flagged one
+        if year not in flagged and year in known:
             return actual_groups(la_code, year, tables).set_index("setting_group")["plans"]
         from send_analysis.demand.forecast import forecast
 

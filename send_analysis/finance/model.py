@@ -564,10 +564,19 @@ def _la_split(la_code: str, tables: Tables | None = None) -> pd.DataFrame:
     groups = (parts.assign(setting_group=parts["setting"].map(GROUP_OF))
               .pivot_table(index="year", columns="setting_group", values="value", aggfunc="sum")
               .reindex(columns=list(SETTING_GROUPS)).fillna(0.0))
+    # a year given by its total only (an LA's own January without a split) has no usable split
+    groups = groups.reindex(groups.index.union(total.index)).fillna(0.0)
     groups["total"] = total
     groups["not_recorded"] = (parts[parts["setting"] == "not_recorded"].groupby("year")["value"].sum()
                               .reindex(groups.index).fillna(0.0))
+    unsplit = ~groups.index.isin(parts["year"].unique())
+    groups.loc[unsplit, "not_recorded"] = groups.loc[unsplit, "total"]
     return groups
+
+
+def known_census_years(la_code: str, tables: Tables | None = None) -> set[int]:
+    """January census years with a total for the LA (published, or the LA's own)."""
+    return {int(y) for y in _la_split(la_code, tables)["total"].dropna().index}
 
 
 def usable_split_years(la_code: str, tables: Tables | None = None) -> list[int]:
@@ -666,11 +675,14 @@ def _paths_key(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed: int
                as_of: int | None = None, tables: Tables | None = None) -> tuple | None:
     """What the placement paths depend on: the LA, its first forecast year, the options and the
     folder of the tables (none for hand-made frames: their paths are not kept)."""
-    if tables is not None and tables.given_frames:
+    from send_analysis.data.own_plans import with_own_plans
+
+    if tables is not None and tables.given_frames and tables.overlay_key is None:
         return None
+    tables = with_own_plans(tables, inputs)  # the LA's own Januarys, if the inputs give any
     return (str(inputs["la_code"]), str(inputs["first_forecast_year"]), int(horizon),
             int(n_draws), int(seed), None if as_of is None else int(as_of),
-            str(tables.folder) if tables is not None else None)
+            tables.overlay_key or str(tables.folder))
 
 
 @per_la("placement_paths", _paths_key)  # pages 03, 04 and 05 use the same paths
@@ -695,7 +707,10 @@ def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed
     except ImportError as exc:
         raise DataError(f"the demand forecast is not available ({exc})",
                         file="send_analysis.demand.simulate_paths") from exc
+    from send_analysis.data.own_plans import with_own_plans
+
     la = str(inputs["la_code"])
+    tables = with_own_plans(tables, inputs)  # the LA's own Januarys (plans keys), if any
     y0 = fy_start(inputs["first_forecast_year"])
     last = y0 + int(horizon)
     usable = [y for y in usable_split_years(la, tables) if as_of is None or y <= int(as_of)]
