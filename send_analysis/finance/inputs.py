@@ -664,6 +664,21 @@ def whose(key: str, inputs: Mapping) -> str:
     return "LA's own" if str(src).startswith(OWN_PREFIX) else "public default"
 
 
+def own_keys(inputs: Mapping) -> list[str]:
+    """The inputs' sections that rest on the LA's own figures (``opening_balance``,
+    ``unit_costs.by_setting_group``, ``outturn``, ``plans``, ...: a key's first part, or its first
+    two for ``income`` and ``unit_costs``), from ``sources``; empty for public defaults only."""
+    out: set[str] = set()
+    for key, src in (inputs.get("sources") or {}).items():
+        if str(src).startswith(OWN_PREFIX):
+            parts = str(key).split(".")
+            if not all(re.fullmatch(r"[A-Za-z0-9_-]+", part) for part in parts[:2]):
+                continue  # a schema key only (never text of the file's own)
+            out.add(".".join(parts[:2]) if parts[0] in ("income", "unit_costs") and len(parts) > 1
+                    else parts[0])
+    return sorted(out)
+
+
 def inputs_table(inputs: Mapping, prefixes: tuple[str, ...] = ()) -> pd.DataFrame:
     """Inputs as rows of dotted key, value and source (the nearest recorded source, else
     "inputs file"), optionally only keys starting with one of ``prefixes``."""
@@ -715,11 +730,14 @@ _ALWAYS_KEPT = frozenset({"la_code", "sources", "notes", "description"})
 def own_part(user: Mapping, default: Mapping, _prefix: str = "",
              _marked: frozenset[str] | None = None) -> dict:
     """The keys of the user's file that are the LA's own: those whose value differs from the
-    public default, or that the file's own ``sources`` names (a figure the LA confirms). Feeding
+    public default, or that the file's own ``sources`` names with a source line of its own (a
+    figure the LA confirms). Feeding
     back the unedited ``finance-inputs`` file leaves nothing but ``la_code``: no figure of it is
     labelled the LA's own, and the public estimate keeps its band. Pure."""
-    if _marked is None:
-        _marked = frozenset(str(k) for k in (user.get("sources") or {}))
+    if _marked is None:  # the file's own source lines (not a copy of the public default's)
+        public = default.get("sources") or {}
+        _marked = frozenset(str(k) for k, v in (user.get("sources") or {}).items()
+                            if public.get(k) != v)
     out: dict = {}
     for key, value in user.items():
         dotted = f"{_prefix}{key}"

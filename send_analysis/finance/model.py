@@ -472,6 +472,7 @@ def project_from_state(
         expenditure[key] = arr * state.cost_factor if scaled else arr
         name = key.split(".", 1)[1]
         labels[key] = OTHER_LINE_LABELS.get(name, name.replace("_", " ").capitalize())
+    apply_monitoring(inputs, state.fys, income, expenditure)
     for key, arr in (extra_expenditure or {}).items():
         expenditure[key] = np.broadcast_to(arr, (n, len(state.fys))).astype(float)
     labels.update(extra_labels or {})
@@ -489,6 +490,32 @@ def project_from_state(
         outside_dsg={k: np.broadcast_to(v, (n, len(state.fys))).astype(float)
                      for k, v in (outside_dsg or {}).items()},
     )
+
+
+def apply_monitoring(inputs: Mapping, fys: list[str], income: dict[str, np.ndarray],
+                     expenditure: dict[str, np.ndarray]) -> None:
+    """The LA's budget monitoring for the current year in place of the model's (in place,
+    decision 0088): every high-needs expenditure line of that year (all but place funding and the
+    other DSG blocks) is scaled, draw by draw, so that the year's high-needs spend is the
+    monitoring forecast ``spend`` (the LA's own figure, with no band; the lines keep the model's
+    mix), and ``income``, when given, replaces the High Needs Block allocation."""
+    for fy, row in (inputs.get("monitoring") or {}).items():
+        if fy not in fys:
+            continue
+        j = fys.index(fy)
+        # high-needs spend (S251 1.2.x scope): not place funding and the other DSG blocks
+        lines = [k for k in expenditure if not k.endswith(OTHER_DSG_LINE)]
+        total = sum(expenditure[k][:, j] for k in lines)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(total > 0, float(row["spend"]) / total, 1.0)
+        for key in lines:
+            arr = np.array(expenditure[key], dtype=float)
+            arr[:, j] = arr[:, j] * factor
+            expenditure[key] = arr
+        if row.get("income") is not None:
+            hnb = np.array(income["hnb_allocation"], dtype=float)
+            hnb[:, j] = float(row["income"])
+            income["hnb_allocation"] = hnb
 
 
 def opening_draws(opening: Mapping, n_draws: int, seed: int = 20250331) -> np.ndarray | None:
