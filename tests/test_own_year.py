@@ -339,3 +339,20 @@ def test_la_goes_through_la_record_with_an_inputs_file(tmp_path, capsys):
     f.write_text("income: {growth_rate: 0.02}\n")
     assert main(["dsg-plan", "--la", "abc", "--inputs", str(f), "--json"]) == 2
     assert "unknown LA code 'abc'" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_monitoring_is_shown_as_the_las_own_with_no_band(tmp_path, capsys, monkeypatch):
+    import send_analysis.finance.own_year as own_year
+    from send_analysis.cli import main
+
+    monkeypatch.setattr(own_year, "current_fy", lambda today=None: "2026-27")
+    f = tmp_path / "la.yaml"
+    body = yaml.safe_load(open(EXAMPLE))
+    body["monitoring"] = {"2026-27": {"spend": 52_000_000}}
+    f.write_text(yaml.safe_dump(body))
+    assert main(["dsg-plan", "--la", "334", "--inputs", str(f), "--json", "--draws", "50"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    first = doc["years"][0]
+    assert first["financial_year"] == "2026-27" and "budget monitoring" in first["basis"]
+    assert "monitoring" in doc["la_own_inputs"] and doc["first_forecast_year"] == "2026-27"

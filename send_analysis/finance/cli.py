@@ -84,10 +84,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def projection_record(p, inputs: dict, where: str) -> dict:
     """A projection as data: per financial year income, expenditure, in-year and cumulative
     balance (mean, p10, p50, p90), and the opening balance it started from."""
+    from send_analysis.finance.inputs import own_keys
+
     years = p.to_dict()["years"]
     ob = inputs["opening_balance"]
     sources = inputs.get("sources") or {}
+    monitoring = inputs.get("monitoring") or {}
+    for year in years:  # the current year from the LA's budget monitoring, shown as such
+        if year["financial_year"] in monitoring:
+            year["basis"] = ("the LA's own budget monitoring (spend"
+                             + (" and income" if "income" in monitoring[year["financial_year"]]
+                                else "") + "; no band)")
     return {"la_code": str(inputs["la_code"]), "la_name": inputs.get("la_name"), "inputs": where,
+            "la_own_inputs": own_keys(inputs),
+            "first_forecast_year": inputs["first_forecast_year"],
             "opening_balance": {"at_31_march_of": ob["financial_year"],
                                 "cumulative": round(float(ob["cumulative"])),
                                 "p10": None if ob.get("p10") is None else round(float(ob["p10"])),
