@@ -356,3 +356,31 @@ def test_monitoring_is_shown_as_the_las_own_with_no_band(tmp_path, capsys, monke
     first = doc["years"][0]
     assert first["financial_year"] == "2026-27" and "budget monitoring" in first["basis"]
     assert "monitoring" in doc["la_own_inputs"] and doc["first_forecast_year"] == "2026-27"
+
+
+@pytest.mark.realdata
+def test_the_generated_file_takes_the_las_own_balance_as_edited(tmp_path):
+    """`finance-inputs --la 334` written, `cumulative` edited, fed back: no band error, the
+    balance is the LA's own without a band, and nothing else is labelled the LA's; the commented
+    examples of the own-year keys load once uncommented."""
+    from send_analysis.finance.defaults import default_inputs
+    from send_analysis.finance.inputs_yaml import commented_yaml
+
+    text = commented_yaml(default_inputs("334"))
+    f = tmp_path / "la.yaml"
+    f.write_text(text)
+    inputs, _ = resolve_inputs("334", f)
+    assert own_keys(inputs) == [] and "p10" in inputs["opening_balance"]
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  cumulative:"))
+    lines[at] = "  cumulative: -50000000"
+    f.write_text("\n".join(lines) + "\n")
+    inputs, _ = resolve_inputs("334", f)
+    assert own_keys(inputs) == ["opening_balance"]
+    assert inputs["opening_balance"]["cumulative"] == -50_000_000
+    assert "p10" not in inputs["opening_balance"] and "p90" not in inputs["opening_balance"]
+    plans = next(i for i, line in enumerate(lines) if line.startswith("# plans:"))
+    lines[plans:plans + 2] = [lines[plans][2:], lines[plans + 1][2:].replace(": 0 ", ": 2806 ")]
+    f.write_text("\n".join(lines) + "\n")
+    inputs, _ = resolve_inputs("334", f)
+    assert inputs["plans"] == {2026: 2806}
