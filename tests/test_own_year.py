@@ -384,3 +384,18 @@ def test_the_generated_file_takes_the_las_own_balance_as_edited(tmp_path):
     f.write_text("\n".join(lines) + "\n")
     inputs, _ = resolve_inputs("334", f)
     assert inputs["plans"] == {2026: 2806}
+
+
+@pytest.mark.realdata
+def test_the_reconciliation_is_against_the_las_own_outturn_in_its_base_year():
+    from send_analysis.finance.inputs import whose
+    from send_analysis.finance.present import reconciliation
+
+    inputs, _ = resolve_inputs("334", EXAMPLE)
+    table, text = reconciliation(inputs)
+    assert "LA's own outturn (£m)" in table.columns
+    assert table.loc["Model total (S251 lines 1.2.x scope)", "LA's own outturn (£m)"] == 45.5
+    assert "2025-26, the base year" in text and "within 1%" in text
+    assert whose("first_forecast_year", inputs) == "LA's own"
+    public, _ = resolve_inputs("334")
+    assert whose("first_forecast_year", public) == "public default"

@@ -17,6 +17,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from send_analysis.data.geography import la_record
     from send_analysis.demand.forecast import forecast
 
+    from send_analysis.finance.inputs import own_census_tables
+
     code = la_record(args.la).la_code
     tables, own = own_census_tables(code, args.inputs)
     res = forecast(code, args.horizon, as_of=args.as_of, model=args.model, tables=tables)
@@ -33,24 +35,6 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     for note in res.notes:
         print(f"note: {note}")
     return 0
-
-
-def own_census_tables(la_code: str, inputs_file: str | None):
-    """The processed tables with the LA's own January figures of an inputs file written in
-    (``plans``, ``plans_by_setting_group``, ``plans_by_age_band``; the file validated as a
-    partial inputs file), and the Januarys it gives; ``(None, [])`` without a file."""
-    if inputs_file is None:
-        return None, []
-    from send_analysis.data.own_plans import own_years, with_own_plans
-    from send_analysis.errors import ConfigError
-    from send_analysis.finance.inputs import load_inputs
-
-    user = load_inputs(inputs_file, partial=True)
-    if user.get("la_code") is not None and str(user["la_code"]) != la_code:
-        raise ConfigError(f"file {inputs_file}: key 'la_code': the file is for LA "
-                          f"{user['la_code']}, not LA {la_code}")
-    user["la_code"] = la_code
-    return with_own_plans(None, user), own_years(user)
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:

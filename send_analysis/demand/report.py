@@ -72,6 +72,17 @@ def model_name(model: str) -> str:
     return text or model.replace("_", " ")
 
 
+def own_januarys_sentence(years: list[int], res: ForecastResult) -> str:
+    """Which Januarys on the page are the LA's own (its inputs file), not the published census."""
+    from send_analysis.report import fmt_int
+
+    shown = [f"January {y} ({fmt_int(res.history[y])})" for y in years if y in res.history.index]
+    if not shown:
+        return ""
+    return (f"{', '.join(shown)}: the LA's own census figure{'s' if len(shown) > 1 else ''} from "
+            "its inputs file, in place of or after the published SEN2 figures.")
+
+
 def summary_sentence(res: ForecastResult) -> str:
     """The page's opening paragraph: plans now, the forecast for the last year with its 80%
     band (marked as the pack summary's figure) and its 95% interval, and the model in words."""

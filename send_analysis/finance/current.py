@@ -338,13 +338,17 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     high-needs outturn for that year: one row per model line (placements x unit cost, other
     lines), the model's total, the outturn (S251 lines 1.2.x) and the difference, which the page
     names when it is more than 1% (decision 0066). The line carrying place funding and the other
-    DSG blocks is outside S251 1.2.x and is shown apart."""
+    DSG blocks is outside S251 1.2.x and is shown apart. When the base year is the LA's own outturn
+    (``outturn`` in the inputs, decision 0087) the table is against that figure
+    (``attrs["outturn_whose"]``)."""
     from send_analysis.data.taxonomy import GROUP_LABELS
     from send_analysis.finance.model import OTHER_LINE_LABELS
 
+    from send_analysis.data.own_plans import with_own_plans
+
     la = str(inputs["la_code"])
     fy = inputs["unit_costs"]["price_year"]
-    groups = fy_groups(la, fy, tables)
+    groups = fy_groups(la, fy, with_own_plans(tables, inputs))  # the LA's own Januarys, if any
     rows = []
     for g, cost in inputs["unit_costs"]["by_setting_group"].items():
         rows.append({"line": f"Placements: {GROUP_LABELS.get(g, g)}", "placements": groups.get(g, 0.0),
@@ -361,6 +365,9 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     spend = _spend()
     outturn = float(spend.at[la, fy]) if la in spend.index and fy in spend.columns and pd.notna(
         spend.at[la, fy]) else np.nan
+    own = (inputs.get("outturn") or {}).get(fy)  # the LA's own outturn, when it is the base year
+    if own is not None:
+        outturn = float(own["high_needs_spend"])
     extra = [{"line": "Model total (S251 lines 1.2.x scope)", "model": total, "outturn": outturn},
              {"line": "Difference: outturn - model", "model": np.nan,
               "outturn": outturn - total if np.isfinite(outturn) else np.nan}]
@@ -370,5 +377,5 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     out = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
     out.attrs.update({"financial_year": fy, "outturn": outturn, "model_total": total,
                       "difference_pct": (outturn - total) / outturn * 100 if np.isfinite(outturn)
-                      else np.nan})
+                      else np.nan, "outturn_whose": "LA's own" if own is not None else "S251"})
     return out

@@ -670,7 +670,7 @@ def own_keys(inputs: Mapping) -> list[str]:
     two for ``income`` and ``unit_costs``), from ``sources``; empty for public defaults only."""
     out: set[str] = set()
     for key, src in (inputs.get("sources") or {}).items():
-        if str(src).startswith(OWN_PREFIX):
+        if str(src).startswith(OWN_PREFIX) and key != "first_forecast_year":  # it follows
             parts = str(key).split(".")
             if not all(re.fullmatch(r"[A-Za-z0-9_-]+", part) for part in parts[:2]):
                 continue  # a schema key only (never text of the file's own)
@@ -756,3 +756,22 @@ def own_part(user: Mapping, default: Mapping, _prefix: str = "",
         elif marked or not same_value(value, default[key]):
             out[key] = copy.deepcopy(value)
     return out
+
+
+def own_census_tables(la_code: str, inputs_file: str | Path | None, tables=None):
+    """The processed tables (``tables``, default :meth:`Tables.default`) with the LA's own
+    January figures of an inputs file written in (``plans``, ``plans_by_setting_group``,
+    ``plans_by_age_band``; the file validated as a partial inputs file, and refused when it is
+    for another LA), and the Januarys it gives. ``(tables, [])`` without a file: what the demand
+    forecast, the demand and cohort pages and the headline use to start from the latest January
+    given (decision 0087)."""
+    from send_analysis.data.own_plans import own_years, with_own_plans
+
+    if inputs_file is None:
+        return tables, []
+    user = load_inputs(inputs_file, partial=True)
+    if user.get("la_code") is not None and str(user["la_code"]) != str(la_code):
+        raise ConfigError(f"file {inputs_file}: key 'la_code': the file is for LA "
+                          f"{user['la_code']}, not LA {la_code}")
+    user["la_code"] = str(la_code)
+    return with_own_plans(tables, user), own_years(user)

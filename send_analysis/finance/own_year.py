@@ -32,7 +32,7 @@ from send_analysis.data.own_plans import with_own_plans
 from send_analysis.data.tables import Tables
 from send_analysis.errors import ConfigError
 from send_analysis.finance import current
-from send_analysis.finance.inputs import OTHER_DSG_LINE
+from send_analysis.finance.inputs import OTHER_DSG_LINE, OWN_PREFIX
 from send_analysis.finance.years import fy_label, fy_offset, fy_start
 
 
@@ -166,6 +166,10 @@ def apply_own_year(inputs: Mapping, user: Mapping, default: Mapping, source: str
                     f"{ob['financial_year']}: the first forecast year is the year after the "
                     f"opening balance ({first}); delete the key, it follows from the others")
     out["first_forecast_year"] = first
+    ob_source = str((out.get("sources") or {}).get("opening_balance.financial_year", ""))
+    out.setdefault("sources", {})["first_forecast_year"] = (
+        (f"{ob_source.split(')')[0]}): " if ob_source.startswith(OWN_PREFIX) else "")
+        + f"the year after the opening balance ({ob['financial_year']}); it follows, never typed")
     _fill_income(out, user, first)
     for fy in user.get("monitoring") or {}:
         now = current_fy(today)

@@ -52,6 +52,7 @@ def resolve_inputs(la_code: str, inputs_file: str | Path | None = None,
         if default is None:
             raise ConfigError(f"no inputs file given and the public defaults for LA {la_code} "
                               f"could not be built: {default_error}")
+        default = apply_own_year(default, {}, default, "public defaults", tables)  # sources only
         return validate_inputs(default, source=f"public defaults for LA {la_code}"), \
             f"public defaults for LA {la_code}"
     user = {**user, "la_code": str(la_code)}  # a partial file without la_code is for this LA
