@@ -399,3 +399,34 @@ def test_the_reconciliation_is_against_the_las_own_outturn_in_its_base_year():
     assert whose("first_forecast_year", inputs) == "LA's own"
     public, _ = resolve_inputs("334")
     assert whose("first_forecast_year", public) == "public default"
+
+
+@pytest.mark.realdata
+def test_invest_to_save_takes_a_partial_file_for_the_la_asked(tmp_path, capsys):
+    from send_analysis.cli import main
+
+    f = tmp_path / "posts.yaml"
+    f.write_text("invest_to_save:\n  posts:\n    - {name: Caseworker, funding: dsg, "
+                 "costs: {2026-27: 40000}}\n")
+    assert main(["invest-to-save", "--la", "334", "--inputs", str(f), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["la_code"] == "334" and doc["totals"]["dsg"] == {"2026-27": 40000}
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("argv", [
+    ["evidence", "--la", "334,abc"],
+    ["scenario", "--la", "334,abc", "--scenario", "scenarios/isp_step_down.yaml"],
+    ["dsg-plan", "--la", "334,abc", "--json"],
+    ["benchmark", "--la", "334", "--year", "2025", "--neighbours", "330,abc"],
+    ["benchmark", "--la", "334", "--year", "2025", "--group", "f=330,abc"],
+])
+def test_a_list_of_las_with_an_unknown_code_exits_2_naming_it(argv, capsys, tmp_path):
+    from send_analysis.cli import main
+
+    if argv[0] == "evidence":
+        argv = [*argv, "--out", str(tmp_path / "reports")]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "'abc'" in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert captured.out == "" and not (tmp_path / "reports").exists()
