@@ -430,3 +430,35 @@ def test_a_list_of_las_with_an_unknown_code_exits_2_naming_it(argv, capsys, tmp_
     captured = capsys.readouterr()
     assert "'abc'" in captured.err and len(captured.err.strip().splitlines()) == 1
     assert captured.out == "" and not (tmp_path / "reports").exists()
+
+
+@pytest.mark.realdata
+def test_casework_dates_day_first_are_read_with_dayfirst(tmp_path, capsys):
+    """evidence --dayfirst reaches the casework pages (a page parameter, only when set); an
+    extract with DD/MM/YYYY dates is read with it and refused without it."""
+    import re
+
+    from send_analysis.casework.io import write_casework
+    from send_analysis.casework.pipeline import casework_for_la
+    from send_analysis.casework.synth import CalibrationTargets, synth
+    from send_analysis.cli import main
+    from send_analysis.errors import DataError
+    from send_analysis.report.pack import page_params
+
+    shares = {"mainstream": 0.4, "special_la_maintained": 0.4, "special_independent": 0.2}
+    targets = CalibrationTargets(
+        la_code="998", la_name="Smallshire", total_plans={2023: 60, 2024: 66},
+        setting_shares={y: shares for y in (2023, 2024)}, new_plans={2023: 14, 2024: 12},
+        pct_20wk={2023: 60.0, 2024: 70.0})
+    folder = tmp_path / "extract"
+    write_casework(synth(targets, seed=5), folder)
+    for f in folder.glob("*.csv"):  # ISO dates -> DD/MM/YYYY
+        f.write_text(re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", r"\3/\2/\1", f.read_text()))
+    with pytest.raises(DataError, match="--dayfirst"):
+        casework_for_la("334", 2025, folder, dayfirst=False)
+    la = casework_for_la("334", 2025, folder, dayfirst=True)
+    assert len(la.casework.requests) > 0
+    assert "casework_dayfirst" not in page_params("334", 2025, None, None, str(folder))
+    assert page_params("334", 2025, None, None, str(folder), True)["casework_dayfirst"] is True
+    assert main(["evidence", "--la", "334", "--dayfirst", "--out", str(tmp_path / "r")]) == 2
+    assert "--dayfirst" in capsys.readouterr().err and not (tmp_path / "r").exists()
