@@ -462,3 +462,31 @@ def test_casework_dates_day_first_are_read_with_dayfirst(tmp_path, capsys):
     assert page_params("334", 2025, None, None, str(folder), True)["casework_dayfirst"] is True
     assert main(["evidence", "--la", "334", "--dayfirst", "--out", str(tmp_path / "r")]) == 2
     assert "--dayfirst" in capsys.readouterr().err and not (tmp_path / "r").exists()
+
+
+@pytest.mark.realdata
+def test_the_workbooks_cyp_tables_start_from_the_las_own_january():
+    from send_analysis.finance import model
+    from send_analysis.finance.export import placement_tables_for
+
+    inputs, _ = resolve_inputs("334", EXAMPLE)
+    proj = model.project_dsg(inputs, model.placement_paths(inputs, horizon=5, n_draws=20))
+    t = placement_tables_for(inputs, proj)
+    assert t.history_years[-1] == 2026 and t.projected_years[0] == 2027
+    assert t.totals[2026].sum() == 2806
+    assert any("January 2026: a total without a split" in n for n in t.notes)
+
+
+def test_a_replaced_published_january_is_named():
+    from types import SimpleNamespace
+
+    from send_analysis.data.own_plans import replaced_published
+    from send_analysis.demand.report import own_januarys_sentence
+
+    t = _census_tables()
+    inputs = {"la_code": "999", "plans": {2025: 125, 2026: 140}}
+    assert replaced_published(t, inputs) == {2025: 120.0}
+    res = SimpleNamespace(history=pd.Series({2024: 110.0, 2025: 125.0, 2026: 140.0}))
+    text = own_januarys_sentence([2025, 2026], res, {2025: 120.0})
+    assert "January 2025 (125, in place of the published 120)" in text
+    assert "January 2026 (140, not yet published)" in text

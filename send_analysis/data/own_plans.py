@@ -56,6 +56,18 @@ def own_totals(inputs: Mapping) -> dict[int, float]:
     return dict(sorted(out.items()))
 
 
+def replaced_published(tables: Tables | None, inputs: Mapping) -> dict[int, float]:
+    """The published January totals that the LA's own figures of ``inputs`` replace (year ->
+    published total), for the page to name: ``tables`` are the published tables (not an
+    overlay)."""
+    tables = tables if tables is not None else Tables.default()
+    table = tables.get("plans_by_setting")
+    la = str(inputs["la_code"])
+    rows = table[(table["la_code"] == la) & (table["level"] == "la") & (table["setting"] == "total")
+                 & table["year"].isin(own_years(inputs))]
+    return {int(r.year): float(r.value) for r in rows.itertuples() if r.value == r.value}
+
+
 def _key(la_code: str, inputs: Mapping) -> str:
     body = {k: {str(y): v for y, v in (inputs.get(k) or {}).items()} for k in KEYS}
     text = json.dumps([la_code, body], sort_keys=True, default=str)

@@ -574,11 +574,15 @@ def placement_tables_for(inputs: Mapping, unmitigated: DSGProjection) -> Placeme
     """The CYP tables for the inputs' LA: SEN2 from January
     :data:`template_map.FIRST_HISTORY_CENSUS`, the demand forecast for the census years inside
     the projection's financial years."""
+    from send_analysis.data.own_plans import with_own_plans
+    from send_analysis.demand.panel import default_panel
     from send_analysis.demand.placement_tables import placement_tables
 
+    # the LA's own Januarys (inputs' plans keys), if any, start the tables (decision 0087)
+    panel = default_panel(with_own_plans(None, inputs)) if inputs.get("la_code") else None
     return placement_tables(str(unmitigated.la_code or inputs["la_code"]),
                             [census_year_of(fy) for fy in unmitigated.fys],
-                            first_history=tm.FIRST_HISTORY_CENSUS)
+                            first_history=tm.FIRST_HISTORY_CENSUS, panel=panel)
 
 
 def build_workbook(inputs: Mapping, unmitigated: DSGProjection, results: Sequence[ScenarioResult] = (),

@@ -775,3 +775,14 @@ def own_census_tables(la_code: str, inputs_file: str | Path | None, tables=None)
                           f"{user['la_code']}, not LA {la_code}")
     user["la_code"] = str(la_code)
     return with_own_plans(tables, user), own_years(user)
+
+
+def replaced_census(la_code: str, inputs_file: str | Path | None, tables=None) -> dict[int, float]:
+    """The published January totals an inputs file's ``plans`` replace (year -> published
+    total), for the pages to name; empty without a file."""
+    from send_analysis.data.own_plans import replaced_published
+
+    if inputs_file is None:
+        return {}
+    user = load_inputs(inputs_file, partial=True)
+    return replaced_published(tables, {**user, "la_code": str(la_code)})

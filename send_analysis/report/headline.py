@@ -104,7 +104,7 @@ def _forecast(la_code: str, as_of_year: int, tables: Tables,
 
     tables, own = own_census_tables(la_code, inputs_file, tables)  # the LA's own Januarys
     panel = default_panel(tables)
-    as_of = min(max(int(as_of_year), *own), panel.last_year)
+    as_of = min(max([int(as_of_year), *own]), panel.last_year)
     fig = forecast_figure(forecast(la_code, horizon=DEMAND_HORIZON, as_of=as_of, panel=panel))
     if own and fig["origin"] in own:
         fig["source"] = "the LA's own inputs"
