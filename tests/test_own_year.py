@@ -490,3 +490,17 @@ def test_a_replaced_published_january_is_named():
     text = own_januarys_sentence([2025, 2026], res, {2025: 120.0})
     assert "January 2025 (125, in place of the published 120)" in text
     assert "January 2026 (140, not yet published)" in text
+
+
+@pytest.mark.realdata
+def test_a_later_balance_without_the_las_january_forecasts_that_january(tmp_path, capsys):
+    """The balance at 31 March 2026 alone: 2026-27 is the first projected year and January 2026
+    (not published, not given) is forecast, not read as an actual count."""
+    from send_analysis.cli import main
+
+    f = tmp_path / "la.yaml"
+    f.write_text("opening_balance: {financial_year: 2025-26, cumulative: -38000000}\n")
+    assert main(["dsg-plan", "--la", "334", "--inputs", str(f), "--json", "--draws", "50"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["years"][0]["financial_year"] == "2026-27"
+    assert doc["years"][0]["expenditure"]["p10"] < doc["years"][0]["expenditure"]["p90"]

@@ -746,7 +746,10 @@ def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed
                         "placements split by setting", file="plans_by_setting", column="setting")
     # the first forecast year's January is taken as known, unless its published total was
     # left out as implausible (then the forecast from the last usable census stands in)
-    as_of = max(usable) if y0 in flagged_years(la, tables) else max(max(usable), y0)
+    # (nor when it is not yet published and the LA has not given it: an opening balance at a
+    # later 31 March without the LA's January census)
+    unknown = y0 in flagged_years(la, tables) or y0 not in known_census_years(la, tables)
+    as_of = max(usable) if unknown else max(max(usable), y0)
     known = list(range(y0, min(as_of, last) + 1))
     forecast = pd.DataFrame(columns=list(PATH_COLUMNS))
     if last > as_of:
