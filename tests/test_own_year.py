@@ -504,3 +504,20 @@ def test_a_later_balance_without_the_las_january_forecasts_that_january(tmp_path
     doc = json.loads(capsys.readouterr().out)
     assert doc["years"][0]["financial_year"] == "2026-27"
     assert doc["years"][0]["expenditure"]["p10"] < doc["years"][0]["expenditure"]["p90"]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("command", [["forecast", "--json"], ["evidence"], ["scenario", "--scenario",
+                                     "scenarios/isp_step_down.yaml"], ["invest-to-save"]])
+def test_every_command_refuses_a_bad_inputs_file_with_one_line(command, tmp_path, capsys):
+    from send_analysis.cli import main
+
+    f = tmp_path / "la.yaml"
+    f.write_text("plans: {2099: 3000}\n")
+    argv = [command[0], "--la", "334", "--inputs", str(f), *command[1:]]
+    if command[0] == "evidence":
+        argv += ["--out", str(tmp_path / "reports")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "key 'plans.2099'" in err and str(f) in err
+    assert not (tmp_path / "reports").exists()
