@@ -16,7 +16,6 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     """Print an LA's forecast (table or JSON)."""
     from send_analysis.data.geography import la_record
     from send_analysis.demand.forecast import forecast
-
     from send_analysis.finance.inputs import own_census_tables
 
     code = la_record(args.la).la_code

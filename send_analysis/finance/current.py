@@ -341,10 +341,9 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     DSG blocks is outside S251 1.2.x and is shown apart. When the base year is the LA's own outturn
     (``outturn`` in the inputs, decision 0087) the table is against that figure
     (``attrs["outturn_whose"]``)."""
+    from send_analysis.data.own_plans import with_own_plans
     from send_analysis.data.taxonomy import GROUP_LABELS
     from send_analysis.finance.model import OTHER_LINE_LABELS
-
-    from send_analysis.data.own_plans import with_own_plans
 
     la = str(inputs["la_code"])
     fy = inputs["unit_costs"]["price_year"]

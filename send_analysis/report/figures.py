@@ -99,9 +99,8 @@ def dsg_figures(inputs: Mapping, inputs_source: str, projection, scenario=None) 
     financial year, unmitigated and (given a :class:`ScenarioResult`, the pack's last: all
     scenarios combined) mitigated,
     each with its 80% band of simulated paths. The years come from the inputs and the projection."""
-    from send_analysis.finance.years import fy_start
-
     from send_analysis.finance.inputs import own_keys, whose
+    from send_analysis.finance.years import fy_start
 
     # whose each figure is, by the inputs' own labels: an inputs file that repeats the public
     # defaults leaves them public defaults
