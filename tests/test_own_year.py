@@ -521,3 +521,13 @@ def test_every_command_refuses_a_bad_inputs_file_with_one_line(command, tmp_path
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "key 'plans.2099'" in err and str(f) in err
     assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.realdata
+def test_as_of_may_reach_the_las_own_latest_january(capsys):
+    from send_analysis.cli import main
+
+    assert main(["forecast", "--la", "334", "--inputs", EXAMPLE, "--as-of", "2026", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["as_of"] == 2026
+    assert main(["forecast", "--la", "334", "--as-of", "2026", "--json"]) == 2
+    assert "from 2010 to 2025" in capsys.readouterr().err
