@@ -531,3 +531,24 @@ def test_as_of_may_reach_the_las_own_latest_january(capsys):
     assert json.loads(capsys.readouterr().out)["as_of"] == 2026
     assert main(["forecast", "--la", "334", "--as-of", "2026", "--json"]) == 2
     assert "from 2010 to 2025" in capsys.readouterr().err
+
+
+def test_the_workbook_says_whose_each_input_is_and_marks_the_monitoring_year(tmp_path):
+    import openpyxl
+    from test_finance_export import hand_tables
+    from test_finance_model import hand_paths
+
+    from send_analysis.finance import export, model
+
+    inputs = hand_inputs()
+    inputs["monitoring"] = {"2021-22": {"spend": 9_000_000}}
+    inputs["sources"]["monitoring"] = "LA's own figure (la.yaml)"
+    p = model.project_dsg(inputs, hand_paths())
+    path = export.write_dsg_plan(tmp_path / "plan.xlsx", inputs, p, tables=hand_tables())
+    wb = openpyxl.load_workbook(path)
+    rows = {r[0]: r for r in wb["Assumptions"].iter_rows(values_only=True) if r[0]}
+    assert rows["Key"][3] == "Whose"
+    assert rows["monitoring.2021-22.spend"][3] == "LA's own"
+    text = [c for r in wb[export.tm.TAB_FINANCIAL].iter_rows(values_only=True) for c in r if c]
+    assert any(isinstance(t, str) and t.startswith("2021-22: the LA's own budget monitoring")
+               for t in text)

@@ -354,6 +354,11 @@ def _financial_sheet(ws, inputs: Mapping, unmitigated: DSGProjection,
     row = _text(ws, row, f"End-of-year positions, £ (negative = deficit). {o['fy']} is the last "
                          "actual year; later years are forecast (mean of the demand draws). "
                          f"Only the {tm.MODELLED_BLOCK} is modelled.")
+    for fy, mon in (inputs.get("monitoring") or {}).items():  # the current year, as such
+        row = _text(ws, row, f"{fy}: the LA's own budget monitoring forecast outturn (high-needs "
+                             f"spend {_money(mon['spend'])}"
+                             + (f", income {_money(mon['income'])}" if "income" in mon else "")
+                             + ") in place of the model's, with no band (decision 0088).")
     row = _header(ws, row, "", [o["fy"], *unmitigated.fys], last=None)
     row = _positions_rows(ws, row, tm.SCENARIO_UNMITIGATED, unmitigated, o)
     if result is not None:
@@ -538,7 +543,9 @@ def _placements_sheet(ws, unmitigated: DSGProjection, result: ScenarioResult | N
 
 
 def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[ScenarioResult]) -> None:
-    for j, text in enumerate(["Key", "Value", "Source"]):
+    from send_analysis.finance.inputs import whose
+
+    for j, text in enumerate(["Key", "Value", "Source", "Whose"]):
         c = ws.cell(row=1, column=1 + j, value=text)
         c.font = BOLD
         c.fill = HEADER_FILL
@@ -548,6 +555,7 @@ def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[
         ws.cell(row=row, column=1, value=key)
         ws.cell(row=row, column=2, value=value if isinstance(value, int | float | str) else repr(value))
         ws.cell(row=row, column=3, value=source_of(key, sources, inputs_file))
+        ws.cell(row=row, column=4, value=whose(key, inputs))  # LA's own or public default
         row += 1
     seen: set[str] = set()
     for r in results:
