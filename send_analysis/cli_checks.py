@@ -137,7 +137,8 @@ def check_options(args: argparse.Namespace) -> None:
         if value is None:
             continue
         if (dest in CENSUS_YEAR_OPTIONS and isinstance(value, int)
-                and _check_census_year(dest, value, getattr(args, "processed", None))):
+                and _check_census_year(dest, value, getattr(args, "processed", None),
+                                       _own_last_year(getattr(args, "inputs", None)))):
             continue
         if dest in RULES:
             RULES[dest].check(option_name(dest), value)
@@ -145,8 +146,26 @@ def check_options(args: argparse.Namespace) -> None:
             CHECKS[dest](option_name(dest), value)
 
 
-def _check_census_year(dest: str, value: int, processed: str | None) -> bool:
-    """Check a census-year option against the tables; False when the tables are not built."""
+def _own_last_year(inputs_file: str | None) -> int | None:
+    """The latest January census an inputs file gives as the LA's own (``plans``), if any: a
+    census-year option may reach it (the file itself is checked by the command)."""
+    if not inputs_file:
+        return None
+    from send_analysis.data.own_plans import own_years
+    from send_analysis.errors import SendAnalysisError
+    from send_analysis.finance.inputs import load_inputs
+
+    try:
+        years = own_years(load_inputs(inputs_file, partial=True))
+    except (SendAnalysisError, FileNotFoundError, OSError):
+        return None  # the command reports the file's problem
+    return max(years) if years else None
+
+
+def _check_census_year(dest: str, value: int, processed: str | None,
+                       own_last: int | None = None) -> bool:
+    """Check a census-year option against the tables (and the LA's own latest January,
+    ``own_last``, for ``--as-of``); False when the tables are not built."""
     from send_analysis.data.tables import Tables
     from send_analysis.errors import SendAnalysisError
 
@@ -155,6 +174,8 @@ def _check_census_year(dest: str, value: int, processed: str | None) -> bool:
     except (FileNotFoundError, OSError, SendAnalysisError):
         return False  # tables not built: the command itself says so
     before, after = CENSUS_YEAR_OPTIONS[dest]
+    if dest == "as_of" and own_last is not None:
+        hi = max(hi, own_last)
     if not lo + before <= value <= hi - after:
         raise ConfigError(f"{option_name(dest)} {value}: outside the data (expected a January "
                           f"census year from {lo + before} to {hi - after})")

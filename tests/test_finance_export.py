@@ -191,8 +191,12 @@ def la_files(tmp_path, monkeypatch):
     import send_analysis.finance.resolve as resolve_mod
 
     monkeypatch.setattr(export, "placement_tables_for", lambda inputs, p, **kw: hand_tables())
+    import send_analysis.data.geography as geography
+
     monkeypatch.setattr(resolve_mod, "resolve_inputs",
                         lambda la, path: (inputs_mod.load_inputs(path), str(path)))
+    # --la goes through la_record with or without --inputs: the hand-made LA 999 is let through
+    monkeypatch.setattr(geography, "la_record", lambda la, *a, **k: SimpleNamespace(la_code=str(la)))
     return f, s
 
 
@@ -222,7 +226,7 @@ def test_invalid_inputs_write_nothing(tmp_path, capsys):
     f = tmp_path / "bad.yaml"
     f.write_text(yaml.safe_dump(bad))
     out = tmp_path / "plan.xlsx"
-    assert main(["dsg-plan", "--la", "999", "--inputs", str(f), "--xlsx", str(out)]) == 2
+    assert main(["dsg-plan", "--la", "334", "--inputs", str(f), "--xlsx", str(out)]) == 2
     err = capsys.readouterr().err
     assert "unit_costs.by_setting_group.special_indep_nm" in err and str(f) in err
     assert not out.exists()

@@ -42,6 +42,21 @@ def parse_groups(items: list[str] | None) -> dict[str, list[str]]:
     return out
 
 
+def _known(option: str, codes: list[str], tables) -> list[str]:
+    """Every code of a list through ``la_record`` (a former LA allowed, for a past year): an
+    unknown one is a ConfigError naming the option and the code (exit 2, nothing computed)."""
+    from send_analysis.data.geography import la_record
+    from send_analysis.errors import UnknownLAError
+
+    out = []
+    for code in codes:
+        try:
+            out.append(la_record(code, tables, former=True).la_code)
+        except UnknownLAError as exc:
+            raise ConfigError(f"{option}: {exc}") from None
+    return out
+
+
 def _benchmark(args: argparse.Namespace) -> int:
     from send_analysis.benchmark.compare import benchmark, default_neighbours
     from send_analysis.data.geography import la_record
@@ -49,8 +64,10 @@ def _benchmark(args: argparse.Namespace) -> int:
 
     tables = Tables.at(args.processed)
     args.la = la_record(args.la, tables, former=True).la_code  # a former LA for a past year
-    groups = parse_groups(args.group)
-    neighbours = [c.strip() for c in args.neighbours.split(",")] if args.neighbours else None
+    groups = {name: _known(f"--group {name}", codes, tables)
+              for name, codes in parse_groups(args.group).items()}
+    neighbours = (_known("--neighbours", [c.strip() for c in args.neighbours.split(",") if c.strip()],
+                         tables) if args.neighbours else None)
     description = "user list"
     if args.similar:
         from send_analysis.benchmark.similar import similar_las

@@ -36,7 +36,8 @@ class LACasework:
 CALIBRATION_TABLES = ("plans_by_setting", "new_plans", "timeliness")
 
 
-def _casework_key(la_code, as_of_year, casework_dir=None, tables: Tables | None = None, seed=0):
+def _casework_key(la_code, as_of_year, casework_dir=None, tables: Tables | None = None, seed=0,
+                  dayfirst=False):
     if casework_dir is not None:  # a real extract is read afresh every time
         return None
     if tables is not None and tables.given_frames:  # frames of the caller's own: not shared
@@ -47,9 +48,10 @@ def _casework_key(la_code, as_of_year, casework_dir=None, tables: Tables | None 
 
 @per_la("casework", _casework_key)  # the cohort and statutory pages share one synthesis
 def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | None = None,
-                    tables: Tables | None = None, seed: int = 0) -> LACasework:
-    """The LA's casework extract, or synthetic casework calibrated to the LA's published figures
-    in ``tables`` (default :meth:`Tables.default`; see the module doc)."""
+                    tables: Tables | None = None, seed: int = 0, dayfirst: bool = False) -> LACasework:
+    """The LA's casework extract (``dayfirst``: its dates may be DD/MM/YYYY), or synthetic
+    casework calibrated to the LA's published figures in ``tables`` (default
+    :meth:`Tables.default`; see the module doc)."""
     tables = tables if tables is not None else Tables.default()
     names = tables.get("plans_by_setting")
     hit = names[(names["level"] == "la") & (names["la_code"] == str(la_code))]
@@ -58,7 +60,7 @@ def casework_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | No
                         column="la_code", expected="a 3-digit DfE LA code")
     la_name = str(hit["area_name"].iloc[-1])
     if casework_dir is not None:
-        cw = read_casework(casework_dir)
+        cw = read_casework(casework_dir, dayfirst=dayfirst)
         return LACasework(str(la_code), la_name, cw, False, None,
                           f"This page uses the casework extract in {inert(str(casework_dir))}.")
     year, left_out = credible_year(la_code, as_of_year, tables)

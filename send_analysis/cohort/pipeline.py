@@ -77,12 +77,12 @@ class CohortInputs:
 
 def inputs_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | None = None,
                   tables: Tables | None = None, horizon: int = 5,
-                  seed: int = 0) -> CohortInputs:
+                  seed: int = 0, dayfirst: bool = False) -> CohortInputs:
     """Casework (real or synthetic), transitions, ONS-based population, valid states and costs.
 
     ``tables``: the processed tables the synthetic casework is calibrated to (default
     :meth:`Tables.default`)."""
-    la = casework_for_la(la_code, as_of_year, casework_dir, tables, seed)
+    la = casework_for_la(la_code, as_of_year, casework_dir, tables, seed, dayfirst=dayfirst)
     valid = read_valid_states(valid_states_table())
     trans = read_transitions(transitions_from_casework(la.casework), valid)
     years = list(range(int(trans["calendar-year"].min()),

@@ -120,6 +120,27 @@ class Tables:
         self.given_frames: bool = bool(frames)
         #: Results computed from these tables, by key (e.g. a benchmark indicator and year).
         self.memo: dict[Any, Any] = {}
+        #: Given frames stand alone (tests), unless this is an overlay on the folder's tables.
+        self._alone: bool = bool(frames)
+        #: An overlay's identity (its folder and the content of its frames), for caches.
+        self.overlay_key: str | None = None
+
+    @property
+    def stands_alone(self) -> bool:
+        """Whether only the given frames are to be had (a hand-made set of tables; not an
+        overlay, which reads every other table from the folder)."""
+        return self._alone
+
+    def overlay(self, frames: Mapping[str, pd.DataFrame], key: str) -> Tables:
+        """These tables with ``frames`` in place of the tables of those names (e.g. an LA's own
+        January census rows added to ``plans_by_setting``); every other table is read from the
+        folder as usual. Results computed from an overlay are not shared with the folder's
+        (:attr:`given_frames` is true); ``key`` names its content, for caches of its own."""
+        out = Tables({**{k: v for k, v in self._frames.items() if self.given_frames}, **frames},
+                     folder=self.folder)
+        out._alone = self._alone
+        out.overlay_key = f"{self.folder}|{key}"
+        return out
 
     @classmethod
     def default(cls) -> Tables:
@@ -144,7 +165,7 @@ class Tables:
         ``None`` when it is not built."""
         if name in self._frames:
             return self._frames[name]
-        if self.given_frames:
+        if self._alone:
             return None
         try:
             return self.get(name)

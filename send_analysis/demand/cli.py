@@ -16,11 +16,16 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     """Print an LA's forecast (table or JSON)."""
     from send_analysis.data.geography import la_record
     from send_analysis.demand.forecast import forecast
+    from send_analysis.finance.inputs import own_census_tables
 
-    res = forecast(la_record(args.la).la_code, args.horizon, as_of=args.as_of, model=args.model)
+    code = la_record(args.la).la_code
+    tables, own = own_census_tables(code, args.inputs)
+    res = forecast(code, args.horizon, as_of=args.as_of, model=args.model, tables=tables)
     frame = res.summary_frame()
     if args.json:
         out = res.to_dict()
+        if own:
+            out["la_own_januarys"] = own
         print(json.dumps(out, indent=2))
         return 0
     print(f"{res.la_name} ({res.la_code}): EHC plans forecast from January {res.origin}, "
@@ -85,6 +90,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.add_argument("--as-of", type=int, default=None, dest="as_of",
                    help="use data up to this January census year only")
     f.add_argument("--model", default=None, help="model name (default: the backtest's choice)")
+    f.add_argument("--inputs", default=None,
+                   help="LA inputs YAML: its plans (the LA's own January census) start the "
+                        "forecast (docs/finance_inputs.md)")
     f.add_argument("--json", action="store_true", help="print JSON")
     f.set_defaults(func=cmd_forecast)
 

@@ -283,11 +283,23 @@ def forecast(la_code: str, horizon: int = 5, as_of: int | None = None, model: st
         raise DataError(f"LA {la_code} has too short or zero caseload history {history.to_dict()}",
                         expected="at least 3 years with positive counts up to the origin")
     name = model or DEFAULT_MODEL
-    point = _predict_all(name, cut, horizon, panel).loc[la_code].to_numpy(float)
-    errs = calibration_errors(cut, name, horizon, cache_key=id(panel))
+    # an LA's own January after the published ones (decision 0087): the models are fitted and
+    # their intervals calibrated on the published years, as for every LA; the LA's forecast is
+    # their growth from the January given, applied to the LA's own figure
+    fit_origin = min(origin, int(panel.national.index.max())) if len(panel.national) else origin
+    extra = origin - fit_origin
+    fit_cut = panel.as_of(fit_origin) if extra else cut
+    point = _predict_all(name, fit_cut, horizon + extra, panel).loc[la_code].to_numpy(float)
+    if extra:
+        point = float(history.iloc[-1]) * point[extra:] / point[extra - 1]
+        notes.append(f"the forecast starts from the LA's own January {origin} "
+                     f"({float(history.iloc[-1]):,.0f}, inputs file); the model was fitted and its "
+                     f"intervals calibrated on the published censuses to January {fit_origin}, "
+                     f"and its growth from January {origin} applied (decision 0087)")
+    errs = calibration_errors(fit_cut, name, horizon, cache_key=id(panel))
     years = list(range(origin + 1, origin + horizon + 1))
     bounds: dict[str, list[float]] = {}
-    cals = [iv.calibrate(errs, origin, h, window=WINDOW) for h in range(1, horizon + 1)]
+    cals = [iv.calibrate(errs, fit_origin, h, window=WINDOW) for h in range(1, horizon + 1)]
     if any(c is None for c in cals):
         notes.append("too few past forecasts to calibrate some intervals; they are missing and "
                      "those years' draws equal the point forecast")
@@ -318,7 +330,10 @@ def forecast(la_code: str, horizon: int = 5, as_of: int | None = None, model: st
             notes.append(f"no {ctype} counts for LA {la_code}")
             continue
         comp_hist[ctype] = counts
-        cd = _component_draws(total, counts, horizon, rng)
+        # an own January given by total only: the shares run on from the last split year
+        gap = origin - int(counts.index.max())
+        padded = np.concatenate([np.repeat(total[:, :1], gap, axis=1), total], axis=1)
+        cd = _component_draws(padded, counts, horizon + gap, rng)[:, gap:, :]
         n, hh, k = cd.shape
         frames.append(pd.DataFrame({
             "year": np.tile(np.repeat(years, k), n),

@@ -174,7 +174,7 @@ def _needs_table(tables: Tables) -> pd.DataFrame | None:
     """Plans by primary need (``level, la_code, year, need, value``): the given frame
     ``plans_by_need`` when frames are given, else read from the staged SEN2 2025 release (None if
     not staged)."""
-    if tables.given_frames:
+    if tables.stands_alone:
         return tables.find("plans_by_need")
     from send_analysis.demand.crosstab import plans_by_need
 
@@ -192,7 +192,7 @@ def _population(tables: Tables) -> pd.DataFrame | None:
     estimated for most years from it (decision 0051), so the models use 0-17
     (``docs/decisions/0034-population-denominator.md``).
     """
-    if tables.given_frames:
+    if tables.stands_alone:
         df = tables.find("population")
     else:
         try:
@@ -296,10 +296,10 @@ def default_panel(tables: Tables | None = None) -> Panel:
     """:func:`build_panel` on the processed tables of ``tables`` (default
     :meth:`Tables.default`), cached for the session per folder; a :class:`Tables` of given frames
     is built each time."""
-    if tables is not None and tables.given_frames:
+    if tables is not None and tables.given_frames and tables.overlay_key is None:
         return build_panel(tables)
     tables = tables or Tables.default()
-    key = str(tables.folder)
+    key = tables.overlay_key or str(tables.folder)
     if key not in _PANEL_CACHE:
         _PANEL_CACHE[key] = build_panel(tables)
     return _PANEL_CACHE[key]

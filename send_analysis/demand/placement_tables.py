@@ -157,6 +157,14 @@ def placement_tables(la_code: str, projected_years: Sequence[int], first_history
             x = ct.la_crosstab(needs_x, la, y, "need")
             for g in groups:
                 by_need[g][y] = x.loc[g] if g in x.index else 0.0
+    for y in hist_years:  # a January given by its total only (an LA's own): the last split's mix
+        total = panel.plans.at[la, y] if la in panel.plans.index else np.nan
+        earlier = [d for d in hist_years if d < y and totals[d].notna().all()]
+        if totals[y].isna().all() and np.isfinite(total) and earlier:
+            mix = totals[earlier[-1]].astype(float)
+            totals[y] = largest_remainder((mix / mix.sum() * total).to_numpy(), int(round(total)))
+            notes.append(f"January {y}: a total without a split by setting "
+                         f"({int(round(total)):,}), shared out by the January {earlier[-1]} mix.")
     missing_age = [y for y in hist_years if y not in age_years]
     missing_need = [y for y in hist_years if y not in need_years]
     if missing_age:

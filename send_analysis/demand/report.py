@@ -72,6 +72,22 @@ def model_name(model: str) -> str:
     return text or model.replace("_", " ")
 
 
+def own_januarys_sentence(years: list[int], res: ForecastResult,
+                          replaced: dict[int, float] | None = None) -> str:
+    """Which Januarys on the page are the LA's own (its inputs file), and the published figure
+    each replaces (``replaced``: year -> published total)."""
+    from send_analysis.report import fmt_int
+
+    replaced = replaced or {}
+    shown = [f"January {y} ({fmt_int(res.history[y])}"
+             + (f", in place of the published {fmt_int(replaced[y])})" if y in replaced else
+                ", not yet published)") for y in years if y in res.history.index]
+    if not shown:
+        return ""
+    return (f"The LA's own census figure{'s' if len(shown) > 1 else ''} from its inputs file: "
+            f"{'; '.join(shown)}.")
+
+
 def summary_sentence(res: ForecastResult) -> str:
     """The page's opening paragraph: plans now, the forecast for the last year with its 80%
     band (marked as the pack summary's figure) and its 95% interval, and the model in words."""

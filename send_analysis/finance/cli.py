@@ -87,10 +87,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def projection_record(p, inputs: dict, where: str) -> dict:
     """A projection as data: per financial year income, expenditure, in-year and cumulative
     balance (mean, p10, p50, p90), and the opening balance it started from."""
+    from send_analysis.finance.inputs import own_keys
+
     years = p.to_dict()["years"]
     ob = inputs["opening_balance"]
     sources = inputs.get("sources") or {}
+    monitoring = inputs.get("monitoring") or {}
+    for year in years:  # the current year from the LA's budget monitoring, shown as such
+        if year["financial_year"] in monitoring:
+            year["basis"] = ("the LA's own budget monitoring (spend"
+                             + (" and income" if "income" in monitoring[year["financial_year"]]
+                                else "") + "; no band)")
     return {"la_code": str(inputs["la_code"]), "la_name": inputs.get("la_name"), "inputs": where,
+            "la_own_inputs": own_keys(inputs),
+            "first_forecast_year": inputs["first_forecast_year"],
             "opening_balance": {"at_31_march_of": ob["financial_year"],
                                 "cumulative": round(float(ob["cumulative"])),
                                 "p10": None if ob.get("p10") is None else round(float(ob["p10"])),
@@ -237,22 +247,18 @@ def cmd_scenario_grid(args: argparse.Namespace) -> int:
 
 
 def cmd_invest_to_save(args: argparse.Namespace) -> int:
-    from send_analysis.finance.inputs import load_inputs, merge_inputs, validate_inputs
+    from send_analysis.finance.inputs import load_inputs
     from send_analysis.finance.invest_to_save import summary
 
     if args.inputs is None and args.la is None:
         raise ConfigError("give --inputs FILE (with an invest_to_save block) or --la")
-    if args.inputs is not None:
-        inputs = load_inputs(args.inputs, partial=True)
-        if "unit_costs" not in inputs and args.la:
-            from send_analysis.finance.defaults import default_inputs
-
-            inputs = merge_inputs(default_inputs(str(args.la)), inputs)
-            validate_inputs(inputs, source=f"{args.inputs} merged over the public defaults", partial=True)
-    else:
+    if args.la is not None:  # the same inputs as every other command: the file over the defaults
+        from send_analysis.data.geography import la_record
         from send_analysis.finance.resolve import resolve_inputs
 
-        inputs, _ = resolve_inputs(str(args.la), None)
+        inputs, _ = resolve_inputs(la_record(args.la).la_code, args.inputs)
+    else:  # a file on its own (its invest_to_save block and unit costs)
+        inputs = load_inputs(args.inputs, partial=True)
     if not inputs.get("invest_to_save"):
         raise ConfigError(f"file {args.inputs or 'public defaults'}: key 'invest_to_save': missing")
     doc = finite_json(summary(inputs))

@@ -66,15 +66,17 @@ ROLL_FORWARD_METHOD = ("structural_change_actual_spend" if ROLL_FORWARD_SCALED_G
 def fy_groups(la_code: str, fy: str, tables: Tables | None = None) -> dict[str, float]:
     """Financial-year placements by setting group: 5/12 of January Y + 7/12 of January Y+1, from
     ``tables`` (default :meth:`Tables.default`). A January whose published total was left out as
-    implausible (decision 0075) is the demand forecast's mean from the January before, split by
-    that January's mix."""
-    from send_analysis.finance.model import actual_groups, flagged_years
+    implausible (decision 0075), or not yet published, is the demand forecast's mean from the
+    January before, split by that January's mix."""
+    from send_analysis.finance.model import actual_groups, flagged_years, known_census_years
 
     y = fy_start(fy)
     flagged = flagged_years(la_code, tables)
+    known = known_census_years(la_code, tables)
 
     def january(year: int) -> pd.Series:
-        if year not in flagged:
+        # a January not yet published (nor given as the LA's own) is forecast like a flagged one
+        if year not in flagged and year in known:
             return actual_groups(la_code, year, tables).set_index("setting_group")["plans"]
         from send_analysis.demand.forecast import forecast
 
@@ -411,13 +413,16 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     high-needs outturn for that year: one row per model line (placements x unit cost, other
     lines), the model's total, the outturn (S251 lines 1.2.x) and the difference, which the page
     names when it is more than 1% (decision 0066). The line carrying place funding and the other
-    DSG blocks is outside S251 1.2.x and is shown apart."""
+    DSG blocks is outside S251 1.2.x and is shown apart. When the base year is the LA's own outturn
+    (``outturn`` in the inputs, decision 0087) the table is against that figure
+    (``attrs["outturn_whose"]``)."""
+    from send_analysis.data.own_plans import with_own_plans
     from send_analysis.data.taxonomy import GROUP_LABELS
     from send_analysis.finance.model import OTHER_LINE_LABELS
 
     la = str(inputs["la_code"])
     fy = inputs["unit_costs"]["price_year"]
-    groups = fy_groups(la, fy, tables)
+    groups = fy_groups(la, fy, with_own_plans(tables, inputs))  # the LA's own Januarys, if any
     rows = []
     for g, cost in inputs["unit_costs"]["by_setting_group"].items():
         rows.append({"line": f"Placements: {GROUP_LABELS.get(g, g)}", "placements": groups.get(g, 0.0),
@@ -434,6 +439,9 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     spend = _spend()
     outturn = float(spend.at[la, fy]) if la in spend.index and fy in spend.columns and pd.notna(
         spend.at[la, fy]) else np.nan
+    own = (inputs.get("outturn") or {}).get(fy)  # the LA's own outturn, when it is the base year
+    if own is not None:
+        outturn = float(own["high_needs_spend"])
     extra = [{"line": "Model total (S251 lines 1.2.x scope)", "model": total, "outturn": outturn},
              {"line": "Difference: outturn - model", "model": np.nan,
               "outturn": outturn - total if np.isfinite(outturn) else np.nan}]
@@ -443,5 +451,5 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     out = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
     out.attrs.update({"financial_year": fy, "outturn": outturn, "model_total": total,
                       "difference_pct": (outturn - total) / outturn * 100 if np.isfinite(outturn)
-                      else np.nan})
+                      else np.nan, "outturn_whose": "LA's own" if own is not None else "S251"})
     return out

@@ -370,6 +370,11 @@ def _financial_sheet(ws, inputs: Mapping, unmitigated: DSGProjection,
     row = _text(ws, row, f"End-of-year positions, £ (negative = deficit). {o['fy']} is the last "
                          "actual year; later years are forecast (mean of the demand draws). "
                          f"Only the {tm.MODELLED_BLOCK} is modelled.")
+    for fy, mon in (inputs.get("monitoring") or {}).items():  # the current year, as such
+        row = _text(ws, row, f"{fy}: the LA's own budget monitoring forecast outturn (high-needs "
+                             f"spend {_money(mon['spend'])}"
+                             + (f", income {_money(mon['income'])}" if "income" in mon else "")
+                             + ") in place of the model's, with no band (decision 0088).")
     row = _header(ws, row, "", [o["fy"], *unmitigated.fys], last=None)
     row = _positions_rows(ws, row, tm.SCENARIO_UNMITIGATED, unmitigated, o)
     if result is not None:
@@ -570,7 +575,9 @@ def cell_value(value: object) -> object:
 
 
 def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[ScenarioResult]) -> None:
-    for j, text in enumerate(["Key", "Value", "Source", "In words"]):
+    from send_analysis.finance.inputs import whose
+
+    for j, text in enumerate(["Key", "Value", "Source", "Whose", "In words"]):
         c = ws.cell(row=1, column=1 + j, value=text)
         c.font = BOLD
         c.fill = HEADER_FILL
@@ -580,7 +587,8 @@ def _assumptions_sheet(ws, inputs: Mapping, inputs_file: str, results: Sequence[
         ws.cell(row=row, column=1, value=key)
         ws.cell(row=row, column=2, value=cell_value(value))
         ws.cell(row=row, column=3, value=source_of(key, sources, inputs_file))
-        ws.cell(row=row, column=4, value=input_label(key))
+        ws.cell(row=row, column=4, value=whose(key, inputs))  # LA's own or public default
+        ws.cell(row=row, column=5, value=input_label(key))
         row += 1
     seen: set[str] = set()
     for r in results:
@@ -616,12 +624,16 @@ def placement_tables_for(inputs: Mapping, unmitigated: DSGProjection,
     year the inputs imply to the latest January up to ``as_of`` (the ``--as-of`` of the
     projection; default the latest published), then the demand forecast made there for the
     census years inside the projection's financial years."""
+    from send_analysis.data.own_plans import with_own_plans
+    from send_analysis.demand.panel import default_panel
     from send_analysis.demand.placement_tables import placement_tables
 
+    # the LA's own Januarys (inputs' plans keys), if any, start the tables (decision 0087)
+    panel = default_panel(with_own_plans(None, inputs)) if inputs.get("la_code") else None
     return placement_tables(str(unmitigated.la_code or inputs["la_code"]),
                             [census_year_of(fy) for fy in unmitigated.fys],
                             first_history=first_history_census(unmitigated.opening_fy),
-                            as_of=as_of)
+                            as_of=as_of, panel=panel)
 
 
 def build_workbook(inputs: Mapping, unmitigated: DSGProjection, results: Sequence[ScenarioResult] = (),

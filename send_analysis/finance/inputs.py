@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -48,9 +48,18 @@ TOP_LEVEL_KEYS: frozenset[str] = frozenset(
     {
         "la_code", "la_name", "first_forecast_year", "income", "opening_balance", "unit_costs",
         "high_cost_tail", "other_expenditure", "mitigations", "sources", "invest_to_save", "notes",
-        "description", "uncertainty", "rules",
+        "description", "uncertainty", "rules", "plans", "plans_by_setting_group",
+        "plans_by_age_band", "outturn", "monitoring",
     }
 )
+
+#: Keys of the LA's own latest year (January census, outturn, monitoring): never in the public
+#: defaults; checked against the published data by :mod:`send_analysis.finance.own_year`.
+OWN_YEAR_KEYS: tuple[str, ...] = ("plans", "plans_by_setting_group", "plans_by_age_band",
+                                  "outturn", "monitoring")
+
+#: First January census year the published SEN2 series has (earlier years are refused).
+FIRST_CENSUS_YEAR: int = 2010
 
 #: Largest plausible amount in pounds for any one line or balance of one LA (England's whole High
 #: Needs Block is about £11bn a year; the largest LA allocations are under £0.5bn): catches a
@@ -235,7 +244,9 @@ def _validate_opening(p: Problems, d: Mapping, partial: bool) -> None:
     for k in ("cumulative", "in_year", "p10", "p90"):
         if k in ob and ob[k] is not None:
             check_money(p, f"opening_balance.{k}", ob[k], allow_negative=True)
-    if all(_is_number(ob.get(k)) for k in ("p10", "cumulative", "p90")) and not (
+    # the band is checked on the merged inputs only: an LA's own `cumulative` in an edited
+    # finance-inputs file drops the public estimate's band when merged (resolve_inputs)
+    if not partial and all(_is_number(ob.get(k)) for k in ("p10", "cumulative", "p90")) and not (
             ob["p10"] <= ob["cumulative"] <= ob["p90"]):
         p.add("opening_balance", f"expected p10 <= cumulative <= p90, got {ob['p10']}, "
                                  f"{ob['cumulative']}, {ob['p90']}")
@@ -401,13 +412,15 @@ def _validate_rules(p: Problems, block: object) -> None:
                     check_rate(p, f"rules.hnb_settlement.{year}", rate)
 
 
-def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False) -> dict:
+def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False,
+                    today_year: int | None = None) -> dict:
     """Validate an inputs mapping; return a deep copy. Raises ``ConfigError`` naming ``source``.
 
     ``partial=True`` checks only the keys present (a user's override file before it is merged over
     the defaults); ``partial=False`` also requires every key the model needs, and checks that the
     opening balance is for the year before ``first_forecast_year`` and that the HNB allocation
-    reaches the first forecast year or the year before it.
+    reaches the first forecast year or the year before it. ``today_year`` (default: this
+    calendar year) is the latest January census year ``plans`` may give.
     """
     p = Problems(source)
     if not isinstance(d, Mapping):
@@ -445,6 +458,9 @@ def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False)
         _validate_uncertainty(p, d["uncertainty"])
     if d.get("rules") is not None:
         _validate_rules(p, d["rules"])
+    _validate_plans(p, d, today_year)
+    _validate_outturn(p, d)
+    _validate_monitoring(p, d)
     p.raise_if_any()
     if not partial:
         _check_years_fit(p, d)
@@ -452,6 +468,124 @@ def validate_inputs(d: Mapping, source: str = "<inputs>", partial: bool = False)
     out = copy.deepcopy(dict(d))
     out["la_code"] = str(out["la_code"]) if "la_code" in out else out.get("la_code")
     return out
+
+
+def _census_year(p: Problems, key: str, year: object, today_year: int | None) -> int | None:
+    """A January census year from :data:`FIRST_CENSUS_YEAR` to this year, or None (reported)."""
+    import datetime as dt
+
+    last = today_year if today_year is not None else dt.date.today().year
+    try:
+        y = int(year) if not isinstance(year, bool) and str(year).strip().isdigit() else None
+    except ValueError:
+        y = None
+    if y is None:
+        p.add(key, f"expected a January census year like 2026, got {year!r}")
+        return None
+    if not FIRST_CENSUS_YEAR <= y <= last:
+        when = "in the future" if y > last else f"before {FIRST_CENSUS_YEAR}, the first census published"
+        p.add(key, f"January {y} is {when} (expected a census year from {FIRST_CENSUS_YEAR} to {last})")
+        return None
+    return y
+
+
+def _validate_parts(p: Problems, d: Mapping, key: str, names: Sequence[str], what: str,
+                    totals: dict[int, float], today_year: int | None) -> None:
+    """``plans_by_setting_group`` / ``plans_by_age_band``: ``{year: {name: count}}``, every name
+    given, summing exactly to the year's total when ``plans`` gives one."""
+    block = d.get(key)
+    if block is None:
+        return
+    if not isinstance(block, Mapping) or not block:
+        p.add(key, f"expected a mapping of census year to {{{what}: count}}, got {block!r}")
+        return
+    for year, parts in block.items():
+        yk = f"{key}.{year}"
+        y = _census_year(p, yk, year, today_year)
+        if y is None:
+            continue
+        if not isinstance(parts, Mapping):
+            p.add(yk, f"expected a mapping of {what} to count, got {parts!r}")
+            continue
+        check_keys(p, yk, parts, frozenset(names))
+        missing = [n for n in names if n not in parts]
+        if missing:
+            p.add(yk, f"missing {', '.join(missing)}: give every {what} (0 where none)")
+        if not all(check_count(p, f"{yk}.{n}", v) for n, v in parts.items() if n in names):
+            continue
+        total = sum(float(parts[n]) for n in names if n in parts)
+        if y in totals and not missing and total != totals[y]:
+            p.add(yk, f"the {what}s add up to {total:,.0f} but plans.{y} is {totals[y]:,.0f} "
+                      "(they must agree exactly)")
+
+
+def _validate_plans(p: Problems, d: Mapping, today_year: int | None) -> None:
+    """``plans: {year: total}`` and the optional splits by setting group and age band."""
+    from send_analysis.data.taxonomy import AGE_BANDS
+
+    totals: dict[int, float] = {}
+    plans = d.get("plans")
+    if plans is not None:
+        if not isinstance(plans, Mapping) or not plans:
+            p.add("plans", f"expected a mapping of January census year to EHC plans, e.g. "
+                           f"{{2026: 2806}}, got {plans!r}")
+        else:
+            for year, n in plans.items():
+                y = _census_year(p, f"plans.{year}", year, today_year)
+                if y is not None and check_count(p, f"plans.{year}", n):
+                    totals[y] = float(n)
+    _validate_parts(p, d, "plans_by_setting_group", list(SETTING_GROUPS), "setting group",
+                    totals, today_year)
+    _validate_parts(p, d, "plans_by_age_band", list(AGE_BANDS), "age band", totals, today_year)
+
+
+def _validate_outturn(p: Problems, d: Mapping) -> None:
+    """``outturn: {fy: {high_needs_spend: £, replace: bool}}``."""
+    block = d.get("outturn")
+    if block is None:
+        return
+    if not isinstance(block, Mapping) or not block:
+        p.add("outturn", f"expected a mapping of financial year to {{high_needs_spend: ...}}, "
+                         f"got {block!r}")
+        return
+    for fy, row in block.items():
+        key = f"outturn.{fy}"
+        if not check_fy(p, key, fy):
+            continue
+        if not isinstance(row, Mapping):
+            p.add(key, f"expected {{high_needs_spend: ...}}, got {row!r}")
+            continue
+        check_keys(p, key, row, {"high_needs_spend", "replace"})
+        if "high_needs_spend" not in row:
+            p.add(f"{key}.high_needs_spend", "missing")
+        else:
+            check_money(p, f"{key}.high_needs_spend", row["high_needs_spend"])
+        if "replace" in row and not isinstance(row["replace"], bool):
+            p.add(f"{key}.replace", f"expected true or false, got {row['replace']!r}")
+
+
+def _validate_monitoring(p: Problems, d: Mapping) -> None:
+    """``monitoring: {fy: {spend: £, income: £}}``: one year, the current one."""
+    block = d.get("monitoring")
+    if block is None:
+        return
+    if not isinstance(block, Mapping) or len(block) != 1:
+        p.add("monitoring", "expected one financial year, the current one: {2026-27: {spend: "
+                            f"..., income: ...}}, got {block!r}")
+        return
+    for fy, row in block.items():
+        key = f"monitoring.{fy}"
+        if not check_fy(p, key, fy):
+            continue
+        if not isinstance(row, Mapping):
+            p.add(key, f"expected {{spend: ..., income: ...}}, got {row!r}")
+            continue
+        check_keys(p, key, row, {"spend", "income"})
+        if "spend" not in row:
+            p.add(f"{key}.spend", "missing")
+        for k in ("spend", "income"):
+            if k in row:
+                check_money(p, f"{key}.{k}", row[k])
 
 
 def _check_years_fit(p: Problems, d: Mapping) -> None:
@@ -534,7 +668,7 @@ def mark_own_figures(merged: Mapping, user: Mapping, inputs_file: str | Path) ->
     user_sources = dict(user.get("sources") or {})
     sources = {k: v for k, v in (out.get("sources") or {}).items() if k not in user_sources}
     own = [k for k in flatten({k: v for k, v in user.items()
-                               if k not in ("sources", "notes", "description")})]
+                               if k not in ("sources", "notes", "description", "la_code")})]
     replaced = {k for k in flatten({k: v for k, v in user.items()}, "")} | {
         k for k in REPLACE_WHOLE if _has_key(user, k)}
     for key in list(sources):
@@ -570,6 +704,21 @@ def whose(key: str, inputs: Mapping) -> str:
     return "LA's own" if str(src).startswith(OWN_PREFIX) else "public default"
 
 
+def own_keys(inputs: Mapping) -> list[str]:
+    """The inputs' sections that rest on the LA's own figures (``opening_balance``,
+    ``unit_costs.by_setting_group``, ``outturn``, ``plans``, ...: a key's first part, or its first
+    two for ``income`` and ``unit_costs``), from ``sources``; empty for public defaults only."""
+    out: set[str] = set()
+    for key, src in (inputs.get("sources") or {}).items():
+        if str(src).startswith(OWN_PREFIX) and key != "first_forecast_year":  # it follows
+            parts = str(key).split(".")
+            if not all(re.fullmatch(r"[A-Za-z0-9_-]+", part) for part in parts[:2]):
+                continue  # a schema key only (never text of the file's own)
+            out.add(".".join(parts[:2]) if parts[0] in ("income", "unit_costs") and len(parts) > 1
+                    else parts[0])
+    return sorted(out)
+
+
 def inputs_table(inputs: Mapping, prefixes: tuple[str, ...] = ()) -> pd.DataFrame:
     """Inputs as rows of dotted key, value and source (the nearest recorded source, else
     "inputs file"), optionally only keys starting with one of ``prefixes``."""
@@ -602,3 +751,81 @@ def display_value(key: str, value: object) -> str:
     if "placements" in leaf or "places" in leaf:
         return f"{value:,.0f}"
     return f"-£{abs(value):,.0f}" if value < 0 else f"£{value:,.0f}"
+
+
+def same_value(a: object, b: object) -> bool:
+    """Whether two input values are the same figure (numbers to within a millionth of a pound or
+    rate, so a default written to YAML and read back is the same; mappings key by key)."""
+    if _is_number(a) and _is_number(b):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-6)
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return set(map(str, a)) == set(map(str, b)) and all(
+            same_value(v, next(w for k2, w in b.items() if str(k2) == str(k))) for k, v in a.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+#: Keys kept from the user's file whatever their value (identity and text, not figures).
+_ALWAYS_KEPT = frozenset({"la_code", "sources", "notes", "description"})
+
+
+def own_part(user: Mapping, default: Mapping, _prefix: str = "",
+             _marked: frozenset[str] | None = None) -> dict:
+    """The keys of the user's file that are the LA's own: those whose value differs from the
+    public default, or that the file's own ``sources`` names with a source line of its own (a
+    figure the LA confirms). Feeding
+    back the unedited ``finance-inputs`` file leaves nothing but ``la_code``: no figure of it is
+    labelled the LA's own, and the public estimate keeps its band. Pure."""
+    if _marked is None:  # the file's own source lines (not a copy of the public default's)
+        public = default.get("sources") or {}
+        _marked = frozenset(str(k) for k, v in (user.get("sources") or {}).items()
+                            if public.get(k) != v)
+    out: dict = {}
+    for key, value in user.items():
+        dotted = f"{_prefix}{key}"
+        if not _prefix and key in _ALWAYS_KEPT:
+            out[key] = copy.deepcopy(value)
+            continue
+        marked = any(m == dotted or m.startswith(dotted + ".") or dotted.startswith(m + ".")
+                     for m in _marked)
+        if not isinstance(default, Mapping) or key not in default:
+            out[key] = copy.deepcopy(value)
+        elif (isinstance(value, Mapping) and isinstance(default[key], Mapping)
+              and dotted not in REPLACE_WHOLE and value):
+            sub = own_part(value, default[key], f"{dotted}.", _marked)
+            if sub:
+                out[key] = sub
+        elif marked or not same_value(value, default[key]):
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def own_census_tables(la_code: str, inputs_file: str | Path | None, tables=None):
+    """The processed tables (``tables``, default :meth:`Tables.default`) with the LA's own
+    January figures of an inputs file written in (``plans``, ``plans_by_setting_group``,
+    ``plans_by_age_band``; the file validated as a partial inputs file, and refused when it is
+    for another LA), and the Januarys it gives. ``(tables, [])`` without a file: what the demand
+    forecast, the demand and cohort pages and the headline use to start from the latest January
+    given (decision 0087)."""
+    from send_analysis.data.own_plans import own_years, with_own_plans
+
+    if inputs_file is None:
+        return tables, []
+    user = load_inputs(inputs_file, partial=True)
+    if user.get("la_code") is not None and str(user["la_code"]) != str(la_code):
+        raise ConfigError(f"file {inputs_file}: key 'la_code': the file is for LA "
+                          f"{user['la_code']}, not LA {la_code}")
+    user["la_code"] = str(la_code)
+    return with_own_plans(tables, user), own_years(user)
+
+
+def replaced_census(la_code: str, inputs_file: str | Path | None, tables=None) -> dict[int, float]:
+    """The published January totals an inputs file's ``plans`` replace (year -> published
+    total), for the pages to name; empty without a file."""
+    from send_analysis.data.own_plans import replaced_published
+
+    if inputs_file is None:
+        return {}
+    user = load_inputs(inputs_file, partial=True)
+    return replaced_published(tables, {**user, "la_code": str(la_code)})

@@ -88,4 +88,35 @@ def commented_yaml(inputs: Mapping) -> str:
            "# Money in £; negative balances are deficits. Schema: docs/finance_inputs.md.",
            "# Use: send-analysis evidence --la CODE --inputs this_file.yaml", ""]
     _emit(body, sources, "", 0, out)
+    out.extend(own_year_examples(inputs))
     return "\n".join(out) + "\n"
+
+
+def own_year_examples(inputs: Mapping) -> list[str]:
+    """Commented examples of the keys for the LA's own latest year (docs/finance_inputs.md),
+    dated from the inputs' base year (``unit_costs.price_year``)."""
+    from send_analysis.finance.years import fy_offset, fy_start
+
+    base = str((inputs.get("unit_costs") or {}).get("price_year") or "2024-25")
+    nxt, now = fy_offset(base, 1), fy_offset(base, 2)
+    january = fy_start(base) + 2
+    return [
+        "",
+        "# The LA's own latest year (docs/finance_inputs.md): uncomment what you have. The",
+        "# projection then starts from it; first_forecast_year follows (the year after the",
+        "# opening balance) and never needs editing. Giving opening_balance.cumulative drops the",
+        "# p10/p90 band above (it is the public estimate's).",
+        "# plans:                        # January census totals (EHC plans) after the published",
+        f"#   {january}: 0                  # ones, or in place of one",
+        "# plans_by_setting_group:       # optional, by setting group (must add up to plans)",
+        f"#   {january}: {{mainstream: 0, resourced_unit: 0, special_state: 0, special_indep_nm: 0,"
+        " ap_pru: 0, post16: 0, other: 0}",
+        "# plans_by_age_band:            # optional, by age band (must add up to plans)",
+        f"#   {january}: {{under_5: 0, 5_10: 0, 11_15: 0, 16_19: 0, 20_25: 0}}",
+        "# outturn:                      # high-needs spend (S251 1.2.x scope), years after the",
+        f"#   {nxt}: {{high_needs_spend: 0}}   # published ones (the base year becomes the latest)",
+        f"# with an outturn, edit opening_balance above to the balance at 31 March "
+        f"{fy_start(nxt) + 1}: financial_year: {nxt} and the LA's own cumulative",
+        "# monitoring:                   # the current year's budget monitoring forecast outturn",
+        f"#   {now}: {{spend: 0, income: 0}}",
+    ]

@@ -473,6 +473,7 @@ def project_from_state(
         name = key.split(".", 1)[1]
         labels[key] = OTHER_LINE_LABELS.get(name, name.replace("_", " ").capitalize())
     uplift = spend_uplift(expenditure, state)
+    apply_monitoring(inputs, state.fys, income, expenditure)
     for key, arr in (extra_expenditure or {}).items():
         expenditure[key] = np.broadcast_to(arr, (n, len(state.fys))).astype(float)
     labels.update(extra_labels or {})
@@ -514,6 +515,32 @@ def spend_uplift(expenditure: Mapping[str, np.ndarray], state: PlacementState) -
     raw = scaled / state.cost_factor
     return {fy: (float(scaled[:, j].sum() / raw[:, j].sum() - 1) if raw[:, j].sum() > 0 else 0.0)
             for j, fy in enumerate(state.fys)}
+
+
+def apply_monitoring(inputs: Mapping, fys: list[str], income: dict[str, np.ndarray],
+                     expenditure: dict[str, np.ndarray]) -> None:
+    """The LA's budget monitoring for the current year in place of the model's (in place,
+    decision 0088): every high-needs expenditure line of that year (all but place funding and the
+    other DSG blocks) is scaled, draw by draw, so that the year's high-needs spend is the
+    monitoring forecast ``spend`` (the LA's own figure, with no band; the lines keep the model's
+    mix), and ``income``, when given, replaces the High Needs Block allocation."""
+    for fy, row in (inputs.get("monitoring") or {}).items():
+        if fy not in fys:
+            continue
+        j = fys.index(fy)
+        # high-needs spend (S251 1.2.x scope): not place funding and the other DSG blocks
+        lines = [k for k in expenditure if not k.endswith(OTHER_DSG_LINE)]
+        total = sum(expenditure[k][:, j] for k in lines)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(total > 0, float(row["spend"]) / total, 1.0)
+        for key in lines:
+            arr = np.array(expenditure[key], dtype=float)
+            arr[:, j] = arr[:, j] * factor
+            expenditure[key] = arr
+        if row.get("income") is not None:
+            hnb = np.array(income["hnb_allocation"], dtype=float)
+            hnb[:, j] = float(row["income"])
+            income["hnb_allocation"] = hnb
 
 
 def opening_draws(opening: Mapping, n_draws: int, seed: int = 20250331) -> np.ndarray | None:
@@ -589,10 +616,19 @@ def _la_split(la_code: str, tables: Tables | None = None) -> pd.DataFrame:
     groups = (parts.assign(setting_group=parts["setting"].map(GROUP_OF))
               .pivot_table(index="year", columns="setting_group", values="value", aggfunc="sum")
               .reindex(columns=list(SETTING_GROUPS)).fillna(0.0))
+    # a year given by its total only (an LA's own January without a split) has no usable split
+    groups = groups.reindex(groups.index.union(total.index)).fillna(0.0)
     groups["total"] = total
     groups["not_recorded"] = (parts[parts["setting"] == "not_recorded"].groupby("year")["value"].sum()
                               .reindex(groups.index).fillna(0.0))
+    unsplit = ~groups.index.isin(parts["year"].unique())
+    groups.loc[unsplit, "not_recorded"] = groups.loc[unsplit, "total"]
     return groups
+
+
+def known_census_years(la_code: str, tables: Tables | None = None) -> set[int]:
+    """January census years with a total for the LA (published, or the LA's own)."""
+    return {int(y) for y in _la_split(la_code, tables)["total"].dropna().index}
 
 
 def usable_split_years(la_code: str, tables: Tables | None = None) -> list[int]:
@@ -704,11 +740,14 @@ def _paths_key(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed: int
                as_of: int | None = None, tables: Tables | None = None) -> tuple | None:
     """What the placement paths depend on: the LA, its first forecast year, the options and the
     folder of the tables (none for hand-made frames: their paths are not kept)."""
-    if tables is not None and tables.given_frames:
+    from send_analysis.data.own_plans import with_own_plans
+
+    if tables is not None and tables.given_frames and tables.overlay_key is None:
         return None
+    tables = with_own_plans(tables, inputs)  # the LA's own Januarys, if the inputs give any
     return (str(inputs["la_code"]), str(inputs["first_forecast_year"]), int(horizon),
             int(n_draws), int(seed), None if as_of is None else int(as_of),
-            str(tables.folder) if tables is not None else None)
+            tables.overlay_key or str(tables.folder))
 
 
 @per_la("placement_paths", _paths_key)  # pages 03, 04 and 05 use the same paths
@@ -733,7 +772,10 @@ def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed
     except ImportError as exc:
         raise DataError(f"the demand forecast is not available ({exc})",
                         file="send_analysis.demand.simulate_paths") from exc
+    from send_analysis.data.own_plans import with_own_plans
+
     la = str(inputs["la_code"])
+    tables = with_own_plans(tables, inputs)  # the LA's own Januarys (plans keys), if any
     y0 = fy_start(inputs["first_forecast_year"])
     last = y0 + int(horizon)
     usable = [y for y in usable_split_years(la, tables) if as_of is None or y <= int(as_of)]
@@ -742,7 +784,10 @@ def placement_paths(inputs: Mapping, horizon: int = 5, n_draws: int = 1000, seed
                         "placements split by setting", file="plans_by_setting", column="setting")
     # the first forecast year's January is taken as known, unless its published total was
     # left out as implausible (then the forecast from the last usable census stands in)
-    as_of = max(usable) if y0 in flagged_years(la, tables) else max(max(usable), y0)
+    # (nor when it is not yet published and the LA has not given it: an opening balance at a
+    # later 31 March without the LA's January census)
+    unknown = y0 in flagged_years(la, tables) or y0 not in known_census_years(la, tables)
+    as_of = max(usable) if unknown else max(max(usable), y0)
     known = list(range(y0, min(as_of, last) + 1))
     forecast = pd.DataFrame(columns=list(PATH_COLUMNS))
     if last > as_of:

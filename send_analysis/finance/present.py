@@ -161,7 +161,14 @@ def reconciliation(inputs: Mapping, tables: Tables | None = None) -> tuple[pd.Da
         "Model (£m)": (t["model"] / 1e6).round(2),
         "S251 outturn (£m)": (t["outturn"] / 1e6).round(2)}).set_index("Line")
     diff = t.attrs["difference_pct"]
-    if diff != diff:
+    if t.attrs.get("outturn_whose") == "LA's own":
+        out = out.rename(columns={"S251 outturn (£m)": "LA's own outturn (£m)"})
+        own = "LA's own (inputs file)"
+        text = (f"In {fy}, the base year, the model's lines reproduce the {own} high-needs outturn "
+                f"({money_m(t.attrs['outturn'])})" + (" to within 1%." if abs(diff) <= 1 else
+                f"; they differ by {money_m(t.attrs['outturn'] - t.attrs['model_total'])} "
+                f"({diff:+.1f}%): the LA's own unit costs or lines should account for it."))
+    elif diff != diff:
         text = (f"There is no published S251 outturn for {fy} to check the base year against.")
     elif abs(diff) <= 1:
         text = (f"In {fy} the model's lines reproduce the LA's S251 high-needs outturn "

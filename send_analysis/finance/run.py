@@ -17,8 +17,7 @@ def load(args: argparse.Namespace):
     from send_analysis.finance.resolve import resolve_inputs
     from send_analysis.finance.scenarios import load_scenario
 
-    # the public defaults need the LA in the data; an inputs file may describe any LA
-    code = la_record(args.la).la_code if args.inputs is None else str(args.la)
+    code = la_record(args.la).la_code  # with or without an inputs file
     inputs, where = resolve_inputs(code, args.inputs)
     files = list(inputs.get("mitigations") or []) + list(getattr(args, "scenario", []) or [])
     scenarios = [load_scenario(f, first_fy=inputs["first_forecast_year"]) for f in files]

@@ -463,7 +463,8 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
               scheduler: str | None = None, progress: bool = True, as_of_year: int = 2025,
               inputs_file: str | None = None, casework_dir: str | None = None,
               notebooks: Sequence[Path] | None = None, processed: str | None = None,
-              national_index: bool = True, client=None) -> list[LAOutcome]:
+              national_index: bool = True, client=None,
+              casework_dayfirst: bool = False) -> list[LAOutcome]:
     """Evidence packs for ``la_codes`` on Dask with warm workers (see the module docstring).
 
     Returns one :class:`LAOutcome` per LA in code order; a failing LA is reported in its
@@ -505,7 +506,8 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
     try:
         futures = {}
         for code, idx in tasks:
-            params = page_params(code, as_of_year, processed, inputs_file, casework_dir)
+            params = page_params(code, as_of_year, processed, inputs_file, casework_dir,
+                                 casework_dayfirst)
             fut = client.submit(run_la, code, [specs[i] for i in idx], params, manifest, nav_for(code),
                                 as_of_year if (not idx or 0 in idx) else None,
                                 pure=False)
@@ -524,7 +526,8 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
             if len(parts[code]) == per_la[code]:
                 outcomes[code] = _finish_la(code, parts.pop(code), specs, notebooks, out_root,
                                             manifest, page_params(code, as_of_year, processed,
-                                                                  inputs_file, casework_dir))
+                                                                  inputs_file, casework_dir,
+                                                                  casework_dayfirst))
     finally:
         if bar is not None:
             bar.close()

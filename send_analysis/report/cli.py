@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, help="reports folder (default reports/)")
     p.add_argument("--inputs", default=None, help="LA finance inputs YAML (finance pages)")
     p.add_argument("--casework", default=None, help="folder of a real casework extract")
+    p.add_argument("--dayfirst", action="store_true",
+                   help="the casework extract's dates are day-first (DD/MM/YYYY; ISO dates are "
+                        "always read)")
     p.add_argument("--pages", nargs="*", default=None,
                    help="only these notebooks (e.g. 00_data_quality 01_overview)")
     p.add_argument("--workers", type=int, default=2,
@@ -54,8 +57,14 @@ def _evidence(args: argparse.Namespace) -> int:
         if missing:
             print(f"send-analysis evidence: error: unknown page(s) {sorted(missing)}", file=sys.stderr)
             return 2
+    if args.dayfirst and not args.casework:
+        from send_analysis.errors import ConfigError
+
+        raise ConfigError("--dayfirst is about the dates of a casework extract: give --casework DIR")
     kwargs = {"as_of_year": args.as_of, "inputs_file": args.inputs,
               "casework_dir": args.casework, "notebooks": notebooks}
+    if args.dayfirst:
+        kwargs["casework_dayfirst"] = True
     if is_grid(args.la):
         codes = la_codes(args.la)
         results = build_all(codes, out_root=args.out, workers=args.workers,

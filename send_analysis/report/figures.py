@@ -116,12 +116,24 @@ def dsg_figures(inputs: Mapping, inputs_source: str, projection, scenario=None) 
     financial year, unmitigated and (given a :class:`ScenarioResult`, the pack's last: all
     scenarios combined) mitigated,
     each with its 80% band of simulated paths. The years come from the inputs and the projection."""
+    from send_analysis.finance.inputs import own_keys, whose
     from send_analysis.finance.years import fy_start
 
-    source = dsg_source(inputs_source)
+    # whose each figure is, by the inputs' own labels: an inputs file that repeats the public
+    # defaults leaves them public defaults
+    own = own_keys(inputs)
+    if dsg_source(inputs_source) == "public defaults":
+        source = latest_source = "public defaults"
+    elif not inputs.get("sources"):  # a complete file of the LA's, no public default under it
+        source = latest_source = "the LA's own inputs"
+    else:
+        source = "the LA's own inputs" if own else "public defaults"
+        latest_source = ("the LA's own inputs" if whose("opening_balance.cumulative", inputs)
+                         == "LA's own" else "public defaults")
     ob = inputs["opening_balance"]
     latest = {"value": _num(ob["cumulative"]), "financial_year": str(ob["financial_year"]),
-              "date": f"31 March {fy_start(str(ob['financial_year'])) + 1}", "source": source}
+              "date": f"31 March {fy_start(str(ob['financial_year'])) + 1}",
+              "source": latest_source}
     if "p10" in ob and "p90" in ob:  # an estimated opening balance with its 80% band
         latest["lower80"], latest["upper80"] = _num(ob["p10"]), _num(ob["p90"])
     sources = inputs.get("sources") or {}
@@ -152,6 +164,8 @@ def dsg_figures(inputs: Mapping, inputs_source: str, projection, scenario=None) 
                 "upper80": _num(s.loc[last, "cumulative_p90"]), "source": source}
 
     out = {"dsg_balance_latest": latest, "dsg_balance_end_unmitigated": end_of(projection)}
+    if own:
+        out["dsg_balance_end_unmitigated"]["own_keys"] = own
     out["dsg_balance_end_unmitigated"]["biggest_cost_growth"] = biggest_cost_growth(projection)
     out["dsg_balance_end_unmitigated"]["high_needs_in_year"] = high_needs_in_year(projection)
     cum = projection.summary_frame()["cumulative_mean"]

@@ -23,13 +23,19 @@ OPTIONS = ("scenario", "horizon", "draws", "seed", "as_of", "discount_rate")
 
 
 def la_codes(spec: str) -> list[str]:
-    """``all`` (every live LA in the lookup) or a comma-separated list, in order, once each."""
-    if spec == "all":
-        from send_analysis.data.tables import Tables
+    """``all`` (every live LA in the lookup) or a comma-separated list, in order, once each.
 
+    Every code of a list goes through :func:`~send_analysis.data.geography.la_record` before any
+    LA runs: ``334,abc`` raises its :class:`~send_analysis.errors.UnknownLAError` naming ``abc``
+    (exit 2, nothing run)."""
+    from send_analysis.data.tables import Tables
+
+    if spec == "all":
         lk = Tables.default().get("la_lookup")
         return sorted(lk.loc[lk["status"] == "live", "la_code"])
-    return list(dict.fromkeys(c.strip() for c in spec.split(",") if c.strip()))
+    from send_analysis.data.geography import la_record
+
+    return list(dict.fromkeys(la_record(c.strip()).la_code for c in spec.split(",") if c.strip()))
 
 
 def is_grid(spec: str | None) -> bool:

@@ -55,7 +55,8 @@ def compute_headline(la_code: str, as_of_year: int, tables: Tables | None = None
 
     attempt(("plans_latest", "new_plans_last_year", "pct_within_20_weeks"),
             lambda: overview_figures(_overview(la_code, as_of_year, tables)))
-    attempt(("plans_forecast_5y",), lambda: {"plans_forecast_5y": _forecast(la_code, as_of_year, tables)})
+    attempt(("plans_forecast_5y",),
+            lambda: {"plans_forecast_5y": _forecast(la_code, as_of_year, tables, inputs_file)})
     attempt(("dsg_balance_latest", "dsg_balance_writeoff_base", "dsg_balance_override_end",
              "dsg_balance_end_unmitigated"),
             lambda: _dsg(la_code, as_of_year, tables, inputs_file))
@@ -98,12 +99,18 @@ def _overview(la_code: str, as_of_year: int, tables: Tables):
     return headline(la_code, as_of_year, tables)
 
 
-def _forecast(la_code: str, as_of_year: int, tables: Tables) -> dict:
+def _forecast(la_code: str, as_of_year: int, tables: Tables,
+              inputs_file: str | None = None) -> dict:
     from send_analysis.demand import default_panel, forecast
+    from send_analysis.finance.inputs import own_census_tables
 
+    tables, own = own_census_tables(la_code, inputs_file, tables)  # the LA's own Januarys
     panel = default_panel(tables)
-    return forecast_figure(forecast(la_code, horizon=DEMAND_HORIZON,
-                                    as_of=min(int(as_of_year), panel.last_year), panel=panel))
+    as_of = min(max([int(as_of_year), *own]), panel.last_year)
+    fig = forecast_figure(forecast(la_code, horizon=DEMAND_HORIZON, as_of=as_of, panel=panel))
+    if own and fig["origin"] in own:
+        fig["source"] = "the LA's own inputs"
+    return fig
 
 
 def _dsg(la_code: str, as_of_year: int, tables: Tables, inputs_file: str | None) -> dict:

@@ -67,12 +67,16 @@ def discover_notebooks(folder: Path | None = None) -> list[Path]:
 
 
 def page_params(la_code: str, as_of_year: int, processed: str | None, inputs_file: str | None,
-                casework_dir: str | None) -> dict:
+                casework_dir: str | None, casework_dayfirst: bool = False) -> dict:
     """A page's parameters. The processed tables travel as their folder (``processed_dir``, a
     string: parameters are plain values); the page makes its :class:`~send_analysis.data.tables.Tables`
-    from it with :func:`send_analysis.report.notebook_setup`."""
-    return {"la_code": la_code, "as_of_year": as_of_year, "processed_dir": processed,
-            "inputs_file": inputs_file, "casework_dir": casework_dir}
+    from it with :func:`send_analysis.report.notebook_setup`. ``casework_dayfirst`` (the casework
+    extract's dates are DD/MM/YYYY) is passed only when set, to the pages that read casework."""
+    params = {"la_code": la_code, "as_of_year": as_of_year, "processed_dir": processed,
+              "inputs_file": inputs_file, "casework_dir": casework_dir}
+    if casework_dayfirst:
+        params["casework_dayfirst"] = True
+    return params
 
 
 def execute(nb_path: Path, params: dict, workdir: Path, timeout: int = 600) -> nbformat.NotebookNode:
@@ -93,7 +97,7 @@ def execute(nb_path: Path, params: dict, workdir: Path, timeout: int = 600) -> n
 def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 2025,
                inputs_file: str | None = None, casework_dir: str | None = None,
                notebooks: list[Path] | None = None, processed: str | None = None,
-               page_workers: int = 2) -> PackResult:
+               page_workers: int = 2, casework_dayfirst: bool = False) -> PackResult:
     """Run every page for one LA into ``<out_root>/<la_code>/`` with an ``index.html``.
 
     Pages are independent, so ``page_workers`` of them run at once (each in its own kernel).
@@ -113,7 +117,8 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
     listed = pack_notebooks(notebooks, out_dir)
     nav = [(f"{nb.stem}.html", render.notebook_title(nb)) for nb in listed]
     pages = [(f"{nb.stem}.html", render.notebook_title(nb)) for nb in notebooks]
-    params = page_params(la_code, as_of_year, processed, inputs_file, casework_dir)
+    params = page_params(la_code, as_of_year, processed, inputs_file, casework_dir,
+                         casework_dayfirst)
     result = PackResult(la_code, a.la_name, str(out_dir))
     def run(item: tuple[Path, str]) -> tuple[str, str | None, str | None]:
         nb_path, fname = item

@@ -103,6 +103,7 @@ def git_commit(root: Path | None = None) -> str:
 PARAM_LABELS: dict[str, str] = {
     "la_code": "LA code", "as_of_year": "latest January census", "processed_dir": "tables",
     "inputs_file": "finance inputs", "casework_dir": "casework", "n_draws": "simulated paths",
+    "casework_dayfirst": "casework dates day-first (DD/MM/YYYY)",
 }
 #: What an unset parameter means.
 PARAM_DEFAULTS: dict[str, str] = {

@@ -229,12 +229,14 @@ def sentences(la_name: str, h: Mapping[str, Mapping | None]) -> list[str]:
             s += (f", and {money_m(mi['value'])} with {mi.get('with', 'the scenarios in this pack')} "
                   f"({mi.get('scenario', '').lower()})")
         out.append(s + ".")
-        src = {fig.get("source") for fig in (lat, un, mi) if fig}
-        if "public defaults" in src:
+        own = list(un.get("own_keys") or [])
+        if not own:
             out[-1] += (" The finance figures rest on public defaults (DfE published balances, "
                         "allocations and outturn); the LA's own inputs file would replace them.")
         else:
-            out[-1] += " The finance figures rest on the LA's own inputs."
+            named = ", ".join(own)
+            out[-1] += (f" The finance figures rest on the LA's own inputs for {named}, and on "
+                        "public defaults for the rest.")
     wb, oe = h.get("dsg_balance_writeoff_base"), h.get("dsg_balance_override_end")
     if wb and oe:
         s = (f"At {wb['date']}, the base of the write-off, the balance is "
