@@ -267,7 +267,7 @@ def test_cyp_years_run_from_the_base_year_and_follow_as_of(monkeypatch):
     assert export.first_history_census("2025-26") == 2024
     seen = {}
 
-    def fake(la, projected, first_history, as_of=None):
+    def fake(la, projected, first_history, as_of=None, panel=None):
         seen.update(la=la, projected=list(projected), first=first_history, as_of=as_of)
         return "tables"
 

@@ -311,6 +311,7 @@ def test_dsg_figures_are_public_defaults_when_the_file_only_repeats_them():
     class Proj:
         fys = ["2025-26"]
         expenditure = {"x": np.ones((2, 1))}
+        in_year = np.full((2, 1), -1.0)
 
         def summary_frame(self):
             return pd.DataFrame({"cumulative_mean": [-5.0], "cumulative_p10": [-6.0],
@@ -326,7 +327,8 @@ def test_dsg_figures_are_public_defaults_when_the_file_only_repeats_them():
     assert figs["dsg_balance_end_unmitigated"]["source"] == "public defaults"
     inputs["sources"]["opening_balance.cumulative"] = "LA's own figure (f.yaml)"
     figs = dsg_figures(inputs, "f.yaml merged over public defaults for LA 334", Proj(),
-                       SimpleNamespace(name="s", mitigated=Proj()))
+                       SimpleNamespace(name="s", mitigated=Proj(), scenarios=[],
+                                       investment=lambda: np.zeros((2, 1))))
     assert figs["dsg_balance_latest"]["source"] == "the LA's own inputs"
     assert figs["dsg_balance_end_unmitigated"]["own_keys"] == ["opening_balance"]
 
