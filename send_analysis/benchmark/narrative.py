@@ -169,14 +169,14 @@ def claims_intro(header: dict, file_name: str, results: list, frame: pd.DataFram
 def claim_detail(r) -> str:
     """One claim's section: verdict, the quoted text, the claimed and computed values, the note,
     and every definition tried (markdown)."""
-    lines = [f"### {inert(r.id)}: {r.verdict}", "", f"> {inert(r.text)}", "",
-             f"Claimed **{r.claimed:g}** ({r.unit}, tolerance {r.tolerance:g}). "
-             + (f"Computed **{r.computed:,.2f}**: {r.definition}." if r.computed is not None
-                else r.definition + ".")]
+    lines = [f"### {inert(r.id)}: {inert(r.verdict)}", "", f"> {inert(r.text)}", "",
+             f"Claimed **{r.claimed:g}** ({inert(r.unit)}, tolerance {r.tolerance:g}). "
+             + (f"Computed **{r.computed:,.2f}**: {inert(r.definition)}." if r.computed is not None
+                else inert(r.definition) + ".")]  # a definition may quote the file (params.reason)
     if r.note:
         lines.append(f"\n_{inert(r.note)}_")
     if r.alternatives:
         lines.append("\n| Definition | Value |\n| --- | --- |")
-        lines += [f"| {'**primary** ' if a['primary'] else ''}{a['definition']} | {a['value']:,.2f} |"
+        lines += [f"| {'**primary** ' if a['primary'] else ''}{inert(a['definition'])} | {a['value']:,.2f} |"
                   for a in r.alternatives]
     return "\n".join(lines)
