@@ -52,6 +52,16 @@ def main(argv: list[str] | None = None) -> int:
     except (SendAnalysisError, FileNotFoundError) as exc:
         print(f"send-analysis {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: one line, and out now (issue 19)
+        print(f"send-analysis {args.command}: stopped (Ctrl-C); files already written are kept "
+              "and none is left half-written", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # no clean-up handlers: a local Dask cluster's workers and their kernels exit with this
+        # process (they watch their parent), where closing them politely takes many seconds
+        import os
+
+        os._exit(130)
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         import os
 

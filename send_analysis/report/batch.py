@@ -525,6 +525,9 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
                 outcomes[code] = _finish_la(code, parts.pop(code), specs, notebooks, out_root,
                                             manifest, page_params(code, as_of_year, processed,
                                                                   inputs_file, casework_dir))
+    except KeyboardInterrupt:  # Ctrl-C: the command line exits at once (its workers with it)
+        own_client = False
+        raise
     finally:
         if bar is not None:
             bar.close()
