@@ -16,12 +16,18 @@ def load(args: argparse.Namespace):
     from send_analysis.data.geography import la_record
     from send_analysis.finance.resolve import resolve_inputs
     from send_analysis.finance.scenarios import load_scenario
+    from send_analysis.finance.scenarios.loading import check_unique
 
     # the public defaults need the LA in the data; an inputs file may describe any LA
     code = la_record(args.la).la_code if args.inputs is None else str(args.la)
     inputs, where = resolve_inputs(code, args.inputs)
-    files = list(inputs.get("mitigations") or []) + list(getattr(args, "scenario", []) or [])
+    mitigations = list(inputs.get("mitigations") or [])
+    given = list(getattr(args, "scenario", []) or [])
+    files = mitigations + given
+    origins = ["the inputs' mitigations"] * len(mitigations) + ["--scenario"] * len(given)
+    check_unique(files, origins=origins)
     scenarios = [load_scenario(f, first_fy=inputs["first_forecast_year"]) for f in files]
+    check_unique(files, scenarios, origins)
     return inputs, where, scenarios
 
 
