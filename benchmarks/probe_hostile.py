@@ -276,28 +276,41 @@ def run(p: Probe) -> str | None:
     return None
 
 
-def ctrl_c_probe(tmp: Path) -> str | None:
-    """An all-LA batch stopped with Ctrl-C (SIGINT) ends within 2 s with one line, no traceback."""
-    proc = subprocess.Popen(cli("evidence", "--la", "334,335,336", "--workers", "1",
-                                "--out", str(tmp / "rep_ctrlc")), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True)
-    time.sleep(20)
-    start = time.perf_counter()
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return "still running 30 s after Ctrl-C"
-    took = time.perf_counter() - start
-    lines = [line for line in err.splitlines() if line.strip() and "UserWarning" not in line
-             and "warnings.warn" not in line and "Perhaps you already" not in line
-             and "Hosting the HTTP" not in line and "evidence packs:" not in line]  # progress bar
-    if "Traceback" in err:
+def ctrl_c_probe(tmp: Path, delay: float = 25.0) -> str | None:
+    """A batch of LAs stopped with Ctrl-C (SIGINT to the whole process group, as a terminal
+    sends it) ends within 2 s with one line, no traceback, and leaves no process behind."""
+    import psutil
+
+    err_file = tmp / "ctrl_c_stderr.txt"
+    with open(err_file, "w") as err:
+        proc = subprocess.Popen(cli("evidence", "--la", "334,335,336", "--workers", "1",
+                                    "--out", str(tmp / "rep_ctrlc")), stdout=subprocess.DEVNULL,
+                                stderr=err, cwd=ROOT, start_new_session=True)
+        time.sleep(delay)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        start = time.perf_counter()
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            return "still running 30 s after Ctrl-C"
+        took = time.perf_counter() - start
+    time.sleep(8)
+    left = [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    text = err_file.read_text()
+    noise = ("evidence packs:", "UserWarning: Port", "Perhaps you already", "Hosting the HTTP",
+             "warnings.warn(")  # the progress bar; distributed's note about a busy port
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith(noise)
+             and not any(n in line for n in noise)]
+    if "Traceback" in text:
         return f"traceback after Ctrl-C ({took:.1f}s)"
     if took > 2.0:
         return f"took {took:.1f}s to stop"
+    if left:
+        return f"{len(left)} processes still running 8 s after Ctrl-C"
     if len(lines) != 1:
         return f"{len(lines)} lines on stderr after Ctrl-C: {lines[:3]}"
     return None

@@ -44,7 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except KeyboardInterrupt:  # Ctrl-C while the commands load
+        print("send-analysis: stopped (Ctrl-C)", file=sys.stderr)
+        return 130
     args = parser.parse_args(argv)
     try:
         check_options(args)

@@ -35,6 +35,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,8 @@ class WarmKernel:
         from nbclient import NotebookClient
 
         client = NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=self.timeout,
-                                resources={"metadata": {"path": self.cwd}})
+                                resources={"metadata": {"path": self.cwd}},
+                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         client.kc = self.kc
         return client
 
@@ -388,6 +390,49 @@ def _plugin():
     return WarmKernelPlugin()
 
 
+def hold_ctrl_c() -> bool:
+    """Block Ctrl-C (SIGINT) in the calling thread when it is the main thread (True if so): every
+    thread it starts afterwards, and every process those threads start, inherits the block. A
+    Ctrl-C meanwhile is held, and acted on when :func:`release_ctrl_c` unblocks it. Called by
+    ``send-analysis evidence`` before a batch starts any thread, so that no worker process of the
+    local cluster can be interrupted by the terminal's Ctrl-C (see
+    :func:`_ctrl_c_for_this_process_only`)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    return True
+
+
+def release_ctrl_c() -> None:
+    """Unblock Ctrl-C in the main thread (a Ctrl-C held meanwhile is raised now)."""
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def _ctrl_c_for_this_process_only():
+    """Start a local cluster's processes with Ctrl-C (SIGINT) blocked, so that a Ctrl-C at the
+    terminal, which reaches every process of the foreground group, stops this process alone
+    (one line, ``send_analysis.cli``) instead of printing a traceback from each worker still
+    importing; the workers exit with this process (they watch their parent). A Ctrl-C while the
+    cluster starts is held and acted on as soon as it has started. The warning of
+    multiprocessing's resource tracker about the semaphores this process leaves at such an exit
+    is silenced (the tracker removes them)."""
+    quiet = "ignore:resource_tracker:UserWarning"
+    if quiet not in os.environ.get("PYTHONWARNINGS", ""):
+        os.environ["PYTHONWARNINGS"] = ",".join(
+            w for w in (os.environ.get("PYTHONWARNINGS"), quiet) if w)
+    hold_ctrl_c()
+    try:
+        yield
+    finally:
+        release_ctrl_c()
+
+
 def open_client(workers: int = 2, scheduler: str | None = None):
     """A Dask client: on the cluster at ``scheduler``, else on a new ``LocalCluster`` of
     ``workers`` single-thread worker processes (closed with the client)."""
@@ -401,10 +446,11 @@ def open_client(workers: int = 2, scheduler: str | None = None):
     else:
         if workers < 1:
             raise ConfigError(f"--workers must be at least 1 (got {workers})")
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, memory_limit=0,
-                               silence_logs=logging.ERROR)
-        client = Client(cluster)
+        with _ctrl_c_for_this_process_only():
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, memory_limit=0,
+                                   silence_logs=logging.ERROR)
+            client = Client(cluster)
         client._send_analysis_cluster = cluster  # closed by close_client
     client.register_plugin(_plugin())
     return client
