@@ -294,7 +294,8 @@ def ctrl_c_probe(tmp: Path, delay: float = 25.0) -> str | None:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-            return "still running 30 s after Ctrl-C"
+            tail = err_file.read_text().strip().splitlines()[-3:]
+            return f"still running 30 s after Ctrl-C ({len(children)} children then; {tail})"
         took = time.perf_counter() - start
     time.sleep(8)
     left = [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]

@@ -12,7 +12,7 @@ import sys
 
 from send_analysis import __version__
 from send_analysis.cli_checks import check_options
-from send_analysis.errors import SendAnalysisError
+from send_analysis.errors import STOPPED, SendAnalysisError
 
 COMMAND_MODULES = [
     "send_analysis.data.cli",
@@ -57,8 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"send-analysis {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C: one line, and out now (issue 19)
-        print(f"send-analysis {args.command}: stopped (Ctrl-C); files already written are kept "
-              "and none is left half-written", file=sys.stderr)
+        print(f"send-analysis {args.command}: {STOPPED}", file=sys.stderr)
         sys.stdout.flush()
         sys.stderr.flush()
         # no clean-up handlers: a local Dask cluster's workers and their kernels exit with this

@@ -402,6 +402,9 @@ def hold_ctrl_c() -> bool:
     if threading.current_thread() is not threading.main_thread():
         return False
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    if not _HELD.is_set():
+        _HELD.set()
+        threading.Thread(target=_watch_ctrl_c, name="ctrl-c", daemon=True).start()
     return True
 
 
@@ -410,7 +413,26 @@ def release_ctrl_c() -> None:
     import signal
 
     if threading.current_thread() is threading.main_thread():
+        _HELD.clear()
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+#: Set while Ctrl-C is held by :func:`hold_ctrl_c`.
+_HELD = threading.Event()
+
+
+def _watch_ctrl_c() -> None:
+    """While Ctrl-C is held, take it at once (the cluster may take long to start on a busy
+    machine): one line, and exit; the workers started so far exit with this process."""
+    import signal
+    import sys
+
+    from send_analysis.errors import STOPPED
+
+    while _HELD.is_set():
+        if signal.sigtimedwait({signal.SIGINT}, 0.2) is not None:
+            print(f"send-analysis evidence: {STOPPED}", file=sys.stderr, flush=True)
+            os._exit(130)
 
 
 @contextmanager
