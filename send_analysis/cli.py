@@ -13,6 +13,7 @@ import sys
 from send_analysis import __version__
 from send_analysis.cli_checks import check_options
 from send_analysis.errors import STOPPED, SendAnalysisError
+from send_analysis.interrupt import hold_ctrl_c, name_command, release_ctrl_c
 
 COMMAND_MODULES = [
     "send_analysis.data.cli",
@@ -43,13 +44,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def runs_workers(args: argparse.Namespace) -> bool:
+    """Whether the command runs many LAs on Dask workers (``evidence``, ``scenario`` with a list
+    of LAs or ``all``): such a command keeps Ctrl-C on its own thread for its whole run
+    (:mod:`send_analysis.interrupt`)."""
+    if not hasattr(args, "workers") or not isinstance(getattr(args, "la", None), str):
+        return False
+    from send_analysis.report.grid import is_grid
+
+    return is_grid(args.la)
+
+
 def main(argv: list[str] | None = None) -> int:
+    held = hold_ctrl_c()  # before any thread starts: Ctrl-C is one line from the start
     try:
-        parser = build_parser()
-    except KeyboardInterrupt:  # Ctrl-C while the commands load
-        print("send-analysis: stopped (Ctrl-C)", file=sys.stderr)
-        return 130
+        return _main(argv, held)
+    finally:
+        if held:
+            release_ctrl_c()
+
+
+def _main(argv: list[str] | None, held: bool) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
+    name_command(args.command)
+    if held and not runs_workers(args):
+        release_ctrl_c()  # Python's KeyboardInterrupt from here (handled below)
     try:
         check_options(args)
         result = args.func(args)

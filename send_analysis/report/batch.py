@@ -390,51 +390,6 @@ def _plugin():
     return WarmKernelPlugin()
 
 
-def hold_ctrl_c() -> bool:
-    """Block Ctrl-C (SIGINT) in the calling thread when it is the main thread (True if so): every
-    thread it starts afterwards, and every process those threads start, inherits the block. A
-    Ctrl-C meanwhile is held, and acted on when :func:`release_ctrl_c` unblocks it. Called by
-    ``send-analysis evidence`` before a batch starts any thread, so that no worker process of the
-    local cluster can be interrupted by the terminal's Ctrl-C (see
-    :func:`_ctrl_c_for_this_process_only`)."""
-    import signal
-
-    if threading.current_thread() is not threading.main_thread():
-        return False
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    if not _HELD.is_set():
-        _HELD.set()
-        threading.Thread(target=_watch_ctrl_c, name="ctrl-c", daemon=True).start()
-    return True
-
-
-def release_ctrl_c() -> None:
-    """Unblock Ctrl-C in the main thread (a Ctrl-C held meanwhile is raised now)."""
-    import signal
-
-    if threading.current_thread() is threading.main_thread():
-        _HELD.clear()
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-#: Set while Ctrl-C is held by :func:`hold_ctrl_c`.
-_HELD = threading.Event()
-
-
-def _watch_ctrl_c() -> None:
-    """While Ctrl-C is held, take it at once (the cluster may take long to start on a busy
-    machine): one line, and exit; the workers started so far exit with this process."""
-    import signal
-    import sys
-
-    from send_analysis.errors import STOPPED
-
-    while _HELD.is_set():
-        if signal.sigtimedwait({signal.SIGINT}, 0.2) is not None:
-            print(f"send-analysis evidence: {STOPPED}", file=sys.stderr, flush=True)
-            os._exit(130)
-
-
 @contextmanager
 def _ctrl_c_for_this_process_only():
     """Start a local cluster's processes with Ctrl-C (SIGINT) blocked, so that a Ctrl-C at the
@@ -448,11 +403,14 @@ def _ctrl_c_for_this_process_only():
     if quiet not in os.environ.get("PYTHONWARNINGS", ""):
         os.environ["PYTHONWARNINGS"] = ",".join(
             w for w in (os.environ.get("PYTHONWARNINGS"), quiet) if w)
-    hold_ctrl_c()
+    from send_analysis.interrupt import hold_ctrl_c, release_ctrl_c
+
+    held = hold_ctrl_c()
     try:
         yield
     finally:
-        release_ctrl_c()
+        if held:  # else the caller (the command line) holds it for the whole batch
+            release_ctrl_c()
 
 
 def open_client(workers: int = 2, scheduler: str | None = None):

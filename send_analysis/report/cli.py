@@ -61,15 +61,9 @@ def _evidence(args: argparse.Namespace) -> int:
     kwargs = {"as_of_year": args.as_of, "inputs_file": args.inputs,
               "casework_dir": args.casework, "notebooks": notebooks}
     if is_grid(args.la):
-        from send_analysis.report.batch import hold_ctrl_c, release_ctrl_c
-
         codes = la_codes(args.la)
-        hold_ctrl_c()  # until the local cluster has started: its workers never see a Ctrl-C
-        try:
-            results = build_all(codes, out_root=args.out, workers=args.workers,
-                                scheduler=args.scheduler, **kwargs)
-        finally:
-            release_ctrl_c()
+        results = build_all(codes, out_root=args.out, workers=args.workers,
+                            scheduler=args.scheduler, **kwargs)
         failed = [r for r in results if not r.ok]
         print(f"{len(results) - len(failed)} of {len(results)} LAs complete")
         for r in failed:
