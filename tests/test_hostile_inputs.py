@@ -263,3 +263,32 @@ def test_growth_since_2014_is_missing_for_2010_not_negative():
 
     assert growth_since(2014)(Tables.default(), 2010).isna().all()
     assert growth_since(2014)(Tables.default(), 2021).notna().any()
+
+
+def test_a_held_ctrl_c_stops_at_once_whatever_the_main_thread_does():
+    # the main thread busy in a long C call (sleep) and a child process started meanwhile:
+    # the watching thread prints one line and ends the process at once
+    import time
+
+    code = ("import os, signal, subprocess, sys, time\n"
+            "from send_analysis.interrupt import hold_ctrl_c, name_command\n"
+            "hold_ctrl_c(); name_command('evidence')\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'],\n"
+            "                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+            "print(child.pid, flush=True)\n"
+            "os.kill(os.getpid(), signal.SIGINT)\n"
+            "time.sleep(30)\n")
+    started = time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert time.perf_counter() - started < 10
+    assert r.returncode == 130
+    assert [line for line in r.stderr.splitlines() if line.strip()] == [
+        "send-analysis evidence: stopped (Ctrl-C); files already written are kept and none is "
+        "left half-written"]
+    child = int(r.stdout.split()[0])
+    import signal as _signal
+    with open(f"/proc/{child}/status") as fh:  # the child inherited the block: never interrupted
+        blocked = int(next(line for line in fh if line.startswith("SigBlk:")).split()[1], 16)
+    os.kill(child, _signal.SIGKILL)
+    assert blocked & (1 << (_signal.SIGINT - 1))
