@@ -24,8 +24,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from send_analysis.errors import ConfigError
@@ -121,14 +123,83 @@ def parse_date(option: str, value: str) -> dt.date:
                           ) from None
 
 
+def _blocking_file(path: Path) -> Path | None:
+    """The first existing part of ``path`` (itself or a parent) when it is not a folder."""
+    for p in (path, *path.parents):
+        if p.exists():
+            return None if p.is_dir() else p
+    return None
+
+
+def output_folder(option: str, value: object) -> Path:
+    """A folder to write into (it may not exist yet): neither it nor a parent may be a file."""
+    path = Path(str(value))
+    block = _blocking_file(path)
+    if block is not None:
+        what = "is a file" if block == path else f"is inside {block}, which is a file"
+        raise ConfigError(f"{option} {path}: {what} (expected a folder)")
+    return path
+
+
+def output_file(option: str, value: object) -> Path:
+    """A file to write (it may not exist yet): not a folder, and no parent a file."""
+    path = Path(str(value))
+    if path.is_dir():
+        raise ConfigError(f"{option} {path}: is a folder (expected a file name to write)")
+    block = _blocking_file(path.parent)
+    if block is not None:
+        raise ConfigError(f"{option} {path}: is inside {block}, which is a file "
+                          "(expected a file in a folder)")
+    return path
+
+
+def input_folder(option: str, value: object) -> Path:
+    """A folder to read, which must exist."""
+    path = Path(str(value))
+    if not path.exists():
+        raise ConfigError(f"{option} {path}: does not exist (expected a folder)")
+    if not path.is_dir():
+        raise ConfigError(f"{option} {path}: is a file (expected a folder)")
+    return path
+
+
+#: A Dask scheduler address: ``tcp://host:port`` (or another Dask protocol), or ``host:port``.
+_SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx|inproc)://)?[A-Za-z0-9_.\-\[\]:]*[A-Za-z0-9\]]"
+                        r":\d{1,5}/?$")
+
+
+def scheduler_address(option: str, value: object) -> str:
+    """A Dask scheduler address, checked before a cluster is contacted."""
+    text = str(value).strip()
+    if not _SCHEDULER.match(text):
+        raise ConfigError(f"{option} {value!r}: expected a Dask scheduler address such as "
+                          "tcp://10.0.0.5:8786")
+    return text
+
+
 #: Extra checks by destination that are not a numeric range.
 CHECKS: dict[str, Callable[[str, object], object]] = {
     "at": lambda option, value: parse_date(option, str(value)),
+    "scheduler": scheduler_address,
+}
+
+#: Folder and file options by destination, checked after the numbers and dates (issue 19: a
+#: file where a folder is expected, or the other way round, is one line and exit 2 before any
+#: work, never a traceback from the first write).
+PATH_CHECKS: dict[str, Callable[[str, object], object]] = {
+    "out": output_folder,          # evidence, cohort, casework synth, data build
+    "dest": output_folder,         # data fetch
+    "xlsx": output_file,           # dsg-plan
+    "casework": input_folder,      # evidence, casework performance
+    "mirror": input_folder,        # data fetch
+    "raw": input_folder,           # data build
+    "processed": input_folder,     # benchmark, claims
 }
 
 
 def check_options(args: argparse.Namespace) -> None:
-    """Check every option of :data:`RULES` and :data:`CHECKS` present (not None) in ``args``.
+    """Check every option of :data:`RULES`, :data:`CHECKS` and then :data:`PATH_CHECKS` present
+    (not None) in ``args``.
 
     Census years (:data:`CENSUS_YEAR_OPTIONS`) are also checked against the processed tables
     (``args.processed`` when the command has it), when they are built.
@@ -144,6 +215,9 @@ def check_options(args: argparse.Namespace) -> None:
             RULES[dest].check(option_name(dest), value)
         elif dest in CHECKS:
             CHECKS[dest](option_name(dest), value)
+    for dest, value in vars(args).items():
+        if value is not None and dest in PATH_CHECKS:
+            PATH_CHECKS[dest](option_name(dest), value)
 
 
 def _own_last_year(inputs_file: str | None) -> int | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+#: What the command line says when Ctrl-C stops it (after ``send-analysis <command>: ``).
+STOPPED = "stopped (Ctrl-C); files already written are kept and none is left half-written"
+
 
 class SendAnalysisError(Exception):
     """Base class for every error this package raises on purpose."""

@@ -49,6 +49,33 @@ def _construct_mapping(loader: UniqueKeyLoader, node: yaml.MappingNode,
 
 UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+#: Largest whole number a user's YAML file may hold (far above any count or amount in pounds):
+#: a longer one (say 401 digits) is a typing slip, and would overflow the model's floats.
+MAX_YAML_INT = 10**15
+
+
+def _construct_int(loader: UniqueKeyLoader, node: yaml.ScalarNode) -> int:
+    value = yaml.SafeLoader.construct_yaml_int(loader, node)
+    if abs(value) >= MAX_YAML_INT:
+        digits = len(str(abs(value)))
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number of {digits} digits (expected a value below {MAX_YAML_INT:.0e})",
+            node.start_mark)
+    return value
+
+
+def _construct_timestamp(loader: UniqueKeyLoader, node: yaml.ScalarNode) -> object:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a date (a financial year is written "
+            "\"2024-25\", in quotes)", node.start_mark) from None
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
 
 def read_user_bytes(path: str | Path, what: str, max_bytes: int) -> bytes:
     """The bytes of a user's file, or a :class:`ConfigError` naming it and ``what`` was expected.

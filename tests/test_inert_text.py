@@ -92,3 +92,30 @@ def test_page_09_source_note_keeps_a_hostile_path_inert(tmp_path):
     la = casework_for_la("334", 2025, folder)
     out = _rendered(la.source_note)
     assert "<img" not in out and "&lt;img src=x onerror=alert(1)&gt;" in out
+
+
+def test_the_render_path_cleans_every_output_whatever_a_page_displays():
+    """Issue 19: a page that forgets to escape (a bare Styler, raw Markdown) is still inert."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    from test_hostile_pack import live_markup
+
+    from send_analysis.report import render
+
+    styler_html = pd.DataFrame({"x": [1.5]}, index=["<script>alert(1)</script>"]).style.to_html()
+    outputs = [
+        new_output("display_data", data={"text/markdown": f"## Scenario {PAYLOADS[0]} {PAYLOADS[2]} "
+                                                           '<b data-headline="k">£1.0m</b>'}),
+        new_output("display_data", data={"text/html": styler_html + PAYLOADS[1] + PAYLOADS[3]}),
+        new_output("display_data", data={"application/javascript": "alert(7)", "text/plain": "x"}),
+    ]
+    nb = new_notebook(cells=[new_markdown_cell("# Page\n\n## Section"),
+                             new_code_cell("x", outputs=outputs)])
+    page = render.render_html(nb, [("p.html", "P")], "p.html", "<footer></footer>")
+    assert live_markup(page) == [] and "alert(7)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page      # shown as typed
+    assert '<b data-headline="k">£1.0m</b>' in page               # the pack's own marks kept
+    assert "<table" in page                                          # tables stay tables
+    # without the cleaning the same outputs are live
+    raw = render.HTMLExporter(template_name="lab")
+    raw.exclude_input = True
+    assert live_markup(raw.from_notebook_node(nb)[0])

@@ -20,8 +20,8 @@ def test_out_pointing_at_a_file_fails_before_any_page(tmp_path, capsys) -> None:
     target.write_text("not a folder", encoding="utf-8")
     assert main(["evidence", "--la", "334", "--out", str(target)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == (f"send-analysis evidence: error: --out {target}: is a file (expected a folder "
-                   "for the reports)")
+    # checked with every command's folder options (cli_checks.PATH_CHECKS, issue 19)
+    assert err == f"send-analysis evidence: error: --out {target}: is a file (expected a folder)"
     assert main(["evidence", "--la", "334", "--out", str(target / "sub")]) == 2
     assert "is inside" in capsys.readouterr().err
     assert target.read_text(encoding="utf-8") == "not a folder"

@@ -115,11 +115,14 @@ def growth_since(base_year: int) -> Callable[[Tables, int], pd.Series]:
 
     LAs created after ``base_year`` (BCP, Dorset, North/West Northamptonshire, Cumberland,
     Westmorland and Furness) take their base from their predecessors' plans apportioned by
-    ``geography.consistent_series`` (decision 0053); others use the published figures.
+    ``geography.consistent_series`` (decision 0053); others use the published figures. Before
+    January ``base_year`` the growth is not defined: every LA's value is missing.
     """
 
     def compute(tables: Tables, year: int) -> pd.Series:
         end = plans_total(tables, year)
+        if year < base_year:  # growth "since" a later year is not defined (issue 19): missing
+            return pd.Series(np.nan, index=end.index, dtype=float)
         base = plans_total(tables, base_year)
         missing = [c for c in end.index if pd.isna(base.get(c, np.nan))]
         if missing:

@@ -179,16 +179,16 @@ def _short(text: str, words: int = 12) -> str:
 def claim_detail(r) -> str:
     """One claim's section: verdict, the quoted text, the claimed and computed values, the note,
     and every definition tried (markdown)."""
-    lines = [f"### {inert(_short(r.text))}: {r.verdict}", "", f"> {inert(r.text)}", "",
+    lines = [f"### {inert(_short(r.text))}: {inert(r.verdict)}", "", f"> {inert(r.text)}", "",
              f"Id in the claims file: {inert(r.id)}.", "",
-             f"Claimed **{r.claimed:g}** ({UNIT_WORDS.get(r.unit, r.unit)}, "
+             f"Claimed **{r.claimed:g}** ({UNIT_WORDS.get(r.unit, inert(r.unit))}, "
              f"tolerance {r.tolerance:g}). "
-             + (f"Computed **{r.computed:,.2f}**: {r.definition}." if r.computed is not None
-                else r.definition + ".")]
+             + (f"Computed **{r.computed:,.2f}**: {inert(r.definition)}." if r.computed is not None
+                else inert(r.definition) + ".")]  # a definition may quote the file (params.reason)
     if r.note:
         lines.append(f"\n_{inert(r.note)}_")
     if r.alternatives:
         lines.append("\n| Definition | Value |\n| --- | --- |")
-        lines += [f"| {'**primary** ' if a['primary'] else ''}{a['definition']} | {a['value']:,.2f} |"
+        lines += [f"| {'**primary** ' if a['primary'] else ''}{inert(a['definition'])} | {a['value']:,.2f} |"
                   for a in r.alternatives]
     return "\n".join(lines)

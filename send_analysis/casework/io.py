@@ -253,10 +253,57 @@ def read_casework(directory: str | Path, salt: str | None = None, dayfirst: bool
             raise DataError("file missing from the casework folder", file=str(path),
                             expected=f"one CSV per table: {', '.join(TABLES)}")
         raw = _read_table(path)
+        check_duplicates(raw, str(path))
         df = strip_identifiers(raw, salt, name, file=str(path))
         df = parse_text_columns(name, df, str(path), dayfirst)
         tables[name] = validate(name, df, file=str(path))
+    for name in REQUIRED_ROWS:
+        if tables[name].empty:
+            raise DataError("has a header but no rows", file=str(folder / f"{name}.csv"),
+                            expected=f"{REQUIRED_ROWS[name]}; casework with none cannot be measured")
+    check_event_dates(tables, folder)
     return Casework(**tables, source=str(folder))
+
+
+#: Tables that must hold at least one row (what each row is).
+REQUIRED_ROWS: dict[str, str] = {"people": "one row per child or young person",
+                                 "plans": "one row per EHC plan"}
+
+#: Dates of events that have happened: the measurement date is the latest of them
+#: (:attr:`Casework.end_date`), so none may lie after the day the casework is read.
+EVENT_DATES: dict[str, tuple[str, ...]] = {"plans": ("start_date",),
+                                           "requests": ("request_date",),
+                                           "placements": ("start_date",)}
+
+
+def check_duplicates(raw: pd.DataFrame, file: str) -> None:
+    """A row given twice (every column equal) is an error naming both rows: counted twice it
+    would double a measure (an overdue review, a transfer)."""
+    dup = raw.duplicated(keep=False)
+    if dup.any():
+        rows = [int(i) + 2 for i in raw.index[dup]]  # file lines: the header is line 1
+        first = raw.index[dup][0]
+        same = [r for r, i in zip(rows, raw.index[dup], strict=True)
+                if raw.loc[i].equals(raw.loc[first])]
+        raise DataError(f"rows {same[0]} and {same[1]} are the same record given twice "
+                        f"({int(dup.sum())} duplicated rows in all)", file=file,
+                        expected="each record once; remove the repeated rows")
+
+
+def check_event_dates(tables: dict[str, pd.DataFrame], folder: Path,
+                      today: pd.Timestamp | None = None) -> None:
+    """No event date after ``today`` (default: the day of the run): a typing slip such as
+    2099 would otherwise become the date every measure is taken at."""
+    today = pd.Timestamp(today if today is not None else pd.Timestamp.now().normalize())
+    for name, columns in EVENT_DATES.items():
+        df = tables[name]
+        for col in columns:
+            late = df[col] > today
+            if late.any():
+                i = df.index[late][0]
+                raise DataError(f"{df.loc[i, col]:%Y-%m-%d} is after today ({today:%Y-%m-%d})",
+                                file=str(folder / f"{name}.csv"), column=col, row=int(i) + 2,
+                                expected="dates of events that have happened")
 
 
 def write_casework(casework: Casework, directory: str | Path) -> list[Path]:

@@ -276,6 +276,12 @@ def suppress(df: pd.DataFrame, counts: list[str], threshold: int = DEFAULT_THRES
                 exposed = n_hidden == 0 and 0 < rest < threshold
             else:
                 exposed = n_hidden == 1
+            if not hidden[total] and n_hidden:
+                # the hidden parts together (total minus the parts shown, the rest included)
+                # are known: a small sum gives away a small count, however many cells it spans
+                # (requests 11, assessed 7: 4 refused or withdrawn)
+                together = values[total] - sum(values[p] for p in parts if not hidden[p])
+                exposed = exposed or 0 < together < threshold
             if not exposed:
                 continue
             shown_parts = [p for p in parts if not hidden[p]]

@@ -8,6 +8,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from send_analysis.atomic import write_text
 from send_analysis.cohort.io import (
     MissingCostWarning,
     read_costs,
@@ -16,6 +17,7 @@ from send_analysis.cohort.io import (
     read_valid_states,
 )
 from send_analysis.cohort.model import fit
+from send_analysis.cohort.present import suppressed_outputs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,9 +56,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"send-analysis cohort: warning: {w.message}", file=sys.stderr)
     model = fit(transitions, population, valid, costs, prior_strength=args.prior_strength)
     results = model.simulate(args.years, args.simulations, seed=args.seed)
-    paths = results.to_csv(args.out)
+    # the starting year is the casework itself: small counts suppressed (decision 0073)
+    frames = suppressed_outputs(results)
+    args.out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in frames.items():
+        paths.append(args.out / f"{name}.csv")
+        write_text(frame.to_csv(index=False), paths[-1])
     if args.json:
-        print(json.dumps(results.to_dict(), indent=2))
+        s = frames["summary"]
+        doc = {"scenario": results.scenario_name, "simulations": results.simulations,
+               **{m: json.loads(s[s["measure"] == m].drop(columns="measure")
+                                .to_json(orient="records")) for m in ("count", "cost")}}
+        print(json.dumps(doc, indent=2))
     else:
         print(f"wrote {len(paths)} files to {args.out}")
     return 0

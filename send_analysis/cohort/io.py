@@ -267,6 +267,12 @@ def read_population(source: str | Path | pd.DataFrame) -> pd.DataFrame:
         i = int(dup[0])
         raise DataError("calendar-year and academic-year repeated", file=label, row=_line(i),
                         expected="one row per calendar year and academic year")
+    totals = out.groupby("calendar-year")["population"].sum()
+    if (totals <= 0).any():
+        year = int(totals.index[totals <= 0][0])
+        raise DataError(f"every population count of calendar year {year} is 0", file=label,
+                        column="population", expected="the population of each academic year "
+                        "(new plans are drawn in proportion to it)")
     return out
 
 

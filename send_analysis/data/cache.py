@@ -44,7 +44,10 @@ def parquet_cached(folder: str, name: str, sources: Sequence[str],
     cached and returned. ``build`` does all the checking: a failed build caches nothing."""
     path = cache_path(folder, name, sources, version)
     if path.exists():
-        return pd.read_parquet(path)
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError):  # a cache cut short (full disk, interrupted copy): rebuilt
+            pass
     df = build()
     write_cache(df, path)
     return df

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from send_analysis.data import taxonomy as tx
@@ -49,21 +50,50 @@ BUILD_ID_KEY = b"send_analysis_build_id"
 # Reading
 
 
+def damaged(path: str | Path) -> DataError:
+    """The error for a processed file that cannot be read (cut short by a full disk or an
+    interrupted copy, or edited): names the file and the command that rebuilds it."""
+    return DataError("cannot be read: the file is truncated or damaged; rebuild the tables with "
+                     "`send-analysis data build`", file=str(path))
+
+
+#: What reading a damaged Parquet or JSON file raises.
+_UNREADABLE = (pa.ArrowException, OSError, ValueError, UnicodeDecodeError)
+
+
 @lru_cache(maxsize=32)
 def _read(path: str, mtime: float) -> pd.DataFrame:
-    return pd.read_parquet(path)
+    try:
+        return pd.read_parquet(path)
+    except _UNREADABLE:
+        raise damaged(path) from None
 
 
 @lru_cache(maxsize=64)
 def _table_build_id(path: str, mtime: float) -> str | None:
-    value = (pq.read_schema(path).metadata or {}).get(BUILD_ID_KEY)
+    try:
+        value = (pq.read_schema(path).metadata or {}).get(BUILD_ID_KEY)
+    except _UNREADABLE:
+        raise damaged(path) from None
     return value.decode() if value else None
+
+
+def _read_json(path: str | Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except FileNotFoundError:
+        raise
+    except _UNREADABLE:  # json.JSONDecodeError is a ValueError
+        raise damaged(path) from None
+    if not isinstance(doc, dict):
+        raise damaged(path)
+    return doc
 
 
 @lru_cache(maxsize=8)
 def _manifest_build_id(path: str, mtime: float) -> str | None:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh).get("build_id")
+    return _read_json(path).get("build_id")
 
 
 def check_build_id(path: Path) -> None:
@@ -217,8 +247,7 @@ load_table.cache_clear = _clear_caches  # type: ignore[attr-defined]
 def load_manifest(processed: Path | str | None = None) -> dict:
     """The manifest written by the last successful build."""
     folder = Path(processed) if processed is not None else processed_dir()
-    with open(folder / "manifest.json", encoding="utf-8") as fh:
-        return json.load(fh)
+    return _read_json(folder / "manifest.json")
 
 
 def series(table: str | pd.DataFrame, area_code: str, dim_value: str = "total",

@@ -41,14 +41,24 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from send_analysis.demand.backtest import BacktestResult, run_backtest
     from send_analysis.demand.forecast import DEFAULT_MODEL
     from send_analysis.demand.panel import default_panel
+    from send_analysis.errors import ConfigError
 
     panel = default_panel()
     if args.origin is not None:
         origins = [args.origin]
+        if args.horizon is not None and args.origin + args.horizon > panel.last_year:
+            raise ConfigError(
+                f"--horizon {args.horizon}: a forecast made in January {args.origin} can be "
+                f"scored up to January {panel.last_year}, the latest census in the data "
+                f"(--horizon {panel.last_year - args.origin} at most)")
         horizon = args.horizon or min(5, panel.last_year - args.origin)
     else:
         origins = list(range(2016, panel.last_year))
         horizon = args.horizon or 5
+        if origins[0] + horizon > panel.last_year:
+            raise ConfigError(f"--horizon {horizon}: the first origin, January {origins[0]}, can "
+                              f"be scored up to January {panel.last_year} (--horizon "
+                              f"{panel.last_year - origins[0]} at most)")
     models = None
     if args.fast:
         from send_analysis.demand.report import fast_models

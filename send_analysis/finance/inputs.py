@@ -69,6 +69,10 @@ MAX_MONEY: float = 5e9
 #: Longest text accepted in a free-text field (``la_name``, ``description``).
 MAX_TEXT: int = 2000
 
+#: The first financial year of the High Needs Block (the 2013 funding reform): unit costs at an
+#: older year's prices would be uplifted over decades by one inflation rate.
+FIRST_PRICE_YEAR: int = 2013
+
 #: Largest plausible annual rate (growth, inflation), as a fraction: catches 3 written for 3%.
 MAX_RATE: float = 0.5
 
@@ -294,6 +298,11 @@ def _validate_tail(p: Problems, d: Mapping) -> None:
         check_count(p, "high_cost_tail.placements", tail["placements"])
     if "average_cost" in tail:
         check_money(p, "high_cost_tail.average_cost", tail["average_cost"])
+    n, cost = tail.get("placements"), tail.get("average_cost")
+    if _is_number(n) and _is_number(cost) and n * cost > MAX_MONEY:
+        p.add("high_cost_tail", f"{n:,} placements at £{cost:,.0f} is £{n * cost / 1e9:,.1f}bn a "
+              f"year, more than £{MAX_MONEY / 1e9:,.0f}bn (England's whole High Needs Block is "
+              "about £11bn): check the number of placements")
 
 
 def _validate_other(p: Problems, d: Mapping) -> None:
@@ -604,11 +613,30 @@ def _check_years_fit(p: Problems, d: Mapping) -> None:
                   f"first_forecast_year ({d['first_forecast_year']}): money already received is "
                   "in the opening balance; give only the years projected")
     alloc_years = [fy_start(y) for y in d["income"]["hnb_allocation"]]
+    gaps = [fy_label(y) for y in range(first, max(alloc_years)) if y not in alloc_years]
+    if gaps:  # income is never invented for a year before an allocation given (issue 19)
+        p.add("income.hnb_allocation",
+              f"no allocation for {_years_text(gaps)}, before the last year given "
+              f"({fy_label(max(alloc_years))}): give every financial year from "
+              f"first_forecast_year ({d['first_forecast_year']}) to the last one (income is "
+              "grown only after the last year given, never shrunk back into earlier years)")
+    price = d.get("unit_costs", {}).get("price_year")
+    if is_fy_label(price) and fy_start(price) < FIRST_PRICE_YEAR:
+        p.add("unit_costs.price_year",
+              f"{price} is before {fy_label(FIRST_PRICE_YEAR)}, the first year of the High Needs "
+              "Block: give unit costs at the prices of a year from then on")
     if max(alloc_years) < first - 1:
         p.add("income.hnb_allocation",
               f"last year given ({fy_label(max(alloc_years))}) is more than one year before "
               f"first_forecast_year ({d['first_forecast_year']}); growth would be extrapolated "
               "over years that are already known")
+
+
+def _years_text(years: list[str]) -> str:
+    """'2012-13', '2012-13 and 2013-14' or '2012-13 to 2019-20 (8 years)'."""
+    if len(years) <= 2:
+        return " and ".join(years)
+    return f"{years[0]} to {years[-1]} ({len(years)} years)"
 
 
 def load_inputs(path: str | Path, partial: bool = False) -> dict:

@@ -16,15 +16,21 @@ def load(args: argparse.Namespace):
     from send_analysis.data.geography import la_record
     from send_analysis.finance.resolve import resolve_inputs
     from send_analysis.finance.scenarios import load_scenario
+    from send_analysis.finance.scenarios.loading import check_unique
 
     code = la_record(args.la).la_code  # with or without an inputs file
     inputs, where = resolve_inputs(code, args.inputs)
-    files = list(inputs.get("mitigations") or []) + list(getattr(args, "scenario", []) or [])
+    mitigations = list(inputs.get("mitigations") or [])
+    given = list(getattr(args, "scenario", []) or [])
+    files = mitigations + given
+    origins = ["the inputs' mitigations"] * len(mitigations) + ["--scenario"] * len(given)
+    check_unique(files, origins=origins)
     scenarios = [load_scenario(f, first_fy=inputs["first_forecast_year"]) for f in files]
     for f, s in zip(files, scenarios, strict=True):
         if s.la_code is not None and s.la_code != str(inputs.get("la_code")):
             raise ConfigError(f"file {f}: la_code {s.la_code}: written for LA {s.la_code}, not "
                               f"{inputs.get('la_code')} (leave it out for LA {inputs.get('la_code')})")
+    check_unique(files, scenarios, origins)
     return inputs, where, scenarios
 
 

@@ -35,6 +35,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,8 @@ class WarmKernel:
         from nbclient import NotebookClient
 
         client = NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=self.timeout,
-                                resources={"metadata": {"path": self.cwd}})
+                                resources={"metadata": {"path": self.cwd}},
+                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         client.kc = self.kc
         return client
 
@@ -388,6 +390,29 @@ def _plugin():
     return WarmKernelPlugin()
 
 
+@contextmanager
+def _ctrl_c_for_this_process_only():
+    """Start a local cluster's processes with Ctrl-C (SIGINT) blocked, so that a Ctrl-C at the
+    terminal, which reaches every process of the foreground group, stops this process alone
+    (one line, ``send_analysis.cli``) instead of printing a traceback from each worker still
+    importing; the workers exit with this process (they watch their parent). A Ctrl-C while the
+    cluster starts is held and acted on as soon as it has started. The warning of
+    multiprocessing's resource tracker about the semaphores this process leaves at such an exit
+    is silenced (the tracker removes them)."""
+    quiet = "ignore:resource_tracker:UserWarning"
+    if quiet not in os.environ.get("PYTHONWARNINGS", ""):
+        os.environ["PYTHONWARNINGS"] = ",".join(
+            w for w in (os.environ.get("PYTHONWARNINGS"), quiet) if w)
+    from send_analysis.interrupt import hold_ctrl_c, release_ctrl_c
+
+    held = hold_ctrl_c()
+    try:
+        yield
+    finally:
+        if held:  # else the caller (the command line) holds it for the whole batch
+            release_ctrl_c()
+
+
 def open_client(workers: int = 2, scheduler: str | None = None):
     """A Dask client: on the cluster at ``scheduler``, else on a new ``LocalCluster`` of
     ``workers`` single-thread worker processes (closed with the client)."""
@@ -401,10 +426,11 @@ def open_client(workers: int = 2, scheduler: str | None = None):
     else:
         if workers < 1:
             raise ConfigError(f"--workers must be at least 1 (got {workers})")
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, memory_limit=0,
-                               silence_logs=logging.ERROR)
-        client = Client(cluster)
+        with _ctrl_c_for_this_process_only():
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, memory_limit=0,
+                                   silence_logs=logging.ERROR)
+            client = Client(cluster)
         client._send_analysis_cluster = cluster  # closed by close_client
     client.register_plugin(_plugin())
     return client
@@ -528,6 +554,9 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
                                             manifest, page_params(code, as_of_year, processed,
                                                                   inputs_file, casework_dir,
                                                                   casework_dayfirst))
+    except KeyboardInterrupt:  # Ctrl-C: the command line exits at once (its workers with it)
+        own_client = False
+        raise
     finally:
         if bar is not None:
             bar.close()

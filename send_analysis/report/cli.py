@@ -49,6 +49,10 @@ def _evidence(args: argparse.Namespace) -> int:
     from send_analysis.report.pack import discover_notebooks
 
     check_out(args.out)
+    if args.casework is not None:  # a bad extract is one line before any page runs, not ten
+        from send_analysis.casework.io import read_casework
+
+        read_casework(args.casework)
     notebooks = discover_notebooks()
     if args.pages:
         wanted = set(args.pages)

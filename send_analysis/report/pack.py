@@ -168,10 +168,13 @@ def check_config(la_code: str, inputs_file: str | None) -> None:
         return
     from send_analysis.finance.resolve import resolve_inputs
     from send_analysis.finance.scenarios import load_scenario
+    from send_analysis.finance.scenarios.loading import check_unique
 
     inputs, _ = resolve_inputs(la_code, inputs_file)
-    for f in inputs.get("mitigations") or []:
-        load_scenario(f, first_fy=inputs["first_forecast_year"])
+    files = list(inputs.get("mitigations") or [])
+    check_unique(files, origins=["the inputs' mitigations"] * len(files))
+    scenarios = [load_scenario(f, first_fy=inputs["first_forecast_year"]) for f in files]
+    check_unique(files, scenarios, ["the inputs' mitigations"] * len(files))
 
 
 def index_html(result: PackResult, notebooks: list[Path], pages: list[tuple[str, str]],

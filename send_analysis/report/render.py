@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
+from jinja2 import pass_context
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
@@ -77,6 +78,55 @@ def keep_signs(page: str) -> str:
     for i in range(0, len(parts), 2):  # the text between tags (split keeps tags at odd places)
         parts[i] = _SIGNED.sub(lambda m: f'<span class="sa-nw">−{m.group(1)}</span>', parts[i])
     return "".join(parts)
+
+
+#: The kinds of output a page may show; any other (script, LaTeX, widgets) is dropped.
+SHOWN_MIME_TYPES = frozenset({"text/plain", "text/html", "text/markdown", "image/png",
+                              "image/jpeg", "image/svg+xml"})
+_LIVE_SVG = re.compile(r"<script|<foreignobject|\son\w+\s*=|javascript:|<iframe|<use\s",
+                       flags=re.I)
+
+
+class InertOutputs(Preprocessor):
+    """Every output of a page made inert before it is rendered, whatever the page displayed:
+    HTML outputs cleaned by :func:`send_analysis.report.safe.clean_html` (Markdown outputs are
+    cleaned after rendering, by :class:`PackExporter`), output kinds outside
+    :data:`SHOWN_MIME_TYPES` dropped, and an SVG figure holding script dropped. The pages
+    escape user text themselves; this makes a page that forgot harmless, by construction."""
+
+    def preprocess_cell(self, cell, resources, index):  # noqa: D401
+        from send_analysis.report.safe import clean_html
+
+        if cell.get("cell_type") != "code":
+            return cell, resources
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if not data:
+                continue
+            for mime in [m for m in data if m not in SHOWN_MIME_TYPES]:
+                del data[mime]
+            if "image/svg+xml" in data and _LIVE_SVG.search(_text(data["image/svg+xml"])):
+                del data["image/svg+xml"]
+            if "text/html" in data:
+                data["text/html"] = clean_html(_text(data["text/html"]))
+            if not data:
+                data["text/plain"] = ""
+        return cell, resources
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+class PackExporter(HTMLExporter):
+    """nbconvert's HTML exporter with every Markdown (a page's Markdown output or cell) cleaned
+    after rendering: raw HTML or a ``javascript:`` link in it is shown as text, never live."""
+
+    @pass_context
+    def markdown2html(self, context, source):
+        from send_analysis.report.safe import clean_html
+
+        return clean_html(super().markdown2html(context, source))
 
 
 class DropStderr(Preprocessor):
@@ -211,7 +261,7 @@ def add_contents(body: str) -> tuple[str, list[tuple[str, str]]]:
 
     def repl(m: re.Match) -> str:
         attrs, inner = m.group(1), m.group(2)
-        text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
+        text = html.unescape(re.sub(r"<[^>]+>", "", inner)).replace("¶", "").strip()
         found = re.search(r'id="([^"]+)"', attrs)
         hid = found.group(1) if found else _slug(text)
         while hid in seen:
@@ -261,11 +311,12 @@ def _exporter() -> HTMLExporter:
     every page of a batch would otherwise pay again."""
     exporter = getattr(_local, "exporter", None)
     if exporter is None:
-        exporter = HTMLExporter(template_name="lab")
+        exporter = PackExporter(template_name="lab")
         exporter.exclude_input = True
         exporter.exclude_input_prompt = True
         exporter.exclude_output_prompt = True
         exporter.register_preprocessor(DropStderr, enabled=True)
+        exporter.register_preprocessor(InertOutputs, enabled=True)
         _local.exporter = exporter
     return exporter
 
