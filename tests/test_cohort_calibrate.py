@@ -130,3 +130,74 @@ def test_solihull_cohort_page_gives_the_demand_forecasts_answer():
     covered, n = cb.coverage(cp.backtests, cp.factor)
     assert covered >= 0.95 * n - 1e-9 or cp.factor == cb.MAX_FACTOR
     assert cp.factor > 1
+
+
+def test_a_run_in_batches_is_the_same_simulations_as_one_run(model):
+    """Decision 0101: each batch is one chunk's own random stream, so batches put together
+    are exactly one run of their total size (the same seed, the same draws)."""
+    from send_analysis.cohort.results import CohortResults
+
+    whole = model.simulate(3, 750, seed=5)
+    parts = [model.simulate(3, stop, seed=5, skip=start)
+             for start, stop in ((0, 250), (250, 500), (500, 750))]
+    joined = CohortResults.concat(parts)
+    np.testing.assert_array_equal(joined.count, whole.count)
+    np.testing.assert_array_equal(joined.cost, whole.cost)
+    np.testing.assert_array_equal(joined.flows, whole.flows)
+    for dim in whole.groups:
+        np.testing.assert_array_equal(joined.groups[dim][1], whole.groups[dim][1])
+    with pytest.raises(ValueError, match="skip"):
+        model.simulate(3, 500, seed=5, skip=100)
+
+
+def _projection(model, n: int, cap: int, precision):
+    """A consistent projection of ``n`` simulations (of at most ``cap``) on flat demand draws."""
+    horizon = 3
+    mean = pd.Series(cb.expected_totals(model, horizon) * 1.2, index=range(2025, 2028))
+    cal = cb.calibrate(model, mean)
+    spread = np.random.default_rng(11).lognormal(0, 0.1, size=(cap, horizon))
+
+    def draws_for(k: int) -> np.ndarray:
+        d = spread[:k]
+        return mean.to_numpy() * d / d.mean(axis=0)
+
+    raw = cal.simulate(horizon, n, seed=5)
+    res = cb.reconcile(raw, draws_for(n))
+    return cb.ConsistentProjection(cal, res, None, mean, draws_for(n), pd.DataFrame(), 1.0, 5,
+                                   raw.count.copy(), precision, cap, None, draws_for, raw)
+
+
+def test_a_scenario_needing_more_simulations_extends_the_baseline(model):
+    """The scenario's saving runs until it meets the rule (here never: the cap); the baseline
+    is taken to the same simulations, and both equal one run of that size."""
+    from send_analysis.montecarlo import DEFAULT
+
+    scenario = Scenario("fewer joiners", scales=(Scale("joiners", 0.5, 2026),))
+    cp = _projection(model, 250, 750, DEFAULT)
+    alt = cp.simulate(scenario)
+    assert cp.scenario_run.draws == 750 and alt.simulations == 750
+    assert cp.results.simulations == 750 and len(cp.assessment) == 6
+    plain = _projection(model, 750, 750, None)
+    np.testing.assert_allclose(cp.results.cost, plain.results.cost)
+    np.testing.assert_allclose(alt.cost, plain.simulate(scenario).cost)
+
+
+def test_a_scenario_whose_saving_is_precise_stops_with_the_baseline(model):
+    from send_analysis.montecarlo import Precision
+
+    loose = Precision(mean_tol=1.0, edge_tol=10.0)
+    cp = _projection(model, 250, 750, loose)
+    alt = cp.simulate(Scenario("fewer joiners", scales=(Scale("joiners", 0.5, 2026),)))
+    assert cp.scenario_run.draws == 250 and alt.simulations == 250
+    assert cp.results.simulations == 250
+
+
+def test_the_page_states_its_simulations_and_monte_carlo_error(model):
+    from send_analysis.montecarlo import DEFAULT
+
+    cp = _projection(model, 250, 500, DEFAULT)
+    cp.simulate(Scenario("fewer joiners", scales=(Scale("joiners", 0.5, 2026),)))
+    text = cb.precision_text(cp)
+    assert "The projection (total plans and cost by year): 500 simulations (at most 500)" in text
+    assert "The scenario's saving by year: 500 simulations" in text and "£" in text
+    assert "fixed number" in cb.precision_text(_projection(model, 250, 250, None))

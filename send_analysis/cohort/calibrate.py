@@ -22,6 +22,7 @@ pages how the two models relate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,6 +34,15 @@ from send_analysis.cohort.results import CohortResults
 from send_analysis.cohort.scenarios import Scenario
 from send_analysis.cohort.validation import against_actual
 from send_analysis.errors import DataError
+from send_analysis.montecarlo import (
+    DEFAULT,
+    Figure,
+    Precision,
+    Run,
+    assess,
+    error_text,
+    until_precise,
+)
 
 #: Interval the cohort page shows (its bands are 95% intervals).
 LEVEL = 0.95
@@ -245,10 +255,45 @@ def consistent_backtest(la_code: str, transitions: pd.DataFrame, population: pd.
                 "covered_raw"]].reset_index(drop=True)
 
 
+#: Band edges the cohort page reports (95% intervals).
+EDGES = ((1 - LEVEL) / 2, 1 - (1 - LEVEL) / 2)
+
+
+#: Simulations per batch of the cohort page's runs: the model's chunk, so that a run stopped
+#: at the cap is the same simulations as one run of that size (decision 0101).
+BATCH = 250
+
+
+def projection_figures(res: CohortResults, draws: np.ndarray) -> list[Figure]:
+    """The cohort page's headline figures of a reconciled projection: total plans and total
+    cost in each projected year, with the 95% band the page reports. Each simulation was scaled
+    to a demand path (``draws``, whose mean is the demand forecast's point), so each mean's
+    error is the ratio estimator's (:func:`send_analysis.montecarlo.mcse_ratio`): none for
+    the plans, whose mean is the forecast's point in every run."""
+    out = []
+    for j, year in enumerate(res.years[1:], start=1):
+        d = draws[:, j - 1]
+        out.append(Figure(f"plans {year}", res.count[:, j], EDGES, d))
+        out.append(Figure(f"cost {year}", res.cost[:, j], EDGES, d))
+    return out
+
+
+def saving_figures(base: CohortResults, alt: CohortResults, draws: np.ndarray) -> list[Figure]:
+    """A scenario's saving (baseline cost less the scenario's) in each projected year, with the
+    95% band of :func:`~send_analysis.cohort.results.compare`."""
+    return [Figure(f"saving {year}", base.cost[:, j] - alt.cost[:, j], EDGES, draws[:, j - 1])
+            for j, year in enumerate(base.years[1:], start=1)]
+
+
 @dataclass
 class ConsistentProjection:
     """The cohort page's projection: calibrated model, reconciled (and widened) results, the
-    demand forecast it follows, and the backtest that set the band widening."""
+    demand forecast it follows, and the backtest that set the band widening.
+
+    With a ``precision`` rule (:func:`consistent_projection`), ``assessment`` holds the
+    baseline's Monte Carlo errors and ``cap`` the most simulations a run may use; ``draws_for``
+    gives the demand paths for any number of simulations (so a scenario whose saving needs more
+    simulations than the baseline used can extend both)."""
 
     model: CohortModel
     results: CohortResults
@@ -259,34 +304,102 @@ class ConsistentProjection:
     factor: float
     seed: int
     base_count: np.ndarray  # the calibrated model's own totals [sim, year], before reconciling
+    precision: Precision | None = None
+    cap: int | None = None
+    assessment: pd.DataFrame | None = None
+    draws_for: Callable[[int], np.ndarray] | None = None
+    raw: CohortResults | None = None  # the calibrated model's own results (before reconciling)
+    #: The last scenario's run (:meth:`simulate` with a precision rule).
+    scenario_run: Run | None = None
+
+    def _scenario(self, scenario: Scenario | None, start: int, stop: int) -> CohortResults:
+        m = self.base_count.shape[1]
+        return self.model.simulate(m - 1, stop, seed=self.seed, scenario=scenario, skip=start)
+
+    def _reconciled(self, res: CohortResults) -> CohortResults:
+        """A scenario's own run scaled with the baseline's demand draws times the scenario's
+        effect on each simulation's total."""
+        n = res.simulations
+        base = self.base_count[:n, 1:].astype(float)
+        effect = np.divide(res.count[:, 1:].astype(float), base, out=np.ones_like(base),
+                           where=base > 0)
+        return reconcile(res, self.draws[:n] * effect, self.results.band_scale)
+
+    def _extend(self, n: int) -> None:
+        """The baseline taken to ``n`` simulations (its next batches; the earlier ones kept)."""
+        have = self.base_count.shape[0]
+        more = self._scenario(None, have, n)
+        self.raw = CohortResults.concat([self.raw, more])
+        self.draws = self.draws_for(n)
+        self.results = reconcile(self.raw, self.draws, self.results.band_scale)
+        self.base_count = self.raw.count.copy()
+        self.assessment = assess(projection_figures(self.results, self.draws), self.precision)
 
     def simulate(self, scenario: Scenario | None = None) -> CohortResults:
         """A scenario on the calibrated model (same years, simulations and seed as the
         baseline), scaled with the same demand draws times the scenario's own effect on each
         simulation's total (scenario total / baseline total), so it differs from the baseline
-        only by what the scenario changes."""
+        only by what the scenario changes.
+
+        With a precision rule the scenario runs in the baseline's batches until its saving in
+        every year meets the rule (or the cap); when it needs more simulations than the
+        baseline used, the baseline is extended by the same batches (same seed: the same
+        simulations as a longer run). ``scenario_run`` then holds the saving's assessment."""
         n, m = self.base_count.shape
-        res = self.model.simulate(m - 1, n, seed=self.seed, scenario=scenario)
-        base = self.base_count[:, 1:].astype(float)
-        effect = np.divide(res.count[:, 1:].astype(float), base, out=np.ones_like(base),
-                           where=base > 0)
-        return reconcile(res, self.draws * effect, self.results.band_scale)
+        if self.precision is None or self.raw is None or self.draws_for is None:
+            return self._reconciled(self.model.simulate(m - 1, n, seed=self.seed,
+                                                        scenario=scenario))
+
+        def run(start: int, stop: int) -> CohortResults:
+            if stop > self.base_count.shape[0]:
+                self._extend(stop)
+            return self._scenario(scenario, start, stop)
+
+        def figures(own: CohortResults) -> list[Figure]:
+            k = own.simulations
+            return saving_figures(_first(self.results, k), self._reconciled(own),
+                                  self.draws[:k])
+
+        self.scenario_run = until_precise(run, CohortResults.concat, figures, cap=self.cap,
+                                          batch=BATCH, precision=self.precision, minimum=n)
+        return self._reconciled(self.scenario_run.result)
+
+
+def _first(res: CohortResults, n: int) -> CohortResults:
+    """The first ``n`` simulations of ``res``."""
+    if res.simulations == n:
+        return res
+    groups = {d: (lab, c[:n], k[:n]) for d, (lab, c, k) in res.groups.items()}
+    return replace(res, count=res.count[:n], cost=res.cost[:n], groups=groups,
+                   flows=res.flows[:n],
+                   state_counts=None if res.state_counts is None else res.state_counts[:n])
 
 
 def consistent_projection(la_code: str, transitions: pd.DataFrame, population: pd.DataFrame,
                           valid, costs: pd.DataFrame, horizon: int, simulations: int, seed: int,
-                          origins: list[int] | None = None, panel=None) -> ConsistentProjection:
+                          origins: list[int] | None = None, panel=None,
+                          precision: Precision | None = DEFAULT) -> ConsistentProjection:
     """Fit, calibrate to the demand forecast, simulate, reconcile to its draws, and widen the
     group bands by the consistent backtest at ``origins`` (default: the two censuses before the
-    last, where the casework allows)."""
+    last, where the casework allows).
+
+    With ``precision`` (the default: the pack's rule, decision 0101) the projection runs in
+    batches of :data:`BATCH` simulations until its headline figures
+    (:func:`projection_figures`) meet the rule, at most ``simulations``; with ``None``, exactly
+    ``simulations``. The backtests run their own 300 (or ``simulations``, if fewer)."""
     model = fit(transitions, population, valid, costs)
     fc, panel = _demand(la_code, model.start_year, horizon, panel)
     if model.start_year not in fc.history.index:
         raise DataError(f"no published EHC plan count for LA {la_code} in January "
                         f"{model.start_year}", expected="the casework's last census in SEN2")
     tot = fc.draws[fc.draws.component_type == "total"]
-    mean, draws = demand_target(model.initial.sum(), float(fc.history.loc[model.start_year]),
-                                fc.mean, _draws_for(fc.mean, tot, simulations, seed))
+    start_total, at_origin = model.initial.sum(), float(fc.history.loc[model.start_year])
+
+    def draws_for(n: int) -> np.ndarray:
+        return demand_target(start_total, at_origin, fc.mean,
+                             _draws_for(fc.mean, tot, n, seed))[1]
+
+    mean, _ = demand_target(start_total, at_origin, fc.mean)
     cal = calibrate(model, mean)
     years = sorted(int(y) for y in transitions["calendar-year"].unique())
     last_census = years[-1] + 1
@@ -299,9 +412,24 @@ def consistent_projection(la_code: str, transitions: pd.DataFrame, population: p
         columns=["origin", "calendar-year", "setting-group", "actual", "mean", "lower95",
                  "upper95", "covered"])
     factor = band_factor(bt) if len(bt) else 1.0
-    raw = cal.simulate(horizon, simulations, seed=seed)
-    res = reconcile(raw, draws, {"setting-group": factor, "setting": factor})
-    return ConsistentProjection(cal, res, fc, mean, draws, bt, factor, seed, raw.count.copy())
+    bands = {"setting-group": factor, "setting": factor}
+    if precision is None:
+        raw = cal.simulate(horizon, simulations, seed=seed)
+        draws = draws_for(simulations)
+        res = reconcile(raw, draws, bands)
+        return ConsistentProjection(cal, res, fc, mean, draws, bt, factor, seed,
+                                    raw.count.copy())
+    mc = until_precise(
+        lambda start, stop: cal.simulate(horizon, stop, seed=seed, skip=start),
+        CohortResults.concat,
+        lambda raw: projection_figures(reconcile(raw, draws_for(raw.simulations)),
+                                       draws_for(raw.simulations)),
+        cap=simulations, batch=BATCH, precision=precision)
+    raw = mc.result
+    draws = draws_for(raw.simulations)
+    res = reconcile(raw, draws, bands)
+    return ConsistentProjection(cal, res, fc, mean, draws, bt, factor, seed, raw.count.copy(),
+                                precision, simulations, mc.assessment, draws_for, raw)
 
 
 def coverage(bt: pd.DataFrame, factor: float = 1.0, groups: bool = True) -> tuple[int, int]:
@@ -377,12 +505,29 @@ def backtest_text(bt: pd.DataFrame, factor: float) -> str:
             "they were, so shifts in placement patterns after the fitting years show up here.")
 
 
+def precision_text(cp: ConsistentProjection) -> str:
+    """The cohort page's statement of its Monte Carlo error (decision 0101): simulations used
+    and the largest errors of the projection's figures and, after a scenario, its saving's."""
+    if cp.assessment is None:
+        return (f"The projection uses {cp.results.simulations:,} simulations (a fixed number: "
+                "no precision rule was applied).")
+    money = lambda v: f"£{v / 1e6:,.2f}m"  # noqa: E731
+    text = error_text(cp.assessment, "The projection (total plans and cost by year)", cp.cap,
+                      money)
+    if cp.scenario_run is not None:
+        text += " " + error_text(cp.scenario_run.assessment, "The scenario's saving by year",
+                                 cp.cap, money)
+    return text + (" The plans' means have no Monte Carlo error: each simulation is scaled to a "
+                   "path of the demand forecast whose mean is its point forecast.")
+
+
 def backtest_table(bt: pd.DataFrame) -> pd.DataFrame:
     """Table 2 of the cohort page: the backtest rounded for display."""
     return bt.drop(columns="origin").round({"mean": 0, "lower95": 0, "upper95": 0, "error": 0,
                                             "pct_error": 1, "lower95_raw": 0, "upper95_raw": 0})
 
 
-__all__ = ["backtest_table", "backtest_text","ConsistentProjection", "band_factor", "calibrate", "consistent_backtest",
+__all__ = ["BATCH", "EDGES", "backtest_table", "backtest_text", "precision_text",
+           "projection_figures", "saving_figures","ConsistentProjection", "band_factor", "calibrate", "consistent_backtest",
            "consistent_projection", "coverage", "demand_target", "expected_totals",
            "reconcile", "relation_text", "required_factor", "widen"]
