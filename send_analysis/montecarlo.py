@@ -103,13 +103,31 @@ class Figure:
     control: np.ndarray | None = None
 
 
-def assess_figure(fig: Figure, precision: Precision = DEFAULT) -> dict:
-    """The rule for one figure: mean, MCSE, 80% width, each edge's MCSE (as shares of the
-    width) and whether it is met. A figure whose band has no width (every draw the same) has
-    no Monte Carlo error and meets the rule."""
-    x = np.asarray(fig.draws, dtype=float)
+def band_width(x: np.ndarray, edges: Sequence[float] = (), precision: Precision = DEFAULT
+               ) -> float:
+    """The scale of the rule: the width of the draws' 80% band; when most draws are equal so
+    that it has none (e.g. a scenario that changes few simulations), the width of the widest
+    band the page reports, else that of a normal 80% band with the draws' sd
+    (``2 x 1.2816 sd``), so that a mean with an error never counts as exact."""
     lo, hi = np.quantile(x, precision.band)
     width = float(hi - lo)
+    if width <= 0 and len(edges) >= 2:
+        q = np.quantile(x, [min(edges), max(edges)])
+        width = float(q[1] - q[0])
+    if width <= 0 and len(x) > 1:
+        from scipy.stats import norm
+
+        width = float(np.std(x, ddof=1) * (norm.ppf(precision.band[1])
+                                           - norm.ppf(precision.band[0])))
+    return width
+
+
+def assess_figure(fig: Figure, precision: Precision = DEFAULT) -> dict:
+    """The rule for one figure: mean, MCSE, width (:func:`band_width`), each edge's MCSE (as
+    shares of the width) and whether it is met. A figure whose draws are all the same has no
+    Monte Carlo error and meets the rule."""
+    x = np.asarray(fig.draws, dtype=float)
+    width = band_width(x, fig.edges, precision)
     se = mcse_ratio(x, fig.control) if fig.control is not None else mcse_mean(x)
     edge_se = {p: mcse_quantile(x, p) for p in fig.edges}
     if width > 0:
@@ -212,5 +230,5 @@ def error_text(assessment: pd.DataFrame, what: str, cap: int,
 
 
 __all__ = ["ASSESSMENT_COLUMNS", "DEFAULT", "Figure", "Precision", "Run", "assess",
-           "assess_figure", "batch_sizes", "error_text", "mcse_mean", "mcse_quantile",
+           "assess_figure", "band_width", "batch_sizes", "error_text", "mcse_mean", "mcse_quantile",
            "mcse_ratio", "quantile_bracket", "until_precise"]

@@ -124,3 +124,15 @@ def test_until_precise_stops_at_the_cap_and_says_the_rule_is_not_met():
     text = mc.error_text(run.assessment, "test", run.cap)
     assert "300 simulations (at most 300)" in text and "not met at the cap for 1 of 1" in text
     assert isinstance(run.assessment, pd.DataFrame) and run.worst()["figure"] == "x"
+
+
+def test_a_figure_most_of_whose_draws_are_equal_is_measured_against_a_wider_scale():
+    """95% of the draws 0 (a scenario that changes few simulations): the 80% band has no width,
+    so the reported 95% band's (or a normal band's from the sd) is the scale, never zero."""
+    x = np.zeros(1000)
+    x[:50] = np.random.default_rng(8).uniform(1, 2, size=50)
+    row = mc.assess_figure(mc.Figure("saving", x, edges=(0.025, 0.975)))
+    assert row["width80"] == pytest.approx(np.quantile(x, 0.975))
+    assert np.isfinite(row["mcse_share"]) and row["mcse_share"] > 0
+    sd_only = mc.assess_figure(mc.Figure("saving", x, edges=()))
+    assert sd_only["width80"] == pytest.approx(2 * 1.2816 * np.std(x, ddof=1), rel=1e-3)
