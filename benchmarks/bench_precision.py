@@ -138,6 +138,7 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="write the rows here too")
     args = ap.parse_args()
 
+    from send_analysis.errors import SendAnalysisError
     from send_analysis.report import notebook_setup
 
     tables = notebook_setup(None)
@@ -150,7 +151,11 @@ def main() -> None:
     print("|" + " --- |" * len(cols))
     for la in [c for c in args.las.split(",") if c]:
         for fn in (cohort, finance):
-            r = fn(la, tables)
+            try:
+                r = fn(la, tables)
+            except SendAnalysisError as exc:  # e.g. no public finance inputs (City of London)
+                print(f"| {la} | {fn.__name__} | not available: {exc} |", flush=True)
+                continue
             rows.append(r)
             print("| " + " | ".join(
                 f"{r[c]:.1%}" if c.endswith("share_max") else f"{r[c]:.2f}"

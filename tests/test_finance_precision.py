@@ -28,3 +28,4 @@ def test_balance_and_savings_figures_and_the_page_text():
 
 def test_money_in_the_text():
     assert precision._money(2_500_000) == "£2.50m" and precision._money(1_234) == "£1,234"
+
