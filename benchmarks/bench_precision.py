@@ -86,13 +86,17 @@ def cohort(la: str, tables) -> dict:
     args = (la, inputs.transitions, inputs.population, inputs.valid, inputs.costs,
             pipeline.PAGE_HORIZON, pipeline.PAGE_SIMULATIONS, pipeline.PAGE_SEED)
     ns = load_scenario(cohort_scenario_file("new_special_school"))
+
+    def school(base):
+        return ns.scenario(base.years[0], ns.base_places(base))
+
     c0 = time.process_time()
-    new = cb.consistent_projection(*args)
-    alt = new.simulate(ns.scenario(new.model.start_year, ns.base_places(new.results)))
+    new = cb.consistent_projection(*args, scenario=school)
+    alt = new.scenario_results
     seconds = time.process_time() - c0
-    ref = cb.consistent_projection(*args, precision=None)
-    ref_alt = ref.simulate(ns.scenario(ref.model.start_year, ns.base_places(ref.results)))
-    a = pd.concat([new.assessment, new.scenario_run.assessment], ignore_index=True)
+    ref = cb.consistent_projection(*args, precision=None, scenario=school)
+    ref_alt = ref.scenario_results
+    a = new.assessment
     figs_new = (cb.projection_figures(new.results, new.draws)
                 + cb.saving_figures(new.results, alt, new.draws))
     figs_ref = (cb.projection_figures(ref.results, ref.draws)

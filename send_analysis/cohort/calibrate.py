@@ -34,15 +34,7 @@ from send_analysis.cohort.results import CohortResults
 from send_analysis.cohort.scenarios import Scenario
 from send_analysis.cohort.validation import against_actual
 from send_analysis.errors import DataError
-from send_analysis.montecarlo import (
-    DEFAULT,
-    Figure,
-    Precision,
-    Run,
-    assess,
-    error_text,
-    until_precise,
-)
+from send_analysis.montecarlo import DEFAULT, Figure, Precision, error_text, until_precise
 
 #: Interval the cohort page shows (its bands are 95% intervals).
 LEVEL = 0.95
@@ -285,15 +277,26 @@ def saving_figures(base: CohortResults, alt: CohortResults, draws: np.ndarray) -
             for j, year in enumerate(base.years[1:], start=1)]
 
 
+def scenario_reconciled(own: CohortResults, base_count: np.ndarray, draws: np.ndarray,
+                        band_scale: dict[str, float] | None = None) -> CohortResults:
+    """A scenario's own run scaled with the baseline's demand draws times the scenario's effect
+    on each simulation's total (scenario total / the baseline's own total, ``base_count``), so
+    it differs from the reconciled baseline only by what the scenario changes."""
+    n = own.simulations
+    base = base_count[:n, 1:].astype(float)
+    effect = np.divide(own.count[:, 1:].astype(float), base, out=np.ones_like(base),
+                       where=base > 0)
+    return reconcile(own, draws[:n] * effect, band_scale)
+
+
 @dataclass
 class ConsistentProjection:
     """The cohort page's projection: calibrated model, reconciled (and widened) results, the
     demand forecast it follows, and the backtest that set the band widening.
 
-    With a ``precision`` rule (:func:`consistent_projection`), ``assessment`` holds the
-    baseline's Monte Carlo errors and ``cap`` the most simulations a run may use; ``draws_for``
-    gives the demand paths for any number of simulations (so a scenario whose saving needs more
-    simulations than the baseline used can extend both)."""
+    With a ``precision`` rule (:func:`consistent_projection`): ``cap``, the most simulations a
+    run may use, and ``assessment``, the Monte Carlo errors of the projection's figures and of
+    the saving of the scenario it was given (``scenario_results``)."""
 
     model: CohortModel
     results: CohortResults
@@ -307,86 +310,39 @@ class ConsistentProjection:
     precision: Precision | None = None
     cap: int | None = None
     assessment: pd.DataFrame | None = None
-    draws_for: Callable[[int], np.ndarray] | None = None
-    raw: CohortResults | None = None  # the calibrated model's own results (before reconciling)
-    #: The last scenario's run (:meth:`simulate` with a precision rule).
-    scenario_run: Run | None = None
-
-    def _scenario(self, scenario: Scenario | None, start: int, stop: int) -> CohortResults:
-        m = self.base_count.shape[1]
-        return self.model.simulate(m - 1, stop, seed=self.seed, scenario=scenario, skip=start)
-
-    def _reconciled(self, res: CohortResults) -> CohortResults:
-        """A scenario's own run scaled with the baseline's demand draws times the scenario's
-        effect on each simulation's total."""
-        n = res.simulations
-        base = self.base_count[:n, 1:].astype(float)
-        effect = np.divide(res.count[:, 1:].astype(float), base, out=np.ones_like(base),
-                           where=base > 0)
-        return reconcile(res, self.draws[:n] * effect, self.results.band_scale)
-
-    def _extend(self, n: int) -> None:
-        """The baseline taken to ``n`` simulations (its next batches; the earlier ones kept)."""
-        have = self.base_count.shape[0]
-        more = self._scenario(None, have, n)
-        self.raw = CohortResults.concat([self.raw, more])
-        self.draws = self.draws_for(n)
-        self.results = reconcile(self.raw, self.draws, self.results.band_scale)
-        self.base_count = self.raw.count.copy()
-        self.assessment = assess(projection_figures(self.results, self.draws), self.precision)
+    #: The scenario given to :func:`consistent_projection`, run with the baseline, reconciled.
+    scenario_results: CohortResults | None = None
 
     def simulate(self, scenario: Scenario | None = None) -> CohortResults:
         """A scenario on the calibrated model (same years, simulations and seed as the
         baseline), scaled with the same demand draws times the scenario's own effect on each
         simulation's total (scenario total / baseline total), so it differs from the baseline
-        only by what the scenario changes.
-
-        With a precision rule the scenario runs in the baseline's batches until its saving in
-        every year meets the rule (or the cap); when it needs more simulations than the
-        baseline used, the baseline is extended by the same batches (same seed: the same
-        simulations as a longer run). ``scenario_run`` then holds the saving's assessment."""
+        only by what the scenario changes (:func:`scenario_reconciled`). A page's own scenario
+        is better given to :func:`consistent_projection`, so that the precision rule covers its
+        saving too."""
         n, m = self.base_count.shape
-        if self.precision is None or self.raw is None or self.draws_for is None:
-            return self._reconciled(self.model.simulate(m - 1, n, seed=self.seed,
-                                                        scenario=scenario))
-
-        def run(start: int, stop: int) -> CohortResults:
-            if stop > self.base_count.shape[0]:
-                self._extend(stop)
-            return self._scenario(scenario, start, stop)
-
-        def figures(own: CohortResults) -> list[Figure]:
-            k = own.simulations
-            return saving_figures(_first(self.results, k), self._reconciled(own),
-                                  self.draws[:k])
-
-        self.scenario_run = until_precise(run, CohortResults.concat, figures, cap=self.cap,
-                                          batch=BATCH, precision=self.precision, minimum=n)
-        return self._reconciled(self.scenario_run.result)
-
-
-def _first(res: CohortResults, n: int) -> CohortResults:
-    """The first ``n`` simulations of ``res``."""
-    if res.simulations == n:
-        return res
-    groups = {d: (lab, c[:n], k[:n]) for d, (lab, c, k) in res.groups.items()}
-    return replace(res, count=res.count[:n], cost=res.cost[:n], groups=groups,
-                   flows=res.flows[:n],
-                   state_counts=None if res.state_counts is None else res.state_counts[:n])
+        own = self.model.simulate(m - 1, n, seed=self.seed, scenario=scenario)
+        return scenario_reconciled(own, self.base_count, self.draws, self.results.band_scale)
 
 
 def consistent_projection(la_code: str, transitions: pd.DataFrame, population: pd.DataFrame,
                           valid, costs: pd.DataFrame, horizon: int, simulations: int, seed: int,
                           origins: list[int] | None = None, panel=None,
-                          precision: Precision | None = DEFAULT) -> ConsistentProjection:
+                          precision: Precision | None = DEFAULT,
+                          scenario: Callable[[CohortResults], Scenario] | None = None,
+                          ) -> ConsistentProjection:
     """Fit, calibrate to the demand forecast, simulate, reconcile to its draws, and widen the
     group bands by the consistent backtest at ``origins`` (default: the two censuses before the
     last, where the casework allows).
 
-    With ``precision`` (the default: the pack's rule, decision 0101) the projection runs in
-    batches of :data:`BATCH` simulations until its headline figures
-    (:func:`projection_figures`) meet the rule, at most ``simulations``; with ``None``, exactly
-    ``simulations``. The backtests run their own 300 (or ``simulations``, if fewer)."""
+    ``scenario`` makes the page's scenario from the baseline's first batch (its first January
+    is the casework's, the same in every simulation); it runs beside the baseline, simulation
+    for simulation (``scenario_results``). With ``precision`` (the default: the pack's rule,
+    decision 0101) both run in batches of :data:`BATCH` simulations until the projection's
+    figures (:func:`projection_figures`) and the scenario's saving (:func:`saving_figures`)
+    meet the rule, at most ``simulations``; with ``None``, exactly ``simulations``. Batches are
+    the model's chunks, so a run stopped after k batches is the same simulations as one run of
+    ``k x BATCH``. The backtests run their own 300 (or ``simulations``, if fewer)."""
     model = fit(transitions, population, valid, costs)
     fc, panel = _demand(la_code, model.start_year, horizon, panel)
     if model.start_year not in fc.history.index:
@@ -413,23 +369,40 @@ def consistent_projection(la_code: str, transitions: pd.DataFrame, population: p
                  "upper95", "covered"])
     factor = band_factor(bt) if len(bt) else 1.0
     bands = {"setting-group": factor, "setting": factor}
+    made: list[Scenario] = []
+
+    def run(start: int, stop: int) -> tuple[CohortResults, CohortResults | None]:
+        raw = cal.simulate(horizon, stop, seed=seed, skip=start)
+        if scenario is None:
+            return raw, None
+        if not made:
+            made.append(scenario(raw))
+        return raw, cal.simulate(horizon, stop, seed=seed, scenario=made[0], skip=start)
+
+    def combine(parts: list) -> tuple[CohortResults, CohortResults | None]:
+        return (CohortResults.concat([p[0] for p in parts]),
+                None if scenario is None else CohortResults.concat([p[1] for p in parts]))
+
+    def figures(pair: tuple[CohortResults, CohortResults | None]) -> list[Figure]:
+        raw, own = pair
+        d = draws_for(raw.simulations)
+        res = reconcile(raw, d)
+        out = projection_figures(res, d)
+        if own is not None:
+            out += saving_figures(res, scenario_reconciled(own, raw.count, d), d)
+        return out
+
     if precision is None:
-        raw = cal.simulate(horizon, simulations, seed=seed)
-        draws = draws_for(simulations)
-        res = reconcile(raw, draws, bands)
-        return ConsistentProjection(cal, res, fc, mean, draws, bt, factor, seed,
-                                    raw.count.copy())
-    mc = until_precise(
-        lambda start, stop: cal.simulate(horizon, stop, seed=seed, skip=start),
-        CohortResults.concat,
-        lambda raw: projection_figures(reconcile(raw, draws_for(raw.simulations)),
-                                       draws_for(raw.simulations)),
-        cap=simulations, batch=BATCH, precision=precision)
-    raw = mc.result
+        (raw, own), table = run(0, simulations), None
+    else:
+        mc = until_precise(run, combine, figures, cap=simulations, batch=BATCH,
+                           precision=precision)
+        (raw, own), table = mc.result, mc.assessment
     draws = draws_for(raw.simulations)
     res = reconcile(raw, draws, bands)
+    alt = None if own is None else scenario_reconciled(own, raw.count, draws, bands)
     return ConsistentProjection(cal, res, fc, mean, draws, bt, factor, seed, raw.count.copy(),
-                                precision, simulations, mc.assessment, draws_for, raw)
+                                precision, simulations, table, alt)
 
 
 def coverage(bt: pd.DataFrame, factor: float = 1.0, groups: bool = True) -> tuple[int, int]:
@@ -507,16 +480,18 @@ def backtest_text(bt: pd.DataFrame, factor: float) -> str:
 
 def precision_text(cp: ConsistentProjection) -> str:
     """The cohort page's statement of its Monte Carlo error (decision 0101): simulations used
-    and the largest errors of the projection's figures and, after a scenario, its saving's."""
+    and the largest errors of the projection's figures and of its scenario's saving."""
     if cp.assessment is None:
         return (f"The projection uses {cp.results.simulations:,} simulations (a fixed number: "
                 "no precision rule was applied).")
     money = lambda v: f"£{v / 1e6:,.2f}m"  # noqa: E731
-    text = error_text(cp.assessment, "The projection (total plans and cost by year)", cp.cap,
-                      money)
-    if cp.scenario_run is not None:
-        text += " " + error_text(cp.scenario_run.assessment, "The scenario's saving by year",
-                                 cp.cap, money)
+    a = cp.assessment
+    saving = a["figure"].str.startswith("saving")
+    text = error_text(a[~saving].reset_index(drop=True),
+                      "The projection (total plans and cost by year)", cp.cap, money)
+    if saving.any():
+        text += " " + error_text(a[saving].reset_index(drop=True),
+                                 "The scenario's saving by year", cp.cap, money)
     return text + (" The plans' means have no Monte Carlo error: each simulation is scaled to a "
                    "path of the demand forecast whose mean is its point forecast.")
 
@@ -528,6 +503,6 @@ def backtest_table(bt: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["BATCH", "EDGES", "backtest_table", "backtest_text", "precision_text",
-           "projection_figures", "saving_figures","ConsistentProjection", "band_factor", "calibrate", "consistent_backtest",
+           "projection_figures", "saving_figures", "scenario_reconciled","ConsistentProjection", "band_factor", "calibrate", "consistent_backtest",
            "consistent_projection", "coverage", "demand_target", "expected_totals",
            "reconcile", "relation_text", "required_factor", "widen"]
