@@ -170,37 +170,27 @@ class Run(Generic[T]):
         """Every figure meets the rule."""
         return bool(self.assessment["met"].all())
 
-    def worst(self) -> pd.Series:
-        """The assessment's row with the largest error (mean or edge) against its tolerance."""
-        a = self.assessment
-        return a.loc[np.maximum(a["mcse_share"], a["edge_share"] / 2).idxmax()]
 
-
-def batch_sizes(cap: int, batch: int, minimum: int = 0) -> list[int]:
-    """Draws after each batch: ``batch, 2 batch, ...`` up to ``cap`` (the last may be short),
-    starting at the first that reaches ``minimum``."""
+def batch_sizes(cap: int, batch: int) -> list[int]:
+    """Draws after each batch: ``batch, 2 batch, ...`` up to ``cap`` (the last may be short)."""
     if cap < 1 or batch < 1:
         raise ValueError("cap and batch must be at least 1")
-    sizes = [min(b, cap) for b in range(batch, cap + batch, batch)][: -(-cap // batch)]
-    first = next(n for n in sizes if n >= min(minimum, cap))
-    return [n for n in sizes if n >= first]
+    return [min(b, cap) for b in range(batch, cap + batch, batch)][: -(-cap // batch)]
 
 
 def until_precise(run: Callable[[int, int], T], combine: Callable[[list[T]], T],
                   figures: Callable[[T], Sequence[Figure]], *, cap: int, batch: int,
-                  precision: Precision = DEFAULT, minimum: int = 0) -> Run[T]:
+                  precision: Precision = DEFAULT) -> Run[T]:
     """Run a simulator in batches until every figure meets ``precision`` or ``cap`` draws.
 
     ``run(start, stop)`` simulates draws ``start`` to ``stop - 1`` (their values must depend
     only on the seed and those numbers, so the result after ``n`` draws is the same whether
     it was reached in one call or several); ``combine`` joins the batches in order;
-    ``figures`` gives a result's figures. ``minimum``: the first call runs at least so many
-    draws (the batches that reach it, in one call: e.g. a scenario paired with a baseline that
-    already has them). Returns the combined result and its assessment.
+    ``figures`` gives a result's figures. Returns the combined result and its assessment.
     """
     parts: list[T] = []
     done = 0
-    for n in batch_sizes(cap, batch, minimum):
+    for n in batch_sizes(cap, batch):
         parts.append(run(done, n))
         done = n
         result = parts[0] if len(parts) == 1 else combine(parts)

@@ -88,8 +88,6 @@ def test_batch_sizes():
     assert mc.batch_sizes(1000, 250) == [250, 500, 750, 1000]
     assert mc.batch_sizes(1000, 300) == [300, 600, 900, 1000]
     assert mc.batch_sizes(100, 250) == [100]
-    assert mc.batch_sizes(1000, 250, minimum=600) == [750, 1000]
-    assert mc.batch_sizes(1000, 250, minimum=5000) == [1000]
     with pytest.raises(ValueError):
         mc.batch_sizes(0, 10)
 
@@ -123,7 +121,7 @@ def test_until_precise_stops_at_the_cap_and_says_the_rule_is_not_met():
     assert run.draws == 300 and not run.met
     text = mc.error_text(run.assessment, "test", run.cap)
     assert "300 simulations (at most 300)" in text and "not met at the cap for 1 of 1" in text
-    assert isinstance(run.assessment, pd.DataFrame) and run.worst()["figure"] == "x"
+    assert isinstance(run.assessment, pd.DataFrame) and list(run.assessment["figure"]) == ["x"]
 
 
 def test_a_figure_most_of_whose_draws_are_equal_is_measured_against_a_wider_scale():

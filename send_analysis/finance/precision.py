@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from send_analysis.finance.model import DSGProjection
@@ -68,10 +67,4 @@ def _money(v: float) -> str:
     return f"£{v / 1e6:,.2f}m" if abs(v) >= 5e3 else f"£{v:,.0f}"
 
 
-def worst(a: pd.DataFrame) -> float:
-    """The largest error of a mean in ``a`` as a share of its 80% band's width (0 if none)."""
-    return float(np.nanmax(a["mcse_share"])) if len(a) else 0.0
-
-
-__all__ = ["EDGES", "assessment", "balance_figures", "precision_text", "scenario_figures",
-           "worst"]
+__all__ = ["EDGES", "assessment", "balance_figures", "precision_text", "scenario_figures"]
