@@ -20,7 +20,8 @@ Errors, for independent draws:
 
 :func:`until_precise` runs a simulator in batches (batch ``i``'s draws depend only on the seed
 and ``i``, so the same seed gives the same draws and the same stopping point) until every figure
-meets the rule or the cap is reached, and returns the :class:`Assessment` that the pages state.
+meets the rule or the cap is reached, and returns a :class:`Run` with the assessment (one row
+per figure, :func:`assess`) that the pages state (:func:`error_text`).
 """
 
 from __future__ import annotations
@@ -201,15 +202,16 @@ def until_precise(run: Callable[[int, int], T], combine: Callable[[list[T]], T],
 
 
 def error_text(assessment: pd.DataFrame, what: str, cap: int,
-               unit: Callable[[float], str] = lambda v: f"{v:,.0f}") -> str:
+               unit: Callable[[float], str] = lambda v: f"{v:,.0f}",
+               precision: Precision = DEFAULT) -> str:
     """One sentence for a page's appendix: the draws used (of the cap), the largest Monte Carlo
     error of a mean and of a band edge (as shares of the 80% band's width), and whether every
     figure meets the rule."""
     a = assessment
     draws = int(a["draws"].max())
     i_mean, i_edge = a["mcse_share"].idxmax(), a["edge_share"].idxmax()
-    rule = (f"MCSE of each mean under {DEFAULT.mean_tol:.0%} and of each band edge under "
-            f"{DEFAULT.edge_tol:.0%} of the width of its 80% band")
+    rule = (f"MCSE of each mean under {precision.mean_tol:.0%} and of each band edge under "
+            f"{precision.edge_tol:.0%} of the width of its 80% band")
     met = (f"every figure meets the rule ({rule})" if a["met"].all() else
            f"the rule ({rule}) is not met at the cap for {int((~a['met']).sum())} of {len(a)} "
            "figures: read their last digits within these errors")

@@ -487,11 +487,12 @@ def precision_text(cp: ConsistentProjection) -> str:
     money = lambda v: f"£{v / 1e6:,.2f}m"  # noqa: E731
     a = cp.assessment
     saving = a["figure"].str.startswith("saving")
+    rule = cp.precision or DEFAULT
     text = error_text(a[~saving].reset_index(drop=True),
-                      "The projection (total plans and cost by year)", cp.cap, money)
+                      "The projection (total plans and cost by year)", cp.cap, money, rule)
     if saving.any():
         text += " " + error_text(a[saving].reset_index(drop=True),
-                                 "The scenario's saving by year", cp.cap, money)
+                                 "The scenario's saving by year", cp.cap, money, rule)
     return text + (" The plans' means have no Monte Carlo error: each simulation is scaled to a "
                    "path of the demand forecast whose mean is its point forecast.")
 
