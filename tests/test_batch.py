@@ -181,3 +181,25 @@ def test_clean_freezes_what_survives_a_page_and_thaws_it_every_few_pages(monkeyp
         assert ref() is None  # thawed and collected
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.realdata
+def test_batch_on_an_existing_dask_scheduler(real_data, tmp_path):
+    """``--scheduler ADDRESS`` (a cluster started elsewhere): the batch runs its LAs on that
+    cluster's workers, with their warm kernels, and leaves the cluster running."""
+    import logging
+
+    from distributed import LocalCluster
+
+    from send_analysis.report.batch import run_batch
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      memory_limit=0, silence_logs=logging.ERROR) as cluster:
+        out = tmp_path / "reports"
+        outcomes = run_batch(["334"], out_root=out, scheduler=cluster.scheduler_address,
+                             progress=False,
+                             notebooks=[ROOT / "notebooks" / "00_data_quality.ipynb"])
+        assert [o.pack.pages for o in outcomes] == [["00_data_quality.html"]]
+        assert not outcomes[0].pack.failures and outcomes[0].cpu_seconds > 0
+        assert "Solihull" in (out / "334" / "00_data_quality.html").read_text()
+        assert cluster.status.name == "running" and len(cluster.workers) == 1

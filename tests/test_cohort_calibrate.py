@@ -130,3 +130,95 @@ def test_solihull_cohort_page_gives_the_demand_forecasts_answer():
     covered, n = cb.coverage(cp.backtests, cp.factor)
     assert covered >= 0.95 * n - 1e-9 or cp.factor == cb.MAX_FACTOR
     assert cp.factor > 1
+
+
+def test_a_run_in_batches_is_the_same_simulations_as_one_run(model):
+    """Decision 0101: each batch is one chunk's own random stream, so batches put together
+    are exactly one run of their total size (the same seed, the same draws)."""
+    from send_analysis.cohort.results import CohortResults
+
+    whole = model.simulate(3, 750, seed=5)
+    parts = [model.simulate(3, stop, seed=5, skip=start)
+             for start, stop in ((0, 250), (250, 500), (500, 750))]
+    joined = CohortResults.concat(parts)
+    np.testing.assert_array_equal(joined.count, whole.count)
+    np.testing.assert_array_equal(joined.cost, whole.cost)
+    np.testing.assert_array_equal(joined.flows, whole.flows)
+    for dim in whole.groups:
+        np.testing.assert_array_equal(joined.groups[dim][1], whole.groups[dim][1])
+    with pytest.raises(ValueError, match="skip"):
+        model.simulate(3, 500, seed=5, skip=100)
+
+
+def _fake_demand(model, horizon: int, n: int = 1000):
+    """A demand forecast for the fixture's model: its expected totals x 1.2, with ``n`` skewed
+    paths, and the casework's count as the published one at the start."""
+    from types import SimpleNamespace
+
+    years = list(range(model.start_year + 1, model.start_year + 1 + horizon))
+    mean = pd.Series(cb.expected_totals(model, horizon) * 1.2, index=years)
+    spread = np.random.default_rng(11).lognormal(0, 0.1, size=(n, horizon))
+    draws = pd.DataFrame([{"year": y, "component_type": "total", "draw": i,
+                           "plans": mean[y] * spread[i, j]}
+                          for i in range(n) for j, y in enumerate(years)])
+    history = pd.Series({model.start_year: float(model.initial.sum())})
+    return SimpleNamespace(mean=mean, draws=draws, history=history)
+
+
+def _projection(model, monkeypatch, cap: int, precision, scenario=None):
+    from send_analysis.cohort.io import read_costs, read_population, read_transitions
+
+    valid = read_valid_states(VALID)
+    t = read_transitions(TEN, valid)
+    fc = _fake_demand(fit(t, read_population(population(range(2023, 2035), value=400)), valid,
+                          read_costs(COSTS, valid)), 3)
+    monkeypatch.setattr(cb, "_demand", lambda la, origin, horizon, panel=None: (fc, None))
+    return cb.consistent_projection("999", t, read_population(population(range(2023, 2035),
+                                                                         value=400)),
+                                    valid, read_costs(COSTS, valid), 3, cap, 5, origins=[],
+                                    precision=precision, scenario=scenario)
+
+
+FEWER = Scenario("fewer joiners", scales=(Scale("joiners", 0.5, 2026),))
+
+
+def test_the_page_scenario_runs_with_the_baseline_and_the_rule_covers_its_saving(model,
+                                                                                monkeypatch):
+    """Decision 0101: the scenario runs beside the baseline in the same batches; under the
+    pack's rule (never met here) both reach the cap and equal a plain run of that size and the
+    scenario run on it; the assessment has the projection's figures and the saving's."""
+    from send_analysis.montecarlo import DEFAULT
+
+    cp = _projection(model, monkeypatch, 750, DEFAULT, scenario=lambda base: FEWER)
+    plain = _projection(model, monkeypatch, 750, None)
+    assert cp.results.simulations == 750 and cp.scenario_results.simulations == 750
+    np.testing.assert_allclose(cp.results.cost, plain.results.cost)
+    np.testing.assert_allclose(cp.scenario_results.cost, plain.simulate(FEWER).cost)
+    names = list(cp.assessment["figure"])
+    assert names[:2] == ["plans 2025", "cost 2025"] and names[-1] == "saving 2027"
+    assert (cp.assessment["draws"] == 750).all() and not cp.assessment["met"].all()
+    # the plans' means are the demand forecast's, exactly: no Monte Carlo error
+    plans = cp.assessment[cp.assessment["figure"].str.startswith("plans")]
+    assert (plans["mcse"] < 1e-9 * plans["mean"]).all()
+
+
+def test_a_projection_whose_figures_are_precise_stops_early_and_reproducibly(model, monkeypatch):
+    from send_analysis.montecarlo import Precision
+
+    loose = Precision(mean_tol=1.0, edge_tol=10.0)
+    cp = _projection(model, monkeypatch, 750, loose, scenario=lambda base: FEWER)
+    assert cp.results.simulations == 250 and cp.scenario_results.simulations == 250
+    again = _projection(model, monkeypatch, 750, loose, scenario=lambda base: FEWER)
+    np.testing.assert_array_equal(again.results.cost, cp.results.cost)
+    first = _projection(model, monkeypatch, 250, None)
+    np.testing.assert_allclose(cp.results.cost, first.results.cost)
+
+
+def test_the_page_states_its_simulations_and_monte_carlo_error(model, monkeypatch):
+    from send_analysis.montecarlo import DEFAULT
+
+    cp = _projection(model, monkeypatch, 500, DEFAULT, scenario=lambda base: FEWER)
+    text = cb.precision_text(cp)
+    assert "The projection (total plans and cost by year): 500 simulations (at most 500)" in text
+    assert "The scenario's saving by year: 500 simulations" in text and "£" in text
+    assert "fixed number" in cb.precision_text(_projection(model, monkeypatch, 250, None))

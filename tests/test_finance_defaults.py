@@ -253,3 +253,27 @@ def test_solihull_example_file():
     for k, line in lines.items():
         assert d["other_expenditure"][k]["amount"] == pytest.approx(line["amount"], abs=0.5), k
         assert d["other_expenditure"][k]["growth"] == line["growth"]
+
+
+@pytest.mark.realdata
+def test_an_las_default_inputs_are_built_once_for_its_pages(monkeypatch):
+    """Pages 03, 04, 05, the summary and the cohort costs each ask for an LA's default inputs:
+    with sharing on they are built once per LA and tables' folder, and every caller gets its
+    own copy; given frames are never kept."""
+    from send_analysis.data.tables import Tables
+    from send_analysis.finance import defaults
+    from send_analysis.report import shared
+
+    calls = []
+    real = defaults.current.reconcile
+    monkeypatch.setattr(defaults.current, "reconcile",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    shared.enable()
+    try:
+        first = defaults.default_inputs("334", Tables())
+        first["la_name"] = "changed by a page"
+        again = defaults.default_inputs("334", Tables())
+    finally:
+        shared.enable(False)
+    assert again["la_name"] != "changed by a page" and len(calls) == 1
+    assert defaults._inputs_key("334", Tables({"plans_by_setting": None})) is None

@@ -202,6 +202,25 @@ def test_a_year_without_a_setting_split_is_apportioned_by_the_nearest_mix(tmp_pa
     assert as_given["mainstream"] == 60.0 and as_given["other"] == 10.0
 
 
+
+def test_an_las_split_is_computed_once_per_table_and_handed_out_as_a_copy(tmp_path, monkeypatch):
+    """Pages 03-05, the summary and the cohort costs ask for one LA's split about forty times:
+    computed once per LA and table; a caller changing its copy changes nobody else's; another
+    table (a rebuilt folder, or given frames) gets its own."""
+    rows = [(2024, "total", 100.0), (2024, "mainstream", 60.0), (2024, "not_recorded", 40.0)]
+    processed = _split_table(tmp_path, rows)
+    calls = []
+    real = model._split_of
+    monkeypatch.setattr(model, "_split_of", lambda t, la: calls.append(la) or real(t, la))
+    first = model._la_split("999", processed)
+    first.loc[2024, "total"] = -1.0
+    assert model.usable_split_years("999", processed) == [2024]
+    assert model._la_split("999", Tables.at(tmp_path)).loc[2024, "total"] == 100.0
+    assert calls == ["999"]
+    frame = pd.DataFrame(rows, columns=["year", "setting", "value"]).assign(la_code="999")
+    other = model._la_split("999", Tables({"plans_by_setting": frame.assign(value=frame["value"] * 2)}))
+    assert other.loc[2024, "total"] == 200.0 and calls == ["999", "999"]
+
 # ------------------------------------------------------------- uncertainty in every year (0067)
 
 

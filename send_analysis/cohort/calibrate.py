@@ -22,6 +22,7 @@ pages how the two models relate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,6 +34,7 @@ from send_analysis.cohort.results import CohortResults
 from send_analysis.cohort.scenarios import Scenario
 from send_analysis.cohort.validation import against_actual
 from send_analysis.errors import DataError
+from send_analysis.montecarlo import DEFAULT, Figure, Precision, error_text, until_precise
 
 #: Interval the cohort page shows (its bands are 95% intervals).
 LEVEL = 0.95
@@ -245,10 +247,56 @@ def consistent_backtest(la_code: str, transitions: pd.DataFrame, population: pd.
                 "covered_raw"]].reset_index(drop=True)
 
 
+#: Band edges the cohort page reports (95% intervals).
+EDGES = ((1 - LEVEL) / 2, 1 - (1 - LEVEL) / 2)
+
+
+#: Simulations per batch of the cohort page's runs: the model's chunk, so that a run stopped
+#: at the cap is the same simulations as one run of that size (decision 0101).
+BATCH = 250
+
+
+def projection_figures(res: CohortResults, draws: np.ndarray) -> list[Figure]:
+    """The cohort page's headline figures of a reconciled projection: total plans and total
+    cost in each projected year, with the 95% band the page reports. Each simulation was scaled
+    to a demand path (``draws``, whose mean is the demand forecast's point), so each mean's
+    error is the ratio estimator's (:func:`send_analysis.montecarlo.mcse_ratio`): none for
+    the plans, whose mean is the forecast's point in every run."""
+    out = []
+    for j, year in enumerate(res.years[1:], start=1):
+        d = draws[:, j - 1]
+        out.append(Figure(f"plans {year}", res.count[:, j], EDGES, d))
+        out.append(Figure(f"cost {year}", res.cost[:, j], EDGES, d))
+    return out
+
+
+def saving_figures(base: CohortResults, alt: CohortResults, draws: np.ndarray) -> list[Figure]:
+    """A scenario's saving (baseline cost less the scenario's) in each projected year, with the
+    95% band of :func:`~send_analysis.cohort.results.compare`."""
+    return [Figure(f"saving {year}", base.cost[:, j] - alt.cost[:, j], EDGES, draws[:, j - 1])
+            for j, year in enumerate(base.years[1:], start=1)]
+
+
+def scenario_reconciled(own: CohortResults, base_count: np.ndarray, draws: np.ndarray,
+                        band_scale: dict[str, float] | None = None) -> CohortResults:
+    """A scenario's own run scaled with the baseline's demand draws times the scenario's effect
+    on each simulation's total (scenario total / the baseline's own total, ``base_count``), so
+    it differs from the reconciled baseline only by what the scenario changes."""
+    n = own.simulations
+    base = base_count[:n, 1:].astype(float)
+    effect = np.divide(own.count[:, 1:].astype(float), base, out=np.ones_like(base),
+                       where=base > 0)
+    return reconcile(own, draws[:n] * effect, band_scale)
+
+
 @dataclass
 class ConsistentProjection:
     """The cohort page's projection: calibrated model, reconciled (and widened) results, the
-    demand forecast it follows, and the backtest that set the band widening."""
+    demand forecast it follows, and the backtest that set the band widening.
+
+    With a ``precision`` rule (:func:`consistent_projection`): ``cap``, the most simulations a
+    run may use, and ``assessment``, the Monte Carlo errors of the projection's figures and of
+    the saving of the scenario it was given (``scenario_results``)."""
 
     model: CohortModel
     results: CohortResults
@@ -259,34 +307,55 @@ class ConsistentProjection:
     factor: float
     seed: int
     base_count: np.ndarray  # the calibrated model's own totals [sim, year], before reconciling
+    precision: Precision | None = None
+    cap: int | None = None
+    assessment: pd.DataFrame | None = None
+    #: The scenario given to :func:`consistent_projection`, run with the baseline, reconciled.
+    scenario_results: CohortResults | None = None
 
     def simulate(self, scenario: Scenario | None = None) -> CohortResults:
         """A scenario on the calibrated model (same years, simulations and seed as the
         baseline), scaled with the same demand draws times the scenario's own effect on each
         simulation's total (scenario total / baseline total), so it differs from the baseline
-        only by what the scenario changes."""
+        only by what the scenario changes (:func:`scenario_reconciled`). A page's own scenario
+        is better given to :func:`consistent_projection`, so that the precision rule covers its
+        saving too."""
         n, m = self.base_count.shape
-        res = self.model.simulate(m - 1, n, seed=self.seed, scenario=scenario)
-        base = self.base_count[:, 1:].astype(float)
-        effect = np.divide(res.count[:, 1:].astype(float), base, out=np.ones_like(base),
-                           where=base > 0)
-        return reconcile(res, self.draws * effect, self.results.band_scale)
+        own = self.model.simulate(m - 1, n, seed=self.seed, scenario=scenario)
+        return scenario_reconciled(own, self.base_count, self.draws, self.results.band_scale)
 
 
 def consistent_projection(la_code: str, transitions: pd.DataFrame, population: pd.DataFrame,
                           valid, costs: pd.DataFrame, horizon: int, simulations: int, seed: int,
-                          origins: list[int] | None = None, panel=None) -> ConsistentProjection:
+                          origins: list[int] | None = None, panel=None,
+                          precision: Precision | None = DEFAULT,
+                          scenario: Callable[[CohortResults], Scenario] | None = None,
+                          ) -> ConsistentProjection:
     """Fit, calibrate to the demand forecast, simulate, reconcile to its draws, and widen the
     group bands by the consistent backtest at ``origins`` (default: the two censuses before the
-    last, where the casework allows)."""
+    last, where the casework allows).
+
+    ``scenario`` makes the page's scenario from the baseline's first batch (its first January
+    is the casework's, the same in every simulation); it runs beside the baseline, simulation
+    for simulation (``scenario_results``). With ``precision`` (the default: the pack's rule,
+    decision 0101) both run in batches of :data:`BATCH` simulations until the projection's
+    figures (:func:`projection_figures`) and the scenario's saving (:func:`saving_figures`)
+    meet the rule, at most ``simulations``; with ``None``, exactly ``simulations``. Batches are
+    the model's chunks, so a run stopped after k batches is the same simulations as one run of
+    ``k x BATCH``. The backtests run their own 300 (or ``simulations``, if fewer)."""
     model = fit(transitions, population, valid, costs)
     fc, panel = _demand(la_code, model.start_year, horizon, panel)
     if model.start_year not in fc.history.index:
         raise DataError(f"no published EHC plan count for LA {la_code} in January "
                         f"{model.start_year}", expected="the casework's last census in SEN2")
     tot = fc.draws[fc.draws.component_type == "total"]
-    mean, draws = demand_target(model.initial.sum(), float(fc.history.loc[model.start_year]),
-                                fc.mean, _draws_for(fc.mean, tot, simulations, seed))
+    start_total, at_origin = model.initial.sum(), float(fc.history.loc[model.start_year])
+
+    def draws_for(n: int) -> np.ndarray:
+        return demand_target(start_total, at_origin, fc.mean,
+                             _draws_for(fc.mean, tot, n, seed))[1]
+
+    mean, _ = demand_target(start_total, at_origin, fc.mean)
     cal = calibrate(model, mean)
     years = sorted(int(y) for y in transitions["calendar-year"].unique())
     last_census = years[-1] + 1
@@ -299,9 +368,41 @@ def consistent_projection(la_code: str, transitions: pd.DataFrame, population: p
         columns=["origin", "calendar-year", "setting-group", "actual", "mean", "lower95",
                  "upper95", "covered"])
     factor = band_factor(bt) if len(bt) else 1.0
-    raw = cal.simulate(horizon, simulations, seed=seed)
-    res = reconcile(raw, draws, {"setting-group": factor, "setting": factor})
-    return ConsistentProjection(cal, res, fc, mean, draws, bt, factor, seed, raw.count.copy())
+    bands = {"setting-group": factor, "setting": factor}
+    made: list[Scenario] = []
+
+    def run(start: int, stop: int) -> tuple[CohortResults, CohortResults | None]:
+        raw = cal.simulate(horizon, stop, seed=seed, skip=start)
+        if scenario is None:
+            return raw, None
+        if not made:
+            made.append(scenario(raw))
+        return raw, cal.simulate(horizon, stop, seed=seed, scenario=made[0], skip=start)
+
+    def combine(parts: list) -> tuple[CohortResults, CohortResults | None]:
+        return (CohortResults.concat([p[0] for p in parts]),
+                None if scenario is None else CohortResults.concat([p[1] for p in parts]))
+
+    def figures(pair: tuple[CohortResults, CohortResults | None]) -> list[Figure]:
+        raw, own = pair
+        d = draws_for(raw.simulations)
+        res = reconcile(raw, d)
+        out = projection_figures(res, d)
+        if own is not None:
+            out += saving_figures(res, scenario_reconciled(own, raw.count, d), d)
+        return out
+
+    if precision is None:
+        (raw, own), table = run(0, simulations), None
+    else:
+        mc = until_precise(run, combine, figures, cap=simulations, batch=BATCH,
+                           precision=precision)
+        (raw, own), table = mc.result, mc.assessment
+    draws = draws_for(raw.simulations)
+    res = reconcile(raw, draws, bands)
+    alt = None if own is None else scenario_reconciled(own, raw.count, draws, bands)
+    return ConsistentProjection(cal, res, fc, mean, draws, bt, factor, seed, raw.count.copy(),
+                                precision, simulations, table, alt)
 
 
 def coverage(bt: pd.DataFrame, factor: float = 1.0, groups: bool = True) -> tuple[int, int]:
@@ -377,6 +478,25 @@ def backtest_text(bt: pd.DataFrame, factor: float) -> str:
             "they were, so shifts in placement patterns after the fitting years show up here.")
 
 
+def precision_text(cp: ConsistentProjection) -> str:
+    """The cohort page's statement of its Monte Carlo error (decision 0101): simulations used
+    and the largest errors of the projection's figures and of its scenario's saving."""
+    if cp.assessment is None:
+        return (f"The projection uses {cp.results.simulations:,} simulations (a fixed number: "
+                "no precision rule was applied).")
+    money = lambda v: f"£{v / 1e6:,.2f}m"  # noqa: E731
+    a = cp.assessment
+    saving = a["figure"].str.startswith("saving")
+    rule = cp.precision or DEFAULT
+    text = error_text(a[~saving].reset_index(drop=True),
+                      "The projection (total plans and cost by year)", cp.cap, money, rule)
+    if saving.any():
+        text += " " + error_text(a[saving].reset_index(drop=True),
+                                 "The scenario's saving by year", cp.cap, money, rule)
+    return text + (" The plans' means have no Monte Carlo error: each simulation is scaled to a "
+                   "path of the demand forecast whose mean is its point forecast.")
+
+
 def backtest_table(bt: pd.DataFrame) -> pd.DataFrame:
     """Table 2 of the cohort page: the backtest rounded for display, each row naming its origin
     (the last January census the model was fitted to), rows in order of origin and year."""
@@ -385,6 +505,7 @@ def backtest_table(bt: pd.DataFrame) -> pd.DataFrame:
                       "lower95_raw": 0, "upper95_raw": 0}).reset_index(drop=True)
 
 
-__all__ = ["backtest_table", "backtest_text","ConsistentProjection", "band_factor", "calibrate", "consistent_backtest",
+__all__ = ["BATCH", "EDGES", "backtest_table", "backtest_text", "precision_text",
+           "projection_figures", "saving_figures", "scenario_reconciled","ConsistentProjection", "band_factor", "calibrate", "consistent_backtest",
            "consistent_projection", "coverage", "demand_target", "expected_totals",
            "reconcile", "relation_text", "required_factor", "widen"]

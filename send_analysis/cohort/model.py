@@ -129,9 +129,10 @@ class CohortModel:
 
     def simulate(self, years: int, simulations: int = 1000, seed: int | None = None,
                  scenario: Scenario | None = None, chunk: int = 250,
-                 keep_states: bool = False) -> CohortResults:
-        """Simulate ``simulations`` futures for ``years`` January censuses after ``start_year``."""
-        return simulate(self, years, simulations, seed, scenario, chunk, keep_states)
+                 keep_states: bool = False, skip: int = 0) -> CohortResults:
+        """Simulate ``simulations`` futures for ``years`` January censuses after ``start_year``
+        (only those from ``skip`` on: see :func:`simulate`)."""
+        return simulate(self, years, simulations, seed, scenario, chunk, keep_states, skip)
 
 
 def _state_table(valid: ValidStates) -> tuple[pd.DataFrame, np.ndarray]:
@@ -484,7 +485,7 @@ def _chunk_parameters(model: CohortModel, rng: np.random.Generator, c: int,
 
 def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int | None = None,
              scenario: Scenario | None = None, chunk: int = 250,
-             keep_states: bool = False) -> CohortResults:
+             keep_states: bool = False, skip: int = 0) -> CohortResults:
     """Simulate futures of the model; see :class:`CohortModel` and :class:`Scenario`.
 
     Leaving and moving probabilities, joiner rates and joiner mixes are drawn once per simulation
@@ -492,9 +493,17 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
     of their Dirichlet (``docs/decisions/0062-cohort-counts-simulation.md``); counts are drawn
     each year (process uncertainty). Same seed, same inputs: same results.
     ``keep_states`` keeps the per-state counts [sim, year, state] in ``results.state_counts``.
+
+    ``skip`` (a multiple of ``chunk``) leaves out the first ``skip`` simulations: the results
+    are simulations ``skip`` to ``simulations - 1``, the same numbers as those rows of the full
+    run, since each chunk has its own random stream. A run in batches
+    (:func:`send_analysis.montecarlo.until_precise`) simulates each batch once this way.
     """
     if years < 1 or simulations < 1:
         raise ValueError("years and simulations must be at least 1")
+    if skip < 0 or skip % chunk or skip >= simulations:
+        raise ValueError(f"skip {skip}: expected a multiple of the chunk ({chunk}) below "
+                         f"the simulations ({simulations})")
     # one independent stream per chunk, so a scenario that changes one chunk's draws from a
     # year on leaves the other chunks (and every earlier year) identical to the baseline
     streams = np.random.SeedSequence(seed).spawn(-(-simulations // chunk))
@@ -509,7 +518,7 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
     codes = group_codes(model)
     parts: dict[str, list] = {dim: [] for dim in codes}
     kept: list[np.ndarray] = []
-    flows = np.zeros((simulations, years, 3), dtype=np.int64)   # joiners, leavers, movers
+    flows = np.zeros((simulations - skip, years, 3), dtype=np.int64)  # joiners, leavers, movers
     stay_ok = model.stay_next >= 0
     can_move = (model.move_next >= 0).any(axis=1)
     must_leave = ~stay_ok & ~can_move
@@ -522,7 +531,7 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
     dest_guide = _guide(dest_cum, dest_mean.shape[1])
     joiners_per_sim = float((pop * (model.joiner_a / np.maximum(model.joiner_a + model.joiner_b,
                                                                 1e-300))).sum())
-    for start in range(0, simulations, chunk):
+    for start in range(skip, simulations, chunk):
         c = min(chunk, simulations - start)
         rng = np.random.default_rng(streams[start // chunk])
         params = _chunk_parameters(model, rng, c, None if seed is None else (seed, start // chunk))
@@ -546,7 +555,7 @@ def simulate(model: CohortModel, years: int, simulations: int = 1000, seed: int 
             new = scenario.redirect(year, model, new, arrivals, rng)
             counts = new
             _record(model, counts, t + 1, codes, chunk_groups, chunk_counts)
-            flows[start:start + c, t] = np.stack([n_join, n_leave, n_move], axis=1)
+            flows[start - skip:start - skip + c, t] = np.stack([n_join, n_leave, n_move], axis=1)
         for dim in codes:
             parts[dim].append(chunk_groups[dim])
         if keep_states:

@@ -90,6 +90,26 @@ class CohortResults:
             state_counts=state_counts,
         )
 
+    @classmethod
+    def concat(cls, parts: list[CohortResults]) -> CohortResults:
+        """Simulations of several runs of one model and scenario (same years and groups), in
+        order: the batches of a run in batches (:func:`send_analysis.montecarlo.until_precise`).
+        Bands are widened as the first part's."""
+        first = parts[0]
+        if any(p.years != first.years for p in parts):
+            raise ValueError("concat results with the same years")
+        states = ([p.state_counts for p in parts] if all(p.state_counts is not None for p in parts)
+                  else None)
+        groups = {dim: (labels, np.concatenate([p.groups[dim][1] for p in parts]),
+                        np.concatenate([p.groups[dim][2] for p in parts]))
+                  for dim, (labels, _, _) in first.groups.items()}
+        return cls(years=list(first.years), count=np.concatenate([p.count for p in parts]),
+                   cost=np.concatenate([p.cost for p in parts]), groups=groups,
+                   flows=np.concatenate([p.flows for p in parts]),
+                   scenario_name=first.scenario_name,
+                   state_counts=None if states is None else np.concatenate(states),
+                   band_scale=dict(first.band_scale))
+
     @property
     def simulations(self) -> int:
         return self.count.shape[0]

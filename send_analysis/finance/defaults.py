@@ -40,6 +40,7 @@ from send_analysis.finance.years import (
     fy_offset,
     fy_start,
 )
+from send_analysis.report.shared import per_la
 
 GROUPS: tuple[str, ...] = (
     "mainstream", "resourced_unit", "special_state", "special_indep_nm", "ap_pru", "post16",
@@ -411,6 +412,15 @@ def _la_names() -> dict[str, str]:
     return dict(zip(h["la_code"], h["la_name"], strict=False))
 
 
+def _inputs_key(la_code: str, tables: Tables | None = None) -> tuple | None:
+    """What an LA's default inputs depend on besides the data release: the LA and the tables'
+    folder (none for given frames: those inputs are not kept)."""
+    if tables is not None and tables.given_frames:
+        return None
+    return (str(la_code).strip(), str((tables or Tables.default()).folder))
+
+
+@per_la("default_inputs", _inputs_key)  # pages 03, 04, 05, the summary and the cohort costs
 def default_inputs(la_code: str, tables: Tables | None = None) -> dict:
     """Finance inputs for ``la_code`` from public data, in the schema of docs/finance_inputs.md;
     ``tables``: the processed tables for its placements (default :meth:`Tables.default`).

@@ -604,9 +604,31 @@ def prepend_actuals(paths: pd.DataFrame, actual: pd.DataFrame, year: int,
 MAX_NOT_RECORDED_SHARE: float = 0.5
 
 
+#: The last few LAs' splits (:func:`_la_split`), by the ``plans_by_setting`` frame they come
+#: from (kept with them, so a hit is on that very frame) and the LA: the pages of one LA and its
+#: summary ask for its split about forty times.
+_SPLITS: OrderedDict[tuple[int, str], tuple[pd.DataFrame, pd.DataFrame]] = OrderedDict()
+_SPLITS_KEEP = 4
+
+
 def _la_split(la_code: str, tables: Tables | None = None) -> pd.DataFrame:
-    """The LA's plans by setting group (columns) and census year (rows), with ``total``."""
+    """The LA's plans by setting group (columns) and census year (rows), with ``total`` (a
+    copy: computed once per LA and table, decision 0086)."""
     table = (tables or Tables.default()).get("plans_by_setting")
+    key = (id(table), str(la_code))
+    hit = _SPLITS.get(key)
+    if hit is not None and hit[0] is table:
+        _SPLITS.move_to_end(key)
+        return hit[1].copy()
+    groups = _split_of(table, str(la_code))
+    _SPLITS[key] = (table, groups)
+    while len(_SPLITS) > _SPLITS_KEEP:
+        _SPLITS.popitem(last=False)
+    return groups.copy()
+
+
+def _split_of(table: pd.DataFrame, la_code: str) -> pd.DataFrame:
+    """:func:`_la_split` computed from the table."""
     rows = table[table["la_code"] == str(la_code)]
     if rows.empty:
         raise DataError(f"no plans_by_setting rows for LA {la_code}", file="plans_by_setting",

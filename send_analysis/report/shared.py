@@ -45,7 +45,7 @@ _enabled = False
 _folder: Path | None = None  # the processed tables' folder the pages read (None: the default)
 _memory: dict[str, bytes] = {}
 _per_la: OrderedDict[str, bytes] = OrderedDict()
-PER_LA_KEEP = 4  # per-LA results kept in memory (two names, two LAs)
+PER_LA_KEEP = 6  # per-LA results kept in memory (three names, two LAs)
 _MEMORY_LIMIT = 64 * 2**20  # bytes of pickles also kept in memory per process
 
 
