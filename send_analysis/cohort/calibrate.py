@@ -275,10 +275,15 @@ class ConsistentProjection:
 
 def consistent_projection(la_code: str, transitions: pd.DataFrame, population: pd.DataFrame,
                           valid, costs: pd.DataFrame, horizon: int, simulations: int, seed: int,
-                          origins: list[int] | None = None, panel=None) -> ConsistentProjection:
+                          origins: list[int] | None = None, panel=None,
+                          tables=None) -> ConsistentProjection:
     """Fit, calibrate to the demand forecast, simulate, reconcile to its draws, and widen the
     group bands by the consistent backtest at ``origins`` (default: the two censuses before the
-    last, where the casework allows)."""
+    last, where the casework allows). The demand forecast is made on ``panel``, default the
+    demand panel of the processed tables ``tables`` (default :meth:`Tables.default`)."""
+    from send_analysis.demand import default_panel
+
+    panel = panel if panel is not None else default_panel(tables)
     model = fit(transitions, population, valid, costs)
     fc, panel = _demand(la_code, model.start_year, horizon, panel)
     if model.start_year not in fc.history.index:
