@@ -276,22 +276,37 @@ class ConsistentProjection:
 def consistent_projection(la_code: str, transitions: pd.DataFrame, population: pd.DataFrame,
                           valid, costs: pd.DataFrame, horizon: int, simulations: int, seed: int,
                           origins: list[int] | None = None, panel=None,
-                          tables=None) -> ConsistentProjection:
+                          tables=None, own_januarys=()) -> ConsistentProjection:
     """Fit, calibrate to the demand forecast, simulate, reconcile to its draws, and widen the
     group bands by the consistent backtest at ``origins`` (default: the two censuses before the
     last, where the casework allows). The demand forecast is made on ``panel``, default the
-    demand panel of the processed tables ``tables`` (default :meth:`Tables.default`)."""
+    demand panel of the processed tables ``tables`` (default :meth:`Tables.default`; with the
+    LA's own Januarys written in, ``finance.inputs.own_census_tables``).
+
+    ``own_januarys``: the Januarys the LA's inputs give (decision 0104). The model needs each
+    child's state at its start, which a total does not give, so it starts from the casework's
+    last January whatever the inputs say; an own January after it is a calibration target: every
+    simulation's total equals it that year (it is known), and the demand forecast made from the
+    latest own January follows, for ``horizon`` Januarys after it."""
     from send_analysis.demand import default_panel
 
     panel = panel if panel is not None else default_panel(tables)
     model = fit(transitions, population, valid, costs)
-    fc, panel = _demand(la_code, model.start_year, horizon, panel)
-    if model.start_year not in fc.history.index:
+    start = model.start_year
+    later = [int(y) for y in own_januarys if int(y) > start]
+    origin = max(later, default=start)
+    fc, panel = _demand(la_code, origin, horizon, panel)
+    missing = [y for y in (start, origin) if y not in fc.history.index]
+    if missing:
         raise DataError(f"no published EHC plan count for LA {la_code} in January "
-                        f"{model.start_year}", expected="the casework's last census in SEN2")
+                        f"{missing[0]}", expected="the casework's last census in SEN2")
     tot = fc.draws[fc.draws.component_type == "total"]
-    mean, draws = demand_target(model.initial.sum(), float(fc.history.loc[model.start_year]),
-                                fc.mean, _draws_for(fc.mean, tot, simulations, seed))
+    mean, paths = fc.mean, _draws_for(fc.mean, tot, simulations, seed)
+    if origin > start:  # the Januarys between: known totals (the LA's own or published), no spread
+        known = fc.history.loc[start + 1:origin].astype(float)
+        mean = pd.concat([known, mean])
+        paths = np.hstack([np.tile(known.to_numpy(), (len(paths), 1)), paths])
+    mean, draws = demand_target(model.initial.sum(), float(fc.history.loc[start]), mean, paths)
     cal = calibrate(model, mean)
     years = sorted(int(y) for y in transitions["calendar-year"].unique())
     last_census = years[-1] + 1
@@ -304,9 +319,39 @@ def consistent_projection(la_code: str, transitions: pd.DataFrame, population: p
         columns=["origin", "calendar-year", "setting-group", "actual", "mean", "lower95",
                  "upper95", "covered"])
     factor = band_factor(bt) if len(bt) else 1.0
-    raw = cal.simulate(horizon, simulations, seed=seed)
+    raw = cal.simulate(len(mean), simulations, seed=seed)
     res = reconcile(raw, draws, {"setting-group": factor, "setting": factor})
     return ConsistentProjection(cal, res, fc, mean, draws, bt, factor, seed, raw.count.copy())
+
+
+def own_januarys_text(cp: ConsistentProjection, own_januarys, replaced=None) -> str:
+    """What the cohort page does with the LA's own January census figures (its inputs file):
+    empty without any. ``replaced``: year -> the published total an own figure replaces."""
+    from send_analysis.report import fmt_int
+
+    years = sorted(int(y) for y in own_januarys)
+    if not years:
+        return ""
+    replaced = replaced or {}
+    hist = cp.demand.history
+    shown = "; ".join(f"January {y} ({fmt_int(float(hist.loc[y]))}"
+                      + (f", in place of the published {fmt_int(replaced[y])})" if y in replaced
+                         else ")") for y in years if y in hist.index)
+    start = cp.model.start_year
+    text = f"The LA's own census figure{'s' if len(years) > 1 else ''} from its inputs file: {shown}. "
+    later = [y for y in years if y > start]
+    if later:
+        text += (f"The cohort model follows each child by age, need and setting, so where it starts "
+                 f"it needs every child's state, which a total does not give: it starts from "
+                 f"January {start}, the last January of the casework, and its total is calibrated "
+                 f"to the LA's own January {', '.join(map(str, later))} (every simulation equals "
+                 f"it{' each year' if len(later) > 1 else ''}; the split by age, need and setting "
+                 f"is the model's); from there it follows the demand forecast made from January "
+                 f"{max(later)} (page 02). Decision 0104.")
+    else:
+        text += (f"They enter through the demand forecast the model is calibrated to; the model "
+                 f"starts from the casework's January {start}. Decision 0104.")
+    return text
 
 
 def coverage(bt: pd.DataFrame, factor: float = 1.0, groups: bool = True) -> tuple[int, int]:
@@ -392,4 +437,5 @@ def backtest_table(bt: pd.DataFrame) -> pd.DataFrame:
 
 __all__ = ["backtest_table", "backtest_text","ConsistentProjection", "band_factor", "calibrate", "consistent_backtest",
            "consistent_projection", "coverage", "demand_target", "expected_totals",
+           "own_januarys_text",
            "reconcile", "relation_text", "required_factor", "widen"]
