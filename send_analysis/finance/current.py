@@ -429,7 +429,8 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     names when it is more than 1% (decision 0066). The line carrying place funding and the other
     DSG blocks is outside S251 1.2.x and is shown apart. When the base year is the LA's own outturn
     (``outturn`` in the inputs, decision 0087) the table is against that figure
-    (``attrs["outturn_whose"]``)."""
+    (``attrs["outturn_whose"]``), line by line when the LA gives its ``lines`` (``outturn``
+    column of each line; ``attrs["outturn_by_line"]``, decision 0105)."""
     from send_analysis.data.own_plans import with_own_plans
     from send_analysis.data.taxonomy import GROUP_LABELS
     from send_analysis.finance.model import OTHER_LINE_LABELS
@@ -437,17 +438,21 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     la = str(inputs["la_code"])
     fy = inputs["unit_costs"]["price_year"]
     groups = fy_groups(la, fy, with_own_plans(tables, inputs))  # the LA's own Januarys, if any
+    # the LA's own outturn by line, when given for the base year (decision 0105)
+    lines = ((inputs.get("outturn") or {}).get(fy) or {}).get("lines") or {}
     rows = []
     for g, cost in inputs["unit_costs"]["by_setting_group"].items():
         rows.append({"line": f"Placements: {GROUP_LABELS.get(g, g)}", "placements": groups.get(g, 0.0),
-                     "unit_cost": float(cost), "model": groups.get(g, 0.0) * float(cost)})
+                     "unit_cost": float(cost), "model": groups.get(g, 0.0) * float(cost),
+                     "outturn": float(lines[g]) if g in lines else np.nan})
     outside = None
     for name, line in (inputs.get("other_expenditure") or {}).items():
         if name == OTHER_DSG_LINE:
             outside = float(line["amount"])
             continue
         rows.append({"line": OTHER_LINE_LABELS.get(name, name.replace("_", " ").capitalize()),
-                     "placements": np.nan, "unit_cost": np.nan, "model": float(line["amount"])})
+                     "placements": np.nan, "unit_cost": np.nan, "model": float(line["amount"]),
+                     "outturn": float(lines[name]) if name in lines else np.nan})
     table = pd.DataFrame(rows)
     total = float(table["model"].sum())
     spend = _spend(tables)
@@ -465,5 +470,6 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     out = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
     out.attrs.update({"financial_year": fy, "outturn": outturn, "model_total": total,
                       "difference_pct": (outturn - total) / outturn * 100 if np.isfinite(outturn)
-                      else np.nan, "outturn_whose": "LA's own" if own is not None else "S251"})
+                      else np.nan, "outturn_whose": "LA's own" if own is not None else "S251",
+                      "outturn_by_line": bool(lines)})
     return out
