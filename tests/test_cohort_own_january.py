@@ -45,3 +45,21 @@ def test_the_cohort_projection_meets_the_las_own_january_2026():
                                      inputs.costs, 2, 40, 1, origins=[], tables=tables)
     assert plain.results.years == [2025, 2026, 2027] and plain.demand.origin == 2025
     assert cb.own_januarys_text(plain, []) == ""
+
+
+@pytest.mark.realdata
+def test_an_own_january_at_the_casework_start_is_named_with_what_it_replaces():
+    from send_analysis.cohort import pipeline
+    from send_analysis.data.own_plans import with_own_plans
+    from send_analysis.data.tables import Tables
+
+    tables = Tables.default()
+    own_tables = with_own_plans(tables, {"la_code": "334", "plans": {2025: 2600}})
+    inputs = pipeline.inputs_for_la("334", 2025, None, tables, horizon=1)
+    cp = cb.consistent_projection("334", inputs.transitions, inputs.population, inputs.valid,
+                                  inputs.costs, 1, 20, 1, origins=[], tables=own_tables,
+                                  own_januarys=[2025])
+    assert cp.results.years == [2025, 2026] and cp.demand.origin == 2025
+    text = cb.own_januarys_text(cp, [2025], {2025: 2503.0})
+    assert "January 2025 (2,600, in place of the published 2,503)" in text
+    assert "from the casework's January 2025 (2,503 plans)" in text

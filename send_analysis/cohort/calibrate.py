@@ -349,8 +349,9 @@ def own_januarys_text(cp: ConsistentProjection, own_januarys, replaced=None) -> 
                  f"is the model's); from there it follows the demand forecast made from January "
                  f"{max(later)} (page 02). Decision 0104.")
     else:
-        text += (f"They enter through the demand forecast the model is calibrated to; the model "
-                 f"starts from the casework's January {start}. Decision 0104.")
+        text += (f"They enter through the demand forecast, whose growth the model follows from the "
+                 f"casework's January {start} ({fmt_int(float(cp.model.initial.sum()))} plans); "
+                 "the casework is not rebuilt from them. Decision 0104.")
     return text
 
 
