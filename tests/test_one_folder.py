@@ -48,6 +48,9 @@ def test_parse_cache_goes_to_the_folder_given(tmp_path, monkeypatch):
     cache.use_folder(tmp_path / "page")
     try:
         assert cache.cache_path("f", "n", ["a"]).parent == tmp_path / "page" / "f"
+        with cache.folder_for(tmp_path / "run"):  # a pack run in the caller's process
+            assert cache.cache_root() == tmp_path / "run"
+        assert cache.cache_root() == tmp_path / "page"  # as before the run
     finally:
         cache.use_folder(None)
 

@@ -16,7 +16,8 @@ raw files only; its folder is where it is kept.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,18 @@ def use_folder(folder: Path | str | None) -> None:
     :func:`send_analysis.paths.processed_dir`)."""
     global _root
     _root = Path(folder) if folder else None
+
+
+@contextmanager
+def folder_for(folder: Path | str | None) -> Iterator[None]:
+    """:func:`use_folder` inside the block only (a pack or batch run in a caller's process)."""
+    global _root
+    before = _root
+    use_folder(folder)
+    try:
+        yield
+    finally:
+        _root = before
 
 
 def cache_root(processed: Path | str | None = None) -> Path:

@@ -484,12 +484,12 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
     out_root = Path(out_root) if out_root is not None else reports_dir()
     processed = processed or str(processed_dir())
     data = Tables.at(processed)
-    cache.use_folder(data.folder)  # parse caches beside the tables, as on the pages
     manifest = data.manifest()
     notebooks = list(notebooks) if notebooks is not None else discover_notebooks()
     specs = read_pages(notebooks)
-    for code in la_codes:  # a bad inputs or scenario file stops the run before any page
-        check_config(code, inputs_file, data)
+    with cache.folder_for(data.folder):  # parse caches beside the tables, as on the pages
+        for code in la_codes:  # a bad inputs or scenario file stops the run before any page
+            check_config(code, inputs_file, data)
 
     def nav_for(code: str) -> list[tuple[str, str]]:
         """The LA's whole pack: the pages run now and those already in its folder."""

@@ -103,14 +103,23 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
     """Run every page for one LA into ``<out_root>/<la_code>/`` with an ``index.html``.
 
     Pages are independent, so ``page_workers`` of them run at once (each in its own kernel).
+    The parse caches this process fills (the headline's) are kept beside the tables, as on the
+    pages, for the run only.
     """
+    processed = processed or str(processed_dir())
+    with cache.folder_for(processed):
+        return _build_pack(la_code, out_root, as_of_year, inputs_file, casework_dir, notebooks,
+                           processed, page_workers, casework_dayfirst)
+
+
+def _build_pack(la_code: str, out_root: Path | None, as_of_year: int, inputs_file: str | None,
+                casework_dir: str | None, notebooks: list[Path] | None, processed: str,
+                page_workers: int, casework_dayfirst: bool) -> PackResult:
     from send_analysis.overview import area, headline
 
     started = time.perf_counter()
     out_root = Path(out_root) if out_root is not None else reports_dir()
-    processed = processed or str(processed_dir())
     tables = Tables.at(processed)
-    cache.use_folder(tables.folder)  # parse caches beside the tables, as on the pages
     a = area(la_code, tables)  # fails early, clearly, for an unknown LA
     check_config(la_code, inputs_file, tables)  # a bad inputs file stops the run before any page
     manifest = tables.manifest()
