@@ -6,7 +6,9 @@ can point the package elsewhere without editing code:
 - ``SEND_PROJECT_ROOT``: the project folder (default: the folder holding ``pyproject.toml``
   above this package, else the current directory);
 - ``SEND_DATA_RAW``: staged official files (default ``<root>/data/raw``);
-- ``SEND_DATA_PROCESSED``: derived Parquet tables (default ``<root>/data/processed``);
+- ``SEND_DATA_PROCESSED``: derived Parquet tables (default ``<root>/data/processed``): the
+  user's override of the default folder; no code sets it (a page passes its own folder through a
+  :class:`~send_analysis.data.tables.Tables`, decision 0085);
 - ``SEND_REPORTS``: rendered evidence packs (default ``<root>/reports``);
 - ``SEND_DATA_MIRROR``: a local mirror of the official files, laid out like ``data/raw``.
 """

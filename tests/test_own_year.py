@@ -554,3 +554,93 @@ def test_the_workbook_says_whose_each_input_is_and_marks_the_monitoring_year(tmp
     text = [c for r in wb[export.tm.TAB_FINANCIAL].iter_rows(values_only=True) for c in r if c]
     assert any(isinstance(t, str) and t.startswith("2021-22: the LA's own budget monitoring")
                for t in text)
+
+
+# ------------------------------------------------------------------------- outturn by line
+
+LINES = {"mainstream": 1_200_000, "resourced_unit": 0, "special_state": 3_000_000,
+         "special_indep_nm": 2_500_000, "ap_pru": 0, "post16": 0, "other": 0,
+         "sen_support_services": 800_000}  # 7,500,000
+
+
+@pytest.mark.parametrize(("lines", "key", "words"), [
+    ({**LINES, "mainstream": 1_200_000.01}, "outturn.2025-26.lines",
+     "add up to £7,500,000.01, not high_needs_spend £7,500,000.00: they must sum to it exactly"),
+    ({**LINES, "place_funding_and_other_dsg": 0}, "outturn.2025-26.lines.place_funding_and_other_dsg",
+     "outside S251 lines 1.2.x"),
+    ({**LINES, "mainstream": -1}, "outturn.2025-26.lines.mainstream", "0 or more"),
+    ([1, 2], "outturn.2025-26.lines", "expected a mapping of reconciliation line"),
+])
+def test_outturn_lines_must_add_up_to_the_years_spend(lines, key, words):
+    message = _error({"outturn": {"2025-26": {"high_needs_spend": 7_500_000, "lines": lines}}})
+    assert f"key {key!r}: " in message and words in message
+
+
+def _by_line_case(monkeypatch, lines: dict, **user_extra):
+    from send_analysis.finance import own_year
+
+    placements = {g: 0.0 for g in GROUPS} | {"mainstream": 240.0, "special_state": 100.0,
+                                               "special_indep_nm": 50.0}
+    monkeypatch.setattr(own_year.current, "fy_groups", lambda la, fy, tables=None: placements)
+    default = hand_inputs()
+    default["unit_costs"]["price_year"] = "2020-21"
+    user = {"outturn": {"2021-22": {"high_needs_spend": float(sum(lines.values())),
+                                    "lines": lines}},
+            "opening_balance": {"financial_year": "2021-22", "cumulative": -2e6}, **user_extra}
+    merged = json.loads(json.dumps(default))
+    merged["opening_balance"] = dict(user["opening_balance"])
+    return apply_own_year(merged, user, default, "la.yaml", tables=Tables({}))
+
+
+def test_the_base_years_lines_are_the_las_own_not_one_factor(monkeypatch):
+    from send_analysis.finance.inputs import whose
+
+    out = _by_line_case(monkeypatch, LINES)
+    uc = out["unit_costs"]["by_setting_group"]
+    assert out["unit_costs"]["price_year"] == "2021-22"
+    assert uc["mainstream"] == 5_000 and uc["special_state"] == 30_000 and uc["special_indep_nm"] == 50_000
+    assert uc["post16"] == 0  # no placements, nothing spent: the public figure (0 here) kept
+    assert out["other_expenditure"]["sen_support_services"]["amount"] == 800_000
+    # one factor would have scaled every line alike: mainstream / special_state differ here
+    assert uc["special_state"] / uc["mainstream"] != 20_000 / 5_000
+    assert whose("unit_costs.by_setting_group.special_state", out) == "LA's own"
+    assert whose("other_expenditure.sen_support_services.amount", out) == "LA's own"
+    assert "decision 0105" in out["sources"]["unit_costs.price_year"]
+
+
+@pytest.mark.parametrize(("change", "extra", "key", "words"), [
+    ({"therapies": 0}, {}, "outturn.2021-22.lines.therapies", "not a line of the reconciliation"),
+    ({"sen_support_services": None}, {}, "outturn.2021-22.lines", "missing sen_support_services"),
+    ({"ap_pru": 10, "mainstream": 1_199_990}, {}, "outturn.2021-22.lines.ap_pru",
+     "no ap_pru placements"),
+    ({}, {"unit_costs": {"inflation": 0.02}}, "outturn.2021-22.lines", "not both"),
+])
+def test_outturn_lines_that_do_not_fit_the_model_are_refused(monkeypatch, change, extra, key, words):
+    lines = {k: v for k, v in {**LINES, **change}.items() if v is not None}
+    with pytest.raises(ConfigError) as err:
+        _by_line_case(monkeypatch, lines, **extra)
+    assert f"key {key!r}: " in str(err.value) and words in str(err.value)
+
+
+@pytest.mark.realdata
+def test_the_reconciliation_shows_the_las_own_lines(tmp_path):
+    from send_analysis.finance.present import reconciliation
+
+    public, _ = resolve_inputs("334", EXAMPLE)
+    names = [*public["unit_costs"]["by_setting_group"],
+             *(n for n in public["other_expenditure"] if n != "place_funding_and_other_dsg")]
+    lines = {n: 1_000_000 for n in names}
+    lines[names[0]] = 45_500_000 - 1_000_000 * (len(names) - 1)
+    body = yaml.safe_load(open(EXAMPLE))
+    body["outturn"]["2025-26"]["lines"] = lines
+    f = tmp_path / "la.yaml"
+    f.write_text(yaml.safe_dump(body))
+    inputs, _ = resolve_inputs("334", f)
+    table, text = reconciliation(inputs)
+    own = table["LA's own outturn (£m)"]
+    assert own.loc["Model total (S251 lines 1.2.x scope)"] == 45.5
+    per_line = table.drop(index=[i for i in table.index if not own.notna()[i]
+                                 or i.startswith(("Model total", "Difference"))])
+    assert len(per_line) == len(names)
+    assert (per_line["Model (£m)"] - per_line["LA's own outturn (£m)"]).abs().max() <= 0.01
+    assert "line by line" in text

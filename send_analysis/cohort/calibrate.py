@@ -330,10 +330,18 @@ def consistent_projection(la_code: str, transitions: pd.DataFrame, population: p
                           origins: list[int] | None = None, panel=None,
                           precision: Precision | None = DEFAULT,
                           scenario: Callable[[CohortResults], Scenario] | None = None,
-                          ) -> ConsistentProjection:
+                          tables=None, own_januarys=()) -> ConsistentProjection:
     """Fit, calibrate to the demand forecast, simulate, reconcile to its draws, and widen the
     group bands by the consistent backtest at ``origins`` (default: the two censuses before the
-    last, where the casework allows).
+    last, where the casework allows). The demand forecast is made on ``panel``, default the
+    demand panel of the processed tables ``tables`` (default :meth:`Tables.default`; with the
+    LA's own Januarys written in, ``finance.inputs.own_census_tables``).
+
+    ``own_januarys``: the Januarys the LA's inputs give (decision 0104). The model needs each
+    child's state at its start, which a total does not give, so it starts from the casework's
+    last January whatever the inputs say; an own January after it is a calibration target: every
+    simulation's total equals it that year (it is known), and the demand forecast made from the
+    latest own January follows, for ``horizon`` Januarys after it.
 
     ``scenario`` makes the page's scenario from the baseline's first batch (its first January
     is the casework's, the same in every simulation); it runs beside the baseline, simulation
@@ -343,19 +351,35 @@ def consistent_projection(la_code: str, transitions: pd.DataFrame, population: p
     meet the rule, at most ``simulations``; with ``None``, exactly ``simulations``. Batches are
     the model's chunks, so a run stopped after k batches is the same simulations as one run of
     ``k x BATCH``. The backtests run their own 300 (or ``simulations``, if fewer)."""
+    from send_analysis.demand import default_panel
+
+    panel = panel if panel is not None else default_panel(tables)
     model = fit(transitions, population, valid, costs)
-    fc, panel = _demand(la_code, model.start_year, horizon, panel)
-    if model.start_year not in fc.history.index:
+    start = model.start_year
+    later = [int(y) for y in own_januarys if int(y) > start]
+    origin = max(later, default=start)
+    fc, panel = _demand(la_code, origin, horizon, panel)
+    missing = [y for y in (start, origin) if y not in fc.history.index]
+    if missing:
         raise DataError(f"no published EHC plan count for LA {la_code} in January "
-                        f"{model.start_year}", expected="the casework's last census in SEN2")
+                        f"{missing[0]}", expected="the casework's last census in SEN2")
     tot = fc.draws[fc.draws.component_type == "total"]
-    start_total, at_origin = model.initial.sum(), float(fc.history.loc[model.start_year])
+    start_total, at_start = model.initial.sum(), float(fc.history.loc[start])
+    # the Januarys between the casework's and the latest own one: known totals, no spread
+    known = fc.history.loc[start + 1:origin].astype(float) if origin > start else None
+
+    def with_known(mean: pd.Series, paths: np.ndarray | None = None):
+        if known is None:
+            return mean, paths
+        return (pd.concat([known, mean]),
+                None if paths is None else
+                np.hstack([np.tile(known.to_numpy(), (len(paths), 1)), paths]))
 
     def draws_for(n: int) -> np.ndarray:
-        return demand_target(start_total, at_origin, fc.mean,
-                             _draws_for(fc.mean, tot, n, seed))[1]
+        m, paths = with_known(fc.mean, _draws_for(fc.mean, tot, n, seed))
+        return demand_target(start_total, at_start, m, paths)[1]
 
-    mean, _ = demand_target(start_total, at_origin, fc.mean)
+    mean, _ = demand_target(start_total, at_start, with_known(fc.mean)[0])
     cal = calibrate(model, mean)
     years = sorted(int(y) for y in transitions["calendar-year"].unique())
     last_census = years[-1] + 1
@@ -372,12 +396,12 @@ def consistent_projection(la_code: str, transitions: pd.DataFrame, population: p
     made: list[Scenario] = []
 
     def run(start: int, stop: int) -> tuple[CohortResults, CohortResults | None]:
-        raw = cal.simulate(horizon, stop, seed=seed, skip=start)
+        raw = cal.simulate(len(mean), stop, seed=seed, skip=start)
         if scenario is None:
             return raw, None
         if not made:
             made.append(scenario(raw))
-        return raw, cal.simulate(horizon, stop, seed=seed, scenario=made[0], skip=start)
+        return raw, cal.simulate(len(mean), stop, seed=seed, scenario=made[0], skip=start)
 
     def combine(parts: list) -> tuple[CohortResults, CohortResults | None]:
         return (CohortResults.concat([p[0] for p in parts]),
@@ -403,6 +427,37 @@ def consistent_projection(la_code: str, transitions: pd.DataFrame, population: p
     alt = None if own is None else scenario_reconciled(own, raw.count, draws, bands)
     return ConsistentProjection(cal, res, fc, mean, draws, bt, factor, seed, raw.count.copy(),
                                 precision, simulations, table, alt)
+
+
+def own_januarys_text(cp: ConsistentProjection, own_januarys, replaced=None) -> str:
+    """What the cohort page does with the LA's own January census figures (its inputs file):
+    empty without any. ``replaced``: year -> the published total an own figure replaces."""
+    from send_analysis.report import fmt_int
+
+    years = sorted(int(y) for y in own_januarys)
+    if not years:
+        return ""
+    replaced = replaced or {}
+    hist = cp.demand.history
+    shown = "; ".join(f"January {y} ({fmt_int(float(hist.loc[y]))}"
+                      + (f", in place of the published {fmt_int(replaced[y])})" if y in replaced
+                         else ")") for y in years if y in hist.index)
+    start = cp.model.start_year
+    text = f"The LA's own census figure{'s' if len(years) > 1 else ''} from its inputs file: {shown}. "
+    later = [y for y in years if y > start]
+    if later:
+        text += (f"The cohort model follows each child by age, need and setting, so where it starts "
+                 f"it needs every child's state, which a total does not give: it starts from "
+                 f"January {start}, the last January of the casework, and its total is calibrated "
+                 f"to the LA's own January {', '.join(map(str, later))} (every simulation equals "
+                 f"it{' each year' if len(later) > 1 else ''}; the split by age, need and setting "
+                 f"is the model's); from there it follows the demand forecast made from January "
+                 f"{max(later)} (page 02). Decision 0104.")
+    else:
+        text += (f"They enter through the demand forecast, whose growth the model follows from the "
+                 f"casework's January {start} ({fmt_int(float(cp.model.initial.sum()))} plans); "
+                 "the casework is not rebuilt from them. Decision 0104.")
+    return text
 
 
 def coverage(bt: pd.DataFrame, factor: float = 1.0, groups: bool = True) -> tuple[int, int]:
@@ -508,4 +563,5 @@ def backtest_table(bt: pd.DataFrame) -> pd.DataFrame:
 __all__ = ["BATCH", "EDGES", "backtest_table", "backtest_text", "precision_text",
            "projection_figures", "saving_figures", "scenario_reconciled","ConsistentProjection", "band_factor", "calibrate", "consistent_backtest",
            "consistent_projection", "coverage", "demand_target", "expected_totals",
+           "own_januarys_text",
            "reconcile", "relation_text", "required_factor", "widen"]

@@ -77,16 +77,18 @@ class CohortInputs:
 
 def inputs_for_la(la_code: str, as_of_year: int, casework_dir: str | Path | None = None,
                   tables: Tables | None = None, horizon: int = 5,
-                  seed: int = 0, dayfirst: bool = False) -> CohortInputs:
+                  seed: int = 0, dayfirst: bool = False, through: int | None = None
+                  ) -> CohortInputs:
     """Casework (real or synthetic), transitions, ONS-based population, valid states and costs.
 
     ``tables``: the processed tables the synthetic casework is calibrated to (default
-    :meth:`Tables.default`)."""
+    :meth:`Tables.default`). The population runs to ``horizon`` Januarys after the casework's
+    last, or to January ``through`` if later (the LA's own latest January + the horizon)."""
     la = casework_for_la(la_code, as_of_year, casework_dir, tables, seed, dayfirst=dayfirst)
     valid = read_valid_states(valid_states_table())
     trans = read_transitions(transitions_from_casework(la.casework), valid)
     years = list(range(int(trans["calendar-year"].min()),
-                       int(trans["calendar-year"].max()) + 2 + horizon))
+                       max(int(trans["calendar-year"].max()) + 2 + horizon, (through or 0) + 1)))
     pop = read_population(population_for_la(la_code, years, range(int(valid.academic_years[0]),
                                                                   int(valid.academic_years[-1]) + 1)))
     costs, note = costs_for_la(la_code, valid, tables)

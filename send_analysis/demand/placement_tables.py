@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from send_analysis.data.tables import Tables
 from send_analysis.data.taxonomy import AGE_BANDS, SETTING_GROUPS
 from send_analysis.demand import crosstab as ct
 from send_analysis.demand.forecast import ForecastResult, forecast
@@ -114,15 +115,16 @@ def _whole_split(seed: pd.DataFrame, group_totals: pd.Series, margin: pd.Series)
 def placement_tables(la_code: str, projected_years: Sequence[int], first_history: int = 2022,
                      as_of: int | None = None, result: ForecastResult | None = None,
                      panel: Panel | None = None, seed: int = 0, n_draws: int = 1000,
-                     ages_x: pd.DataFrame | None = None, needs_x: pd.DataFrame | None = None
-                     ) -> PlacementTables:
+                     ages_x: pd.DataFrame | None = None, needs_x: pd.DataFrame | None = None,
+                     tables: Tables | None = None) -> PlacementTables:
     """The LA's plans by group x age band and group x need for January ``first_history`` to the
     latest census (SEN2) and for ``projected_years`` (the demand forecast made at ``as_of``,
     default the latest census). ``ages_x`` / ``needs_x`` are the group x age / group x need
-    frames (default: read from SEN2 with :mod:`send_analysis.demand.crosstab`). Raises :class:`DataError` when the LA has no group series or no
+    frames (default: read from SEN2 with :mod:`send_analysis.demand.crosstab`); ``panel``
+    defaults to the demand panel of ``tables`` (default :meth:`Tables.default`). Raises :class:`DataError` when the LA has no group series or no
     published cross-table to start the projection from."""
     la = str(la_code)
-    panel = panel or default_panel()
+    panel = panel or default_panel(tables)
     if panel.groups is None:
         raise DataError("no plans by setting group", file="plans_by_setting",
                         expected="processed tables; run `send-analysis data build`")

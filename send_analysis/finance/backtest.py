@@ -32,6 +32,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from send_analysis.data.tables import Tables
 from send_analysis.finance.years import EARLIER_WEIGHT, LATER_WEIGHT, fy_label, fy_start
 
 #: Origins of the spend test (start year of the last financial year with outturn).
@@ -59,15 +60,20 @@ def compound(now: float, before: float, years: int) -> float:
     return (now / before) ** (1.0 / years) - 1.0
 
 
-@lru_cache(maxsize=1)
-def demand_forecasts() -> pd.DataFrame:
+def demand_forecasts(tables: Tables | None = None) -> pd.DataFrame:
     """The default demand model's point forecasts at January origins 2019..2024 (h1-5), each
-    made with the data published by that January (``la_code, origin, h, forecast``)."""
+    made with the data published by that January (``la_code, origin, h, forecast``), from the
+    processed tables ``tables`` (default :meth:`Tables.default`); computed once per folder."""
+    return _demand_forecasts(str((tables if tables is not None else Tables.default()).folder))
+
+
+@lru_cache(maxsize=2)
+def _demand_forecasts(folder: str) -> pd.DataFrame:
     from send_analysis.demand.backtest import run_backtest
     from send_analysis.demand.forecast import DEFAULT_MODEL, get_model
     from send_analysis.demand.panel import default_panel
 
-    panel = default_panel()
+    panel = default_panel(Tables.at(folder))
     res = run_backtest(panel, {DEFAULT_MODEL: get_model(DEFAULT_MODEL, panel)},
                        origins=range(SPEND_ORIGINS[0] + 1, SPEND_ORIGINS[-1] + 2), horizons=4,
                        calib_start=SPEND_ORIGINS[0] + 1, n_jobs=1)
@@ -84,15 +90,16 @@ class SpendData:
     forecasts: pd.DataFrame
 
 
-def load_spend_data() -> SpendData:
-    """Published S251 spend, SEN2 plans (current geography) and the demand forecasts."""
+def load_spend_data(tables: Tables | None = None) -> SpendData:
+    """Published S251 spend, SEN2 plans (current geography, from ``tables``, default
+    :meth:`Tables.default`) and the demand forecasts."""
     from send_analysis.demand.panel import default_panel
     from send_analysis.finance.outturn import hn_spend_wide
 
-    spend = hn_spend_wide()
+    spend = hn_spend_wide(tables)
     spend.columns = [int(str(c)[:4]) for c in spend.columns]
-    plans = default_panel().plans
-    return SpendData(spend, plans, demand_forecasts())
+    plans = default_panel(tables).plans
+    return SpendData(spend, plans, demand_forecasts(tables))
 
 
 def national_rates(spend: pd.DataFrame, plans: pd.DataFrame, t: int, las: list[str]) -> dict:
@@ -289,7 +296,7 @@ def spend_metrics(long: pd.DataFrame) -> pd.DataFrame:
 # balances
 
 
-def balance_inputs() -> pd.DataFrame:
+def balance_inputs(tables: Tables | None = None) -> pd.DataFrame:
     """Per LA and FY: cumulative balance £ at 31 March (2019-20 to 2021-22 approximate, 2023-24
     published; :func:`send_analysis.finance.published_balances.published_balances`), HNB after
     deductions (2020-21 to 2023-24) and S251 spend."""
@@ -297,9 +304,9 @@ def balance_inputs() -> pd.DataFrame:
     from send_analysis.finance.outturn import read_hn_spend
     from send_analysis.finance.published_balances import published_balances
 
-    bal = published_balances()[["la_code", "financial_year", "balance_gbp"]]
+    bal = published_balances(tables)[["la_code", "financial_year", "balance_gbp"]]
     hnb = public.read_hnb_allocations()[["la_code", "financial_year", "hnb_after_deductions"]]
-    spend = read_hn_spend()[["la_code", "financial_year", "hn_spend"]]
+    spend = read_hn_spend(tables)[["la_code", "financial_year", "hn_spend"]]
     out = bal.merge(hnb, on=["la_code", "financial_year"], how="outer")
     out = out.merge(spend, on=["la_code", "financial_year"], how="left")
     return out
@@ -660,14 +667,15 @@ def _num(v: object) -> float | None:
     return None if not np.isfinite(f) else round(f, 3)
 
 
-def share_inputs(weights: Mapping[str, float]) -> tuple[MixData, pd.DataFrame]:
+def share_inputs(weights: Mapping[str, float], tables: Tables | None = None
+                 ) -> tuple[MixData, pd.DataFrame]:
     """The setting-mix backtest (decision 0100): placements by group, ``weights`` (England's
     unit cost of each group, ``defaults.england_unit_costs``), each group's share rule chosen by
     the share backtest; and that backtest's rows (every rule, plus the chosen combination as
     ``by_group``)."""
     from send_analysis.finance import mix
 
-    counts = mix.group_counts()
+    counts = mix.group_counts(tables)
     bt = mix.share_backtest(counts)
     rules = mix.choose_rules_by_group(mix.share_metrics(bt))
     bt = pd.concat([bt, mix.combined_backtest(counts, rules)], ignore_index=True)
@@ -675,19 +683,21 @@ def share_inputs(weights: Mapping[str, float]) -> tuple[MixData, pd.DataFrame]:
 
 
 def run_finance_backtest(data: SpendData | None = None,
-                         mix_weights: Mapping[str, float] | None = None) -> FinanceBacktestResult:
-    """The whole finance backtest (spend, balances, income) on the published data; with
-    ``mix_weights`` (£ a placement by setting group: ``defaults.england_unit_costs()``, passed in
-    because the defaults read this module) the setting-mix backtest and mix-aware spend rules
-    too (decision 0100)."""
-    data = data or load_spend_data()
-    mix_data, shares = share_inputs(mix_weights) if mix_weights is not None else (None, None)
+                         mix_weights: Mapping[str, float] | None = None,
+                         tables: Tables | None = None) -> FinanceBacktestResult:
+    """The whole finance backtest (spend, balances, income) on the published data (SEN2 from
+    ``tables``, default :meth:`Tables.default`); with ``mix_weights`` (£ a placement by setting
+    group: ``defaults.england_unit_costs()``, passed in because the defaults read this module)
+    the setting-mix backtest and mix-aware spend rules too (decision 0100)."""
+    data = data or load_spend_data(tables)
+    mix_data, shares = (share_inputs(mix_weights, tables) if mix_weights is not None
+                        else (None, None))
     wide = spend_forecasts(data, mix=mix_data)
     long = spend_long(wide)
     default = long[long["method"] == DEFAULT_SPEND_METHOD]
     from send_analysis.finance.support import flows_wide
 
-    balances = balance_forecasts(balance_inputs(), default, flows_wide(True), flows_wide(False))
+    balances = balance_forecasts(balance_inputs(tables), default, flows_wide(True), flows_wide(False))
     return FinanceBacktestResult(long, balances, income_forecasts(), shares,
                                  mix_data.rules if mix_data is not None else None)
 
@@ -710,17 +720,23 @@ _CACHE_SOURCES = (
 )
 
 
-@lru_cache(maxsize=1)
-def cached_spend_error_quantiles() -> pd.DataFrame:
-    """:func:`spend_error_quantiles` of the whole backtest, cached on disk by the sources' sha256
-    (the backtest re-runs the demand model at six origins: about 10 s)."""
+def cached_spend_error_quantiles(tables: Tables | None = None) -> pd.DataFrame:
+    """:func:`spend_error_quantiles` of the whole backtest on ``tables`` (default
+    :meth:`Tables.default`), cached on disk in their folder by the sources' sha256 (the backtest
+    re-runs the demand model at six origins: about 10 s)."""
+    return _cached_spend_error_quantiles(
+        str((tables if tables is not None else Tables.default()).folder))
+
+
+@lru_cache(maxsize=2)
+def _cached_spend_error_quantiles(folder: str) -> pd.DataFrame:
     from send_analysis.data.cache import parquet_cached
 
     def build() -> pd.DataFrame:
-        return spend_error_quantiles(run_finance_backtest()).reset_index()
+        return spend_error_quantiles(run_finance_backtest(tables=Tables.at(folder))).reset_index()
 
     df = parquet_cached("finance", "spend_error_quantiles", list(_CACHE_SOURCES), build,
-                        CACHE_VERSION)
+                        CACHE_VERSION, processed=folder)
     return df.set_index("h")
 
 

@@ -113,27 +113,31 @@ def reconcile(unit_costs: dict[str, float], other: dict[str, dict], placements: 
                       for n, v in other.items()}}
 
 
-@lru_cache(maxsize=1)
-def _spend() -> pd.DataFrame:
+def _spend(tables: Tables | None = None) -> pd.DataFrame:
+    return _spend_of(str(tables.folder) if tables is not None else None)
+
+
+@lru_cache(maxsize=2)
+def _spend_of(folder: str | None) -> pd.DataFrame:
     from send_analysis.finance.outturn import hn_spend_wide
 
-    return hn_spend_wide()
+    return hn_spend_wide(Tables.at(folder))
 
 
-@lru_cache(maxsize=1)
-def _plans_total() -> pd.DataFrame:
+def _plans_total(tables: Tables | None = None) -> pd.DataFrame:
     from send_analysis.demand.panel import default_panel
 
-    return default_panel().plans
+    return default_panel(tables).plans
 
 
-def national_cost_growth(last_fy: str | None = None) -> dict:
+def national_cost_growth(last_fy: str | None = None, tables: Tables | None = None) -> dict:
     """England's growth in high-needs spend per financial-year placement, ``last_fy`` - 1 to
-    ``last_fy`` (the LAs with outturn in both years): ``rate`` and the per-placement amounts."""
-    s = _spend()
+    ``last_fy`` (the LAs with outturn in both years; January counts from ``tables``, default
+    :meth:`Tables.default`): ``rate`` and the per-placement amounts."""
+    s = _spend(tables)
     last_fy = last_fy or str(s.columns.max())
     prev = fy_offset(last_fy, -1)
-    plans = _plans_total()
+    plans = _plans_total(tables)
     years = [fy_start(prev), fy_start(last_fy), fy_start(last_fy) + 1]
     # LAs with outturn in both years and every January count needed (a total left out as
     # implausible, decision 0075, leaves its LA out of both sides)
@@ -253,19 +257,21 @@ def _hnb_series(la_code: str, through: str, settlement: Mapping[str, float] | No
     return out, how
 
 
-def _spend_for(la_code: str, fy: str, interpolate: bool = True) -> float:
+def _spend_for(la_code: str, fy: str, interpolate: bool = True,
+               tables: Tables | None = None) -> float:
     """S251 high-needs spend: the LA's own, else its predecessor's x its share, else (a year
     missing between two published ones: Cumbria's successors in 2023-24) the geometric mean of
     the years either side."""
-    spend = _spend()
+    spend = _spend(tables)
     if interpolate:
         try:
-            return _spend_for(la_code, fy, interpolate=False)
+            return _spend_for(la_code, fy, interpolate=False, tables=tables)
         except DataError:
             before, after = fy_offset(fy, -1), fy_offset(fy, 1)
             if after not in spend.columns:
                 raise
-            return math.sqrt(_spend_for(la_code, before, False) * _spend_for(la_code, after, False))
+            return math.sqrt(_spend_for(la_code, before, False, tables)
+                             * _spend_for(la_code, after, False, tables))
     if la_code in spend.index and pd.notna(spend.at[la_code, fy]):
         return float(spend.at[la_code, fy])
     pred = SUCCESSOR_OF.get(la_code)
@@ -274,13 +280,17 @@ def _spend_for(la_code: str, fy: str, interpolate: bool = True) -> float:
     raise DataError(f"LA {la_code}: no S251 high-needs spend for {fy}", file="s251_highneeds_derived")
 
 
-@lru_cache(maxsize=1)
-def england_gap_ratio() -> float:
+def england_gap_ratio(tables: Tables | None = None) -> float:
     """Median over LAs of the 2021-22 gap (other DSG and place funding) / HNB: the fallback for
     an LA whose gap cannot be measured (no balance at 31 March 2021: reorganised LAs)."""
+    return _england_gap_ratio(str(tables.folder) if tables is not None else None)
+
+
+@lru_cache(maxsize=2)
+def _england_gap_ratio(folder: str | None) -> float:
     from send_analysis.finance.backtest import balance_inputs
 
-    b = balance_inputs()
+    b = balance_inputs(Tables.at(folder))
     w = {c: b.pivot(index="la_code", columns="financial_year", values=c)
          for c in ("balance_gbp", "hnb_after_deductions", "hn_spend")}
     prev = fy_offset(GAP_YEAR, -1)
@@ -289,18 +299,18 @@ def england_gap_ratio() -> float:
     return float((gap / w["hnb_after_deductions"][GAP_YEAR]).dropna().median())
 
 
-def gap_error_quantiles() -> dict:
+def gap_error_quantiles(tables: Tables | None = None) -> dict:
     """Error of the one-year balance estimate from actual income and spend (2021-22, every LA
     with the data), as a share of the HNB: 10th and 90th percentiles and ``n``. The same for
-    every LA: computed once a process (a fresh dict each call)."""
-    return dict(_gap_error_quantiles())
+    every LA: computed once a process and folder of ``tables`` (a fresh dict each call)."""
+    return dict(_gap_error_quantiles(str(tables.folder) if tables is not None else None))
 
 
-@lru_cache(maxsize=1)
-def _gap_error_quantiles() -> dict:
+@lru_cache(maxsize=2)
+def _gap_error_quantiles(folder: str | None = None) -> dict:
     from send_analysis.finance.backtest import balance_forecasts, balance_inputs
 
-    inp = balance_inputs()
+    inp = balance_inputs(Tables.at(folder))
     b = balance_forecasts(inp, pd.DataFrame(columns=["origin", "target", "la_code",
                                                      "forecast", "lower80", "upper80"]))
     # the rule used to roll forward, one year ahead (the estimate's band grows as sqrt(years))
@@ -315,7 +325,7 @@ def _gap_error_quantiles() -> dict:
 OPENING_STARTS: tuple[str, ...] = ("latest", "2021-22")
 
 
-def opening_start(la_code: str, start: str = "latest") -> dict:
+def opening_start(la_code: str, start: str = "latest", tables: Tables | None = None) -> dict:
     """The published 31 March the opening balance is rolled forward from.
 
     ``start="latest"``: the 31 March 2024 balance of the S251 2023-24 outturn
@@ -333,7 +343,7 @@ def opening_start(la_code: str, start: str = "latest") -> dict:
     )
 
     if start == "latest":
-        new = read_dsg_balances_2023_24().set_index("la_code")
+        new = read_dsg_balances_2023_24(tables).set_index("la_code")
         if str(la_code) in new.index:
             v = float(new.at[str(la_code), "balance_gbp"])
             return {"financial_year": BALANCES_2324_YEAR, "cumulative": v, "approximate": False,
@@ -354,16 +364,19 @@ def opening_start(la_code: str, start: str = "latest") -> dict:
 
 def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
                       la_contrib: dict[str, float], start: str = "latest",
-                      settlement: Mapping[str, float] | None = DEFAULT_SETTLEMENT) -> dict:
+                      settlement: Mapping[str, float] | None = DEFAULT_SETTLEMENT,
+                      tables: Tables | None = None) -> dict:
     """The cumulative DSG balance at 31 March of ``last_fy``, estimated from the LA's latest
     published 31 March (:func:`opening_start`), actual spend and HNB income; with its 80% band
     and the yearly steps.
 
     The band: the 10th-90th percentiles of the same one-year estimate's error in 2021-22 across
     LAs (actual spend and income, as a share of the HNB; :func:`gap_error_quantiles`), times the
-    square root of the years rolled forward (1 from 31 March 2024, 3 from 31 March 2022)."""
+    square root of the years rolled forward (1 from 31 March 2024, 3 from 31 March 2022).
+    ``tables``: the processed tables whose LA lookup codes the S251 and balance files (default
+    :meth:`Tables.default`)."""
     pub = _published(la_code)
-    begin = opening_start(la_code, start)
+    begin = opening_start(la_code, start, tables)
     hnb, how = _hnb_series(la_code, last_fy, settlement)
     if GAP_YEAR not in hnb:
         raise DataError(f"LA {la_code}: no {GAP_YEAR} HNB allocation", file="dsg_allocations")
@@ -373,16 +386,17 @@ def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
                         f"({last_fy})", file=begin["source"])
     flows_gap = dfe.get(GAP_YEAR, 0.0) + la_contrib.get(GAP_YEAR, 0.0)
     if math.isnan(pub["in_year"]):
-        gap, gap_how = england_gap_ratio() * hnb[GAP_YEAR], "FALLBACK England median share of HNB"
+        gap, gap_how = (england_gap_ratio(tables) * hnb[GAP_YEAR],
+                        "FALLBACK England median share of HNB")
     else:
-        s_gap = _spend_for(pub["source_code"], GAP_YEAR) * pub["share"]
+        s_gap = _spend_for(pub["source_code"], GAP_YEAR, tables=tables) * pub["share"]
         gap, gap_how = pub["in_year"] - (hnb[GAP_YEAR] - s_gap) - flows_gap, "measured"
     steps = []
     cum = begin["cumulative"]
     fy = begin["financial_year"]
     while fy_start(fy) < fy_start(last_fy):
         fy = fy_offset(fy, 1)
-        s = _spend_for(la_code, fy)
+        s = _spend_for(la_code, fy, tables=tables)
         flows = dfe.get(fy, 0.0) + la_contrib.get(fy, 0.0)
         other_dsg = gap * hnb[fy] / hnb[GAP_YEAR] if ROLL_FORWARD_SCALED_GAP else gap
         change = hnb[fy] - s + other_dsg + flows
@@ -392,7 +406,7 @@ def estimated_opening(la_code: str, last_fy: str, dfe: dict[str, float],
     if not steps:
         raise DataError(f"LA {la_code}: nothing to roll forward to 31 March "
                         f"{fy_start(last_fy) + 1}: it is published", file=begin["source"])
-    q = gap_error_quantiles()
+    q = gap_error_quantiles(tables)
     k = math.sqrt(len(steps))
     scale = hnb[last_fy]
     return {"financial_year": last_fy, "cumulative": round(cum, 2),
@@ -415,7 +429,8 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     names when it is more than 1% (decision 0066). The line carrying place funding and the other
     DSG blocks is outside S251 1.2.x and is shown apart. When the base year is the LA's own outturn
     (``outturn`` in the inputs, decision 0087) the table is against that figure
-    (``attrs["outturn_whose"]``)."""
+    (``attrs["outturn_whose"]``), line by line when the LA gives its ``lines`` (``outturn``
+    column of each line; ``attrs["outturn_by_line"]``, decision 0105)."""
     from send_analysis.data.own_plans import with_own_plans
     from send_analysis.data.taxonomy import GROUP_LABELS
     from send_analysis.finance.model import OTHER_LINE_LABELS
@@ -423,20 +438,24 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     la = str(inputs["la_code"])
     fy = inputs["unit_costs"]["price_year"]
     groups = fy_groups(la, fy, with_own_plans(tables, inputs))  # the LA's own Januarys, if any
+    # the LA's own outturn by line, when given for the base year (decision 0105)
+    lines = ((inputs.get("outturn") or {}).get(fy) or {}).get("lines") or {}
     rows = []
     for g, cost in inputs["unit_costs"]["by_setting_group"].items():
         rows.append({"line": f"Placements: {GROUP_LABELS.get(g, g)}", "placements": groups.get(g, 0.0),
-                     "unit_cost": float(cost), "model": groups.get(g, 0.0) * float(cost)})
+                     "unit_cost": float(cost), "model": groups.get(g, 0.0) * float(cost),
+                     "outturn": float(lines[g]) if g in lines else np.nan})
     outside = None
     for name, line in (inputs.get("other_expenditure") or {}).items():
         if name == OTHER_DSG_LINE:
             outside = float(line["amount"])
             continue
         rows.append({"line": OTHER_LINE_LABELS.get(name, name.replace("_", " ").capitalize()),
-                     "placements": np.nan, "unit_cost": np.nan, "model": float(line["amount"])})
+                     "placements": np.nan, "unit_cost": np.nan, "model": float(line["amount"]),
+                     "outturn": float(lines[name]) if name in lines else np.nan})
     table = pd.DataFrame(rows)
     total = float(table["model"].sum())
-    spend = _spend()
+    spend = _spend(tables)
     outturn = float(spend.at[la, fy]) if la in spend.index and fy in spend.columns and pd.notna(
         spend.at[la, fy]) else np.nan
     own = (inputs.get("outturn") or {}).get(fy)  # the LA's own outturn, when it is the base year
@@ -451,5 +470,6 @@ def reconciliation_table(inputs: dict, tables: Tables | None = None) -> pd.DataF
     out = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
     out.attrs.update({"financial_year": fy, "outturn": outturn, "model_total": total,
                       "difference_pct": (outturn - total) / outturn * 100 if np.isfinite(outturn)
-                      else np.nan, "outturn_whose": "LA's own" if own is not None else "S251"})
+                      else np.nan, "outturn_whose": "LA's own" if own is not None else "S251",
+                      "outturn_by_line": bool(lines)})
     return out

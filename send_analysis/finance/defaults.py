@@ -445,7 +445,7 @@ def default_inputs(la_code: str, tables: Tables | None = None) -> dict:
     infl = unit_cost_inflation(folder)
     unit21, unit_src = _unit_costs_for(la_code, folder)
     other21, other_src = _other_expenditure_for(la_code, infl["rate"], folder)
-    spend = hn_spend_wide()
+    spend = hn_spend_wide(tables)
     base = str(spend.columns.max())
     if la_code not in spend.index or pd.isna(spend.at[la_code, base]):
         raise DataError(f"LA {la_code} has no {base} S251 high-needs spend",
@@ -454,7 +454,7 @@ def default_inputs(la_code: str, tables: Tables | None = None) -> dict:
                                  "inputs file (docs/finance_inputs.md)")
     rec = current.reconcile(unit21, other21, current.fy_groups(la_code, base, tables),
                             float(spend.at[la_code, base]))
-    cost = current.national_cost_growth(base)
+    cost = current.national_cost_growth(base, tables)
     hnb_rate = current.england_hnb_growth()
     dfe, la_contrib, support_text = current.support_payments(la_code)
     beyond = sorted(fy for fy in {*dfe, *la_contrib} if fy_start(fy) > fy_start(base)
@@ -462,7 +462,7 @@ def default_inputs(la_code: str, tables: Tables | None = None) -> dict:
     if support_text and beyond:
         support_text += (f"; {', '.join(beyond)}: after the default projection's last year, "
                          "not included")
-    opening = current.estimated_opening(la_code, base, dfe, la_contrib)
+    opening = current.estimated_opening(la_code, base, dfe, la_contrib, tables=tables)
     hnb, hnb_how = opening["hnb"], opening["hnb_source"]
     first = fy_offset(base, 1)
     rebase = (f" x {rec['factor']:.4f} (rebased so that {base} placements x unit costs + other "
@@ -537,7 +537,7 @@ def default_inputs(la_code: str, tables: Tables | None = None) -> dict:
         "unit_costs": {"price_year": base, "inflation": cost["rate"],
                        "by_setting_group": rec["unit_costs"]},
         "other_expenditure": other,
-        "uncertainty": {**spend_uncertainty(), **income_uncertainty()},
+        "uncertainty": {**spend_uncertainty(tables), **income_uncertainty()},
         "mitigations": [],
         "rules": rules.default_rules(),
         "sources": {**sources, **rules.RULE_SOURCES},
@@ -561,13 +561,21 @@ def income_uncertainty() -> dict:
                                  for h, r in q.iterrows()}}
 
 
-@lru_cache(maxsize=1)
-def spend_uncertainty() -> dict:
+def spend_uncertainty(tables: Tables | None = None) -> dict:
     """The spread of projected spend by years ahead: 10th/50th/90th percentiles of the log errors
-    of the default spend rule in the finance backtest (every LA and origin), decision 0067."""
+    of the default spend rule in the finance backtest (every LA and origin; SEN2 from ``tables``,
+    default :meth:`Tables.default`), decision 0067. A fresh dict each call."""
+    import copy
+
+    return copy.deepcopy(_spend_uncertainty(
+        str((tables if tables is not None else Tables.default()).folder)))
+
+
+@lru_cache(maxsize=2)
+def _spend_uncertainty(folder: str) -> dict:
     from send_analysis.finance.backtest import cached_spend_error_quantiles
 
-    q = cached_spend_error_quantiles()
+    q = cached_spend_error_quantiles(Tables.at(folder))
     return {"spend_log_error": {int(h): {k: round(float(v), 4) for k, v in r.items()}
                                 for h, r in q.iterrows()}}
 

@@ -38,6 +38,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from send_analysis.atomic import atomic_path
+from send_analysis.data.tables import Tables
 from send_analysis.demand.placement_tables import PlacementTables, largest_remainder
 from send_analysis.finance import template_map as tm
 from send_analysis.finance.inputs import flatten
@@ -619,17 +620,18 @@ def first_history_census(base_fy: str) -> int:
 
 
 def placement_tables_for(inputs: Mapping, unmitigated: DSGProjection,
-                         as_of: int | None = None) -> PlacementTables:
+                         as_of: int | None = None, data: Tables | None = None) -> PlacementTables:
     """The CYP tables for the inputs' LA: SEN2 from :func:`first_history_census` of the base
     year the inputs imply to the latest January up to ``as_of`` (the ``--as-of`` of the
     projection; default the latest published), then the demand forecast made there for the
-    census years inside the projection's financial years."""
+    census years inside the projection's financial years. ``data``: the processed tables
+    (default :meth:`Tables.default`)."""
     from send_analysis.data.own_plans import with_own_plans
     from send_analysis.demand.panel import default_panel
     from send_analysis.demand.placement_tables import placement_tables
 
     # the LA's own Januarys (inputs' plans keys), if any, start the tables (decision 0087)
-    panel = default_panel(with_own_plans(None, inputs)) if inputs.get("la_code") else None
+    panel = default_panel(with_own_plans(data, inputs) if inputs.get("la_code") else data)
     return placement_tables(str(unmitigated.la_code or inputs["la_code"]),
                             [census_year_of(fy) for fy in unmitigated.fys],
                             first_history=first_history_census(unmitigated.opening_fy),

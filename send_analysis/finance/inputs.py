@@ -548,8 +548,37 @@ def _validate_plans(p: Problems, d: Mapping, today_year: int | None) -> None:
     _validate_parts(p, d, "plans_by_age_band", list(AGE_BANDS), "age band", totals, today_year)
 
 
+def _validate_outturn_lines(p: Problems, key: str, row: Mapping) -> None:
+    """``lines: {<line>: £}`` of one outturn year: the reconciliation table's lines (setting
+    groups, other expenditure lines; not the place funding and other DSG line, which is outside
+    S251 1.2.x), each 0 or more, adding up to ``high_needs_spend`` exactly (to the penny)."""
+    lines = row["lines"]
+    if not isinstance(lines, Mapping) or not lines:
+        p.add(f"{key}.lines", "expected a mapping of reconciliation line to pounds, e.g. "
+                              f"{{mainstream: ..., special_state: ..., therapies: ...}}, got {lines!r}")
+        return
+    ok = True
+    for name, amount in lines.items():
+        where = f"{key}.lines.{name}"
+        if not isinstance(name, str) or not name.strip():
+            p.add(f"{key}.lines", f"expected line names, got {name!r}")
+            ok = False
+        elif name == OTHER_DSG_LINE:
+            p.add(where, "place funding in the schools budget and the other DSG blocks are outside "
+                         "S251 lines 1.2.x (high_needs_spend's scope): not an outturn line")
+            ok = False
+        elif not check_money(p, where, amount):
+            ok = False
+    spend = row.get("high_needs_spend")
+    if ok and _is_number(spend):
+        total = sum(float(v) for v in lines.values())
+        if round(total * 100) != round(float(spend) * 100):
+            p.add(f"{key}.lines", f"the lines add up to £{total:,.2f}, not high_needs_spend "
+                                  f"£{float(spend):,.2f}: they must sum to it exactly")
+
+
 def _validate_outturn(p: Problems, d: Mapping) -> None:
-    """``outturn: {fy: {high_needs_spend: £, replace: bool}}``."""
+    """``outturn: {fy: {high_needs_spend: £, replace: bool, lines: {<line>: £}}}``."""
     block = d.get("outturn")
     if block is None:
         return
@@ -564,11 +593,13 @@ def _validate_outturn(p: Problems, d: Mapping) -> None:
         if not isinstance(row, Mapping):
             p.add(key, f"expected {{high_needs_spend: ...}}, got {row!r}")
             continue
-        check_keys(p, key, row, {"high_needs_spend", "replace"})
+        check_keys(p, key, row, {"high_needs_spend", "replace", "lines"})
         if "high_needs_spend" not in row:
             p.add(f"{key}.high_needs_spend", "missing")
         else:
             check_money(p, f"{key}.high_needs_spend", row["high_needs_spend"])
+        if "lines" in row:
+            _validate_outturn_lines(p, key, row)
         if "replace" in row and not isinstance(row["replace"], bool):
             p.add(f"{key}.replace", f"expected true or false, got {row['replace']!r}")
 

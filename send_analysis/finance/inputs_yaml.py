@@ -115,6 +115,9 @@ def own_year_examples(inputs: Mapping) -> list[str]:
         f"#   {january}: {{under_5: 0, 5_10: 0, 11_15: 0, 16_19: 0, 20_25: 0}}",
         "# outturn:                      # high-needs spend (S251 1.2.x scope), years after the",
         f"#   {nxt}: {{high_needs_spend: 0}}   # published ones (the base year becomes the latest)",
+        "#   # or by the reconciliation table's lines (every setting group and other line but",
+        "#   # place_funding_and_other_dsg, adding up to high_needs_spend exactly):",
+        f"#   # {nxt}: {{high_needs_spend: 0, lines: {{mainstream: 0, special_state: 0, ...}}}}",
         f"# with an outturn, edit opening_balance above to the balance at 31 March "
         f"{fy_start(nxt) + 1}: financial_year: {nxt} and the LA's own cumulative",
         "# monitoring:                   # the current year's budget monitoring forecast outturn",

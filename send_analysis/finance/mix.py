@@ -29,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from send_analysis.data.tables import Tables
 from send_analysis.data.taxonomy import GROUP_OF, SETTING_GROUPS
 
 GROUPS: tuple[str, ...] = tuple(SETTING_GROUPS)
@@ -102,12 +103,14 @@ def counts_from_table(table: pd.DataFrame) -> pd.DataFrame:
     return wide.astype(float)
 
 
-@lru_cache(maxsize=1)
-def group_counts() -> pd.DataFrame:
-    """:func:`counts_from_table` of the default tables."""
-    from send_analysis.data.tables import Tables
+def group_counts(tables: Tables | None = None) -> pd.DataFrame:
+    """:func:`counts_from_table` of ``tables`` (default :meth:`Tables.default`), once a folder."""
+    return _group_counts(str((tables if tables is not None else Tables.default()).folder))
 
-    return counts_from_table(Tables.default().get("plans_by_setting"))
+
+@lru_cache(maxsize=2)
+def _group_counts(folder: str) -> pd.DataFrame:
+    return counts_from_table(Tables.at(folder).get("plans_by_setting"))
 
 
 def shares_at(counts: pd.DataFrame, year: int) -> pd.DataFrame:

@@ -27,6 +27,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from send_analysis.data.geography import la_lookup
+from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
 from send_analysis.finance.years import fy_label
 from send_analysis.paths import raw_path
@@ -48,8 +49,9 @@ SPEND_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def _code_map() -> dict[str, str]:
-    lk = la_lookup()
+def _code_map(folder: str | None = None) -> dict[str, str]:
+    """ONS code -> DfE code, from the SEN2 LA lookup of the processed folder ``folder``."""
+    lk = la_lookup(Tables.at(folder))
     out = dict(zip(lk["new_la_code"], lk["la_code"], strict=True))
     out.update(ONS_ALIASES)
     return out
@@ -76,9 +78,9 @@ def _read_year(year: int, codes: dict[str, str]) -> list[dict]:
     return rows
 
 
-@lru_cache(maxsize=1)
-def _spend_cached() -> pd.DataFrame:
-    codes = _code_map()
+@lru_cache(maxsize=2)
+def _spend_cached(folder: str | None = None) -> pd.DataFrame:
+    codes = _code_map(folder)
     rows = [r for y in S251_YEARS for r in _read_year(y, codes)]
     df = pd.DataFrame(rows)
     try:
@@ -88,17 +90,18 @@ def _spend_cached() -> pd.DataFrame:
                         file=S251_FILE.format(year="*")) from None
 
 
-def read_hn_spend() -> pd.DataFrame:
-    """Long frame ``la_code, la_name, financial_year, hn_spend`` (£, net, S251 lines 1.2.x)."""
-    return _spend_cached().copy()
+def read_hn_spend(tables: Tables | None = None) -> pd.DataFrame:
+    """Long frame ``la_code, la_name, financial_year, hn_spend`` (£, net, S251 lines 1.2.x); LA
+    codes through the LA lookup of ``tables`` (default :meth:`Tables.default`)."""
+    return _spend_cached(str(tables.folder) if tables is not None else None).copy()
 
 
-def hn_spend_wide() -> pd.DataFrame:
+def hn_spend_wide(tables: Tables | None = None) -> pd.DataFrame:
     """LAs x financial years of high-needs spend (£); NaN where the LA-year is not published."""
-    s = read_hn_spend()
+    s = read_hn_spend(tables)
     return s.pivot(index="la_code", columns="financial_year", values="hn_spend").sort_index(axis=1)
 
 
-def latest_spend_year() -> str:
+def latest_spend_year(tables: Tables | None = None) -> str:
     """The latest financial year with published outturn (``"2024-25"`` with the current data)."""
-    return str(read_hn_spend()["financial_year"].max())
+    return str(read_hn_spend(tables)["financial_year"].max())

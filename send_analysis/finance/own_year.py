@@ -9,6 +9,11 @@ is merged over the public defaults. The keys (``docs/finance_inputs.md``):
   costs and other lines is grown to it and rebased so that the base year reproduces the LA's
   own figure (decision 0066's rule, on the LA's year); an LA that gives its own unit costs or
   other lines keeps them as given.
+- ``outturn: {2025-26: {high_needs_spend: N, lines: {<line>: amount, ...}}}``: the same year by
+  the reconciliation table's lines (setting groups and other expenditure lines, adding up to
+  ``high_needs_spend``): the base year's lines are then the LA's own - each group's unit cost is
+  its line over the base year's placements, each other line its amount - instead of one factor
+  rebasing every public line (decision 0105).
 - ``opening_balance`` must then be the LA's own balance at 31 March of the base year (a balance
   year that does not meet the outturn year is refused).
 - ``first_forecast_year`` is the year after the opening balance; a file that states another is
@@ -80,6 +85,11 @@ def _rebase(inputs: dict, default: Mapping, user: Mapping, base: str, spend: flo
     years = fy_start(base) - fy_start(uc["price_year"])
     own_uc = "unit_costs" in user or "other_expenditure" in user
     other = inputs.get("other_expenditure") or {}
+    if own_uc and ((user.get("outturn") or {}).get(base) or {}).get("lines"):
+        given = [k for k in ("unit_costs", "other_expenditure") if k in user]
+        raise _fail(source, f"outturn.{base}.lines",
+                    f"give the base year's lines or {' and '.join(given)}, not both: the lines "
+                    "set the base year's unit costs and other lines")
     if own_uc:
         return
     infl = float(uc["inflation"])
@@ -88,20 +98,76 @@ def _rebase(inputs: dict, default: Mapping, user: Mapping, base: str, spend: flo
              for n, v in other.items()}
     dsg_line = grown.pop(OTHER_DSG_LINE, None)
     placements = current.fy_groups(str(inputs["la_code"]), base, with_own_plans(tables, inputs))
-    rec = current.reconcile(grown_uc, grown, placements, spend)
-    uc["by_setting_group"] = rec["unit_costs"]
+    lines = ((user.get("outturn") or {}).get(base) or {}).get("lines")
+    if lines:
+        unit, rest = by_line(lines, grown_uc, grown, placements, base, source)
+        note = (f"the LA's own {base} outturn by line ({source}): each setting group's unit cost "
+                f"is its line over the {base} placements, each other line its amount; decision "
+                "0105")
+    else:
+        rec = current.reconcile(grown_uc, grown, placements, spend)
+        unit, rest = rec["unit_costs"], rec["other"]
+        note = (f"the public mix grown to {base} and rebased x {rec['factor']:.4f} so that {base} "
+                f"placements x unit costs + other lines = the LA's own {base} outturn "
+                f"£{spend:,.0f} ({source}); decision 0087")
+    uc["by_setting_group"] = unit
     uc["price_year"] = base
-    inputs["other_expenditure"] = {**rec["other"], **(
+    inputs["other_expenditure"] = {**rest, **(
         {OTHER_DSG_LINE: {**dsg_line, "amount": round(dsg_line["amount"], 2)}} if dsg_line else {})}
-    note = (f"the public mix grown to {base} and rebased x {rec['factor']:.4f} so that {base} "
-            f"placements x unit costs + other lines = the LA's own {base} outturn £{spend:,.0f} "
-            f"({source}); decision 0087")
     sources = inputs.setdefault("sources", {})
+    if lines:  # the LA's own lines: whose each figure is (the placements are the base year's)
+        for g in unit:
+            sources[f"unit_costs.by_setting_group.{g}"] = (
+                f"{OWN_PREFIX} ({source}): the {base} outturn line £{float(lines[g]):,.0f} over "
+                f"{float(placements.get(g, 0.0)):,.1f} {base} placements; decision 0105")
+        for n in rest:
+            sources[f"other_expenditure.{n}.amount"] = (
+                f"{OWN_PREFIX} ({source}): the {base} outturn line; decision 0105")
     for key in list(sources):
         if key.startswith(("unit_costs.by_setting_group", "other_expenditure.")) and \
-                not key.endswith(OTHER_DSG_LINE):
+                not key.endswith(OTHER_DSG_LINE) and not lines:
             sources[key] = f"{sources[key]}; then {note}"
     sources["unit_costs.price_year"] = f"{base}: {note}"
+
+
+def by_line(lines: Mapping[str, float], unit_costs: Mapping[str, float],
+            other: Mapping[str, Mapping], placements: Mapping[str, float], base: str,
+            source: str) -> tuple[dict[str, float], dict[str, dict]]:
+    """The base year's unit costs and other lines from the LA's own outturn by line (decision
+    0105): a setting group's unit cost is its line over the base year's placements in the group
+    (a group with no placements and nothing spent keeps ``unit_costs``' figure), an other line is
+    its amount (its growth kept). ``lines`` must name every line of the model (``unit_costs``'
+    groups and ``other``'s lines), and only those. Pure.
+
+    >>> u, o = by_line({"mainstream": 300.0, "therapies": 50.0}, {"mainstream": 9.0},
+    ...                {"therapies": {"amount": 1.0, "growth": 0.02}}, {"mainstream": 10.0},
+    ...                "2025-26", "f.yaml")
+    >>> u, o
+    ({'mainstream': 30.0}, {'therapies': {'amount': 50.0, 'growth': 0.02}})
+    """
+    key = f"outturn.{base}.lines"
+    model = [*unit_costs, *other]
+    unknown = [n for n in lines if n not in model]
+    if unknown:
+        raise _fail(source, f"{key}.{unknown[0]}",
+                    f"not a line of the reconciliation table (lines: {', '.join(model)})")
+    missing = [n for n in model if n not in lines]
+    if missing:
+        raise _fail(source, key, f"missing {', '.join(missing)}: give every line of the "
+                                 "reconciliation table (0 for a line the LA spent nothing on)")
+    unit: dict[str, float] = {}
+    for g, cost in unit_costs.items():
+        n, amount = float(placements.get(g, 0.0)), float(lines[g])
+        if n > 0:
+            unit[g] = round(amount / n, 2)
+        elif amount == 0:
+            unit[g] = round(float(cost), 2)
+        else:
+            raise _fail(source, f"{key}.{g}",
+                        f"£{amount:,.0f} but no {g} placements in {base}: a unit cost cannot be "
+                        "formed; give unit_costs instead")
+    rest = {n: {**v, "amount": round(float(lines[n]), 2)} for n, v in other.items()}
+    return unit, rest
 
 
 def _fill_income(inputs: dict, user: Mapping, first: str) -> None:

@@ -164,7 +164,10 @@ def reconciliation(inputs: Mapping, tables: Tables | None = None) -> tuple[pd.Da
     if t.attrs.get("outturn_whose") == "LA's own":
         out = out.rename(columns={"S251 outturn (£m)": "LA's own outturn (£m)"})
         own = "LA's own (inputs file)"
-        text = (f"In {fy}, the base year, the model's lines reproduce the {own} high-needs outturn "
+        by_line = (" line by line (each line is the LA's own; decision 0105)"
+                   if t.attrs.get("outturn_by_line") else "")
+        text = (f"In {fy}, the base year, the model's lines reproduce the {own} high-needs outturn"
+                f"{by_line} "
                 f"({money_m(t.attrs['outturn'])})" + (" to within 1%." if abs(diff) <= 1 else
                 f"; they differ by {money_m(t.attrs['outturn'] - t.attrs['model_total'])} "
                 f"({diff:+.1f}%): the LA's own unit costs or lines should account for it."))

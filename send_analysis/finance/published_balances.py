@@ -23,6 +23,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from send_analysis.data.geography import la_lookup
+from send_analysis.data.tables import Tables
 from send_analysis.errors import DataError
 from send_analysis.finance import public
 from send_analysis.paths import raw_path
@@ -45,15 +46,16 @@ SCHEMA_2324 = pa.DataFrameSchema(
 )
 
 
-def _code_map() -> dict[str, str]:
-    lk = la_lookup()
+def _code_map(folder: str | None = None) -> dict[str, str]:
+    """ONS code -> DfE code, from the SEN2 LA lookup of the processed folder ``folder``."""
+    lk = la_lookup(Tables.at(folder))
     out = dict(zip(lk["new_la_code"], lk["la_code"], strict=True))
     out.update(ONS_ALIASES)
     return out
 
 
-@lru_cache(maxsize=1)
-def _read_2324() -> pd.DataFrame:
+@lru_cache(maxsize=2)
+def _read_2324(folder: str | None = None) -> pd.DataFrame:
     path = raw_path(BALANCES_2324_FILE)
     try:
         raw = pd.read_csv(path, dtype=str, encoding="utf-8")
@@ -63,7 +65,7 @@ def _read_2324() -> pd.DataFrame:
     missing = [c for c in need if c not in raw.columns]
     if missing:
         raise DataError(f"missing columns {missing}", file=BALANCES_2324_FILE)
-    codes = _code_map()
+    codes = _code_map(folder)
     rows = []
     for i, r in raw.iterrows():
         ons = str(r["new_la_code"]).strip()
@@ -89,29 +91,35 @@ def _read_2324() -> pd.DataFrame:
                         file=BALANCES_2324_FILE) from None
 
 
-def read_dsg_balances_2023_24() -> pd.DataFrame:
+def read_dsg_balances_2023_24(tables: Tables | None = None) -> pd.DataFrame:
     """``la_code, la_name, financial_year ("2023-24"), balance_gbp`` (negative = deficit), one
-    row per LA in the extract (148)."""
-    return _read_2324().copy()
+    row per LA in the extract (148); LA codes through the LA lookup of ``tables`` (default
+    :meth:`Tables.default`)."""
+    return _read_2324(str(tables.folder) if tables is not None else None).copy()
 
 
-@lru_cache(maxsize=1)
-def published_balances() -> pd.DataFrame:
+def published_balances(tables: Tables | None = None) -> pd.DataFrame:
     """Every published 31 March balance in £: ``la_code, financial_year, balance_gbp,
-    approximate, source`` (2019-20 to 2021-22 from the % file, approximate; 2023-24 exact)."""
+    approximate, source`` (2019-20 to 2021-22 from the % file, approximate; 2023-24 exact).
+    Shared: do not modify."""
+    return _published_balances(str(tables.folder) if tables is not None else None)
+
+
+@lru_cache(maxsize=2)
+def _published_balances(folder: str | None) -> pd.DataFrame:
     old = public.dsg_cumulative_balance_gbp()
     old = old.assign(source=public.DSG_BALANCES_FILE)[
         ["la_code", "financial_year", "balance_gbp", "approximate", "source"]]
-    new = read_dsg_balances_2023_24().assign(approximate=False, source=BALANCES_2324_FILE)[
+    new = read_dsg_balances_2023_24(Tables.at(folder)).assign(approximate=False, source=BALANCES_2324_FILE)[
         ["la_code", "financial_year", "balance_gbp", "approximate", "source"]]
     return (pd.concat([old, new], ignore_index=True)
             .sort_values(["la_code", "financial_year"]).reset_index(drop=True))
 
 
-def latest_published_balance(la_code: str) -> dict | None:
+def latest_published_balance(la_code: str, tables: Tables | None = None) -> dict | None:
     """The LA's latest published 31 March balance: ``{"financial_year", "balance_gbp",
     "approximate", "source"}``, or None when no year is published for it."""
-    b = published_balances()
+    b = published_balances(tables)
     rows = b[b["la_code"] == str(la_code)]
     if rows.empty:
         return None

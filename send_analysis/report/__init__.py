@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 from typing import TYPE_CHECKING
 
@@ -20,20 +19,17 @@ def notebook_setup(processed_dir: str | None = None) -> Tables:
     shares national results between pages and LAs (:mod:`send_analysis.report.shared`), applies
     the pack's chart style and how tables show numbers (whole numbers without decimals).
 
-    The shared national results are keyed on, and kept beside, the same folder.
-
-    Compatibility path (decision 0085): a ``processed_dir`` given is also set as
-    ``SEND_DATA_PROCESSED`` for the national computations that still read the default folder
-    (the demand panel behind the finance backtest and the cohort page's calibration, the parse
-    caches of ``data.cache``), so that a page reads one folder throughout."""
+    The shared national results are keyed on, and kept beside, the same folder, and so are the
+    parse caches of :mod:`send_analysis.data.cache`. The environment is left as it is (decision
+    0085): every national computation of a page takes the page's tables."""
     from send_analysis import plots
+    from send_analysis.data import cache
     from send_analysis.data.tables import Tables
     from send_analysis.report import shared
 
-    if processed_dir:
-        os.environ["SEND_DATA_PROCESSED"] = str(processed_dir)
     tables = Tables.at(processed_dir)
     shared.enable(folder=tables.folder)
+    cache.use_folder(tables.folder)
     plots.use_style()
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)

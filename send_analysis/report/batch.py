@@ -302,11 +302,13 @@ def run_la(la_code: str, specs: Sequence[PageSpec], params: dict, manifest: dict
     """
     import socket
 
+    from send_analysis.data import cache
     from send_analysis.data.tables import Tables
     from send_analysis.overview import area
     from send_analysis.report import shared
 
     shared.enable(folder=params.get("processed_dir"))  # as the pages, for the headline below
+    cache.use_folder(params.get("processed_dir"))  # and the parse caches
     started = time.perf_counter()
     kernel = kernel or worker_kernel()
     own0, _ = _cpu([os.getpid()])
@@ -499,6 +501,7 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
     """
     from distributed import as_completed
 
+    from send_analysis.data import cache
     from send_analysis.data.tables import Tables
     from send_analysis.report.pack import discover_notebooks
 
@@ -506,11 +509,13 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
         raise ConfigError("no LA codes to run")
     out_root = Path(out_root) if out_root is not None else reports_dir()
     processed = processed or str(processed_dir())
-    manifest = Tables.at(processed).manifest()
+    data = Tables.at(processed)
+    manifest = data.manifest()
     notebooks = list(notebooks) if notebooks is not None else discover_notebooks()
     specs = read_pages(notebooks)
-    for code in la_codes:  # a bad inputs or scenario file stops the run before any page
-        check_config(code, inputs_file)
+    with cache.folder_for(data.folder):  # parse caches beside the tables, as on the pages
+        for code in la_codes:  # a bad inputs or scenario file stops the run before any page
+            check_config(code, inputs_file, data)
 
     def nav_for(code: str) -> list[tuple[str, str]]:
         """The LA's whole pack: the pages run now and those already in its folder."""
@@ -564,7 +569,7 @@ def run_batch(la_codes: Sequence[str], out_root: Path | None = None, workers: in
             close_client(client)
     ordered = [outcomes[code] for code in sorted(outcomes)]
     if national_index:
-        write_text(national_index_html([o.pack for o in ordered]), out_root / "index.html")
+        write_text(national_index_html([o.pack for o in ordered], data), out_root / "index.html")
     return ordered
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import nbformat
 
 from send_analysis.atomic import write_text
+from send_analysis.data import cache
+from send_analysis.data.tables import Tables
 from send_analysis.errors import SendAnalysisError
 from send_analysis.paths import processed_dir, project_root, reports_dir
 from send_analysis.report import render, summary
@@ -101,16 +103,25 @@ def build_pack(la_code: str, out_root: Path | None = None, as_of_year: int = 202
     """Run every page for one LA into ``<out_root>/<la_code>/`` with an ``index.html``.
 
     Pages are independent, so ``page_workers`` of them run at once (each in its own kernel).
+    The parse caches this process fills (the headline's) are kept beside the tables, as on the
+    pages, for the run only.
     """
-    from send_analysis.data.tables import Tables
+    processed = processed or str(processed_dir())
+    with cache.folder_for(processed):
+        return _build_pack(la_code, out_root, as_of_year, inputs_file, casework_dir, notebooks,
+                           processed, page_workers, casework_dayfirst)
+
+
+def _build_pack(la_code: str, out_root: Path | None, as_of_year: int, inputs_file: str | None,
+                casework_dir: str | None, notebooks: list[Path] | None, processed: str,
+                page_workers: int, casework_dayfirst: bool) -> PackResult:
     from send_analysis.overview import area, headline
 
     started = time.perf_counter()
     out_root = Path(out_root) if out_root is not None else reports_dir()
-    processed = processed or str(processed_dir())
     tables = Tables.at(processed)
     a = area(la_code, tables)  # fails early, clearly, for an unknown LA
-    check_config(la_code, inputs_file)  # a bad inputs file stops the run before any page
+    check_config(la_code, inputs_file, tables)  # a bad inputs file stops the run before any page
     manifest = tables.manifest()
     notebooks = notebooks if notebooks is not None else discover_notebooks()
     out_dir = out_root / la_code
@@ -158,8 +169,9 @@ def pack_notebooks(notebooks: list[Path], out_dir: Path) -> list[Path]:
     return sorted([*notebooks, *others], key=lambda nb: nb.name)
 
 
-def check_config(la_code: str, inputs_file: str | None) -> None:
-    """Validate the LA's finance inputs file and the scenario files it lists before any page runs.
+def check_config(la_code: str, inputs_file: str | None, tables: Tables | None = None) -> None:
+    """Validate the LA's finance inputs file and the scenario files it lists before any page runs
+    (the public defaults it completes from ``tables``, default :meth:`Tables.default`).
 
     A configuration error (e.g. a negative unit cost) raises ConfigError here, so a run stops
     with exit code 2 and no page is replaced by a "not available" page.
@@ -170,7 +182,7 @@ def check_config(la_code: str, inputs_file: str | None) -> None:
     from send_analysis.finance.scenarios import load_scenario
     from send_analysis.finance.scenarios.loading import check_unique
 
-    inputs, _ = resolve_inputs(la_code, inputs_file)
+    inputs, _ = resolve_inputs(la_code, inputs_file, tables)
     files = list(inputs.get("mitigations") or [])
     check_unique(files, origins=["the inputs' mitigations"] * len(files))
     scenarios = [load_scenario(f, first_fy=inputs["first_forecast_year"]) for f in files]
@@ -202,10 +214,9 @@ def index_html(result: PackResult, notebooks: list[Path], pages: list[tuple[str,
 # ---- all LAs (run by :func:`send_analysis.report.batch.build_all`) ---------------------------
 
 
-def national_index_html(results: list[PackResult]) -> str:
-    """``reports/index.html``: every LA's headline in a sortable table, linking to its pack."""
-    from send_analysis.data.tables import Tables
-
-    lk = Tables.default().get("la_lookup").set_index("la_code")
+def national_index_html(results: list[PackResult], tables: Tables | None = None) -> str:
+    """``reports/index.html``: every LA's headline in a sortable table, linking to its pack
+    (names and regions from ``tables``, default :meth:`Tables.default`)."""
+    lk = (tables if tables is not None else Tables.default()).get("la_lookup").set_index("la_code")
     names = {code: (str(r["la_name"]), str(r["region_name"])) for code, r in lk.iterrows()}
     return summary.national_index_html(results, names, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))

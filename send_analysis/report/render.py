@@ -162,30 +162,54 @@ PARAM_DEFAULTS: dict[str, str] = {
 
 
 #: The registered datasets behind the finance model (beside the SEN2 tables): S251 high-needs
-#: spend, the 2021-22 high-needs outturn (unit costs), the DSG allocations and the published
-#: DSG balances.
+#: spend, the 2021-22 high-needs outturn (unit costs), the DSG allocations, the published
+#: DSG balances, the specialist top-ups of the SEND and AP dashboard and the safety valve payments.
 FINANCE_DATASETS: dict[str, str] = {
     "s251_highneeds_derived": "S251 high-needs outturn by year",
     "hn_benchmarking_tool": "S251 2021-22 high-needs outturn by line (unit costs)",
     "dsg_allocations": "DSG and High Needs Block allocations",
     "dsg_balances": "published DSG balances at 31 March",
+    "send_ap_dashboard": "SEND and AP dashboard: specialist top-ups",
+    "safety_valve": "safety valve payments by year",
 }
 #: Pages (file stems) that use the finance model, and the summary (``index``), whose footers name
-#: the finance sources and the inputs file.
+#: the finance sources.
 FINANCE_PAGES: frozenset[str] = frozenset({
-    "index", "03_costs_and_dsg", "04_scenarios", "05_invest_to_save", "07_claims_check",
+    "index", "03_costs_and_dsg", "04_scenarios", "05_invest_to_save", "08_cohort_model"})
+#: Pages that read the inputs file (the LA's own figures), whose footers name it and its sha256.
+INPUTS_PAGES: frozenset[str] = frozenset({
+    "index", "02_demand_forecast", "03_costs_and_dsg", "04_scenarios", "05_invest_to_save",
     "08_cohort_model"})
+#: What each page reads besides the SEN2 tables (and, on :data:`FINANCE_PAGES`, the finance
+#: model's files): groups of :func:`source_group`, from a trace of every registered file each page
+#: read (Solihull, every national result computed afresh; ``raw_path`` recorded in the kernel).
+#: ``"if needed: ..."`` groups are read only for an LA the first choice does not cover.
+PAGE_READS: dict[str, tuple[str, ...]] = {
+    "00_data_quality": (),
+    "01_overview": (),
+    "02_demand_forecast": ("population_0_17",),
+    "03_costs_and_dsg": ("population_0_17",),
+    "04_scenarios": ("population_0_17",),
+    "05_invest_to_save": ("population_0_17",),
+    "06_benchmarking": ("neighbours_2021", "population_single_year", "population_0_17",
+                        "if needed: neighbours_2025", "if needed: lait"),
+    "07_claims_check": ("claims_finance",),
+    "08_cohort_model": ("population_2023", "population_0_17"),
+    "09_statutory_performance": (),
+}
+PAGE_READS["index"] = tuple(dict.fromkeys(g for reads in PAGE_READS.values() for g in reads))
 
 
 def finance_files() -> list[str]:
     """The registered files the finance model reads (the readers' own constants): the HNB
     allocations by year and the DSG totals, the published balances (2019-20 to 2021-22 and
     31 March 2024), the 2021-22 high-needs outturn by line, and S251 high-needs spend by year."""
-    from send_analysis.finance import outturn, public, published_balances
+    from send_analysis.finance import outturn, public, published_balances, support
 
     return [*public.HNB_FILES.values(), public.DSG_TOTALS_FILE, public.DSG_BALANCES_FILE,
             published_balances.BALANCES_2324_FILE, public.HN_OUTTURN_FILE,
-            *(outturn.S251_FILE.format(year=y) for y in outturn.S251_YEARS)]
+            *(outturn.S251_FILE.format(year=y) for y in outturn.S251_YEARS),
+            public.SEND_AP_RDATA, support.PAYMENTS_FILE]
 
 
 def finance_sources() -> list[dict]:
@@ -198,6 +222,44 @@ def finance_sources() -> list[dict]:
         s = get_source(sid)
         out.append({"id": s.id, "sha256": s.sha256, "what": FINANCE_DATASETS[s.dataset],
                     "extract_of": s.extract_of})
+    return out
+
+
+def source_group(name: str) -> list[str]:
+    """The registered files (ids) of a group of :data:`PAGE_READS` (the readers' own constants)."""
+    from send_analysis.benchmark.similar import LAIT_FILE
+    from send_analysis.data import neighbours, population
+    from send_analysis.finance import public
+
+    groups = {
+        "population_0_17": [population.CSV_0_17],
+        "population_single_year": [population.MYE22, population.MYE23],
+        "population_2023": [population.MYE23],
+        "neighbours_2021": [neighbours.FILES["2021"]],
+        "neighbours_2025": [neighbours.FILES["2025"]],
+        "lait": [LAIT_FILE],
+        "claims_finance": [public.DSG_BALANCES_FILE, public.DSG_TOTALS_FILE, public.SEND_AP_RDATA],
+    }
+    return groups[name.removeprefix("if needed: ")]
+
+
+def page_sources(page: str | None) -> list[dict]:
+    """The registered files a page reads besides the SEN2 tables and the finance model's files
+    (:data:`PAGE_READS`): ``id``, ``sha256``, ``what`` (the publisher), ``extract_of`` and
+    ``if_needed`` (read only for an LA the first choice does not cover)."""
+    from send_analysis.data.sources import get_source
+
+    stem = None if page is None else Path(page).stem
+    shown = set(finance_files()) if stem in FINANCE_PAGES else set()
+    out = []
+    for group in PAGE_READS.get(stem or "", ()):
+        for sid in source_group(group):
+            if sid in shown:
+                continue
+            shown.add(sid)
+            s = get_source(sid)
+            out.append({"id": s.id, "sha256": s.sha256, "what": s.publisher,
+                        "extract_of": s.extract_of, "if_needed": group.startswith("if needed")})
     return out
 
 
@@ -218,8 +280,10 @@ def inputs_file_line(inputs_file: str | None) -> str:
 def footer_html(manifest: dict, params: dict, run_at: datetime | None = None,
                 page: str | None = None) -> str:
     """Provenance footer: every data file the page used with its sha256 (the SEN2 releases of
-    the tables; on a finance page, ``page`` in :data:`FINANCE_PAGES`, also the finance sources
-    and the inputs file), package version, git commit, parameters, date."""
+    the tables; the other files the page reads, :func:`page_sources`; on a finance page, ``page``
+    in :data:`FINANCE_PAGES`, the finance sources; on a page that reads the inputs file,
+    :data:`INPUTS_PAGES`, the file and its sha256), package version, git commit, parameters,
+    date."""
     run_at = run_at or datetime.now(UTC)
     sources = "".join(
         f"<li>{html.escape(s['id'])} — sha256 <code>{s['sha256']}</code></li>"
@@ -231,8 +295,17 @@ def footer_html(manifest: dict, params: dict, run_at: datetime | None = None,
             f"<li>{html.escape(s['id'])} ({html.escape(s['what'])}"
             + (f"; {html.escape(s['extract_of'])}" if s["extract_of"] else "")
             + f") — sha256 <code>{s['sha256']}</code></li>" for s in finance_sources())
-        items += f"<li>{html.escape(inputs_file_line(params.get('inputs_file')))}</li>"
         finance = f"<div><b>Finance data</b>:<ul>{items}</ul></div>"
+    others = "".join(
+        f"<li>{html.escape(s['id'])} ({html.escape(s['what'])}"
+        + (f"; {html.escape(s['extract_of'])}" if s["extract_of"] else "")
+        + ("; read only for an LA the files above do not cover" if s["if_needed"] else "")
+        + f") — sha256 <code>{s['sha256']}</code></li>" for s in page_sources(page))
+    if others:
+        finance = f"<div><b>Other data</b>:<ul>{others}</ul></div>" + finance
+    if stem in INPUTS_PAGES:
+        finance += (f"<div><b>Inputs</b>: {html.escape(inputs_file_line(params.get('inputs_file')))}"
+                    "</div>")
     shown = "; ".join(f"{PARAM_LABELS.get(k, k)}: {v}"
                       for k, v in {**PARAM_DEFAULTS, **{k: v for k, v in params.items()
                                                           if v is not None}}.items()
