@@ -119,3 +119,12 @@ def test_the_render_path_cleans_every_output_whatever_a_page_displays():
     raw = render.HTMLExporter(template_name="lab")
     raw.exclude_input = True
     assert live_markup(raw.from_notebook_node(nb)[0])
+
+
+def test_a_heading_anchor_made_from_user_text_names_no_scheme():
+    from send_analysis.report.safe import clean_html
+
+    out = clean_html('<h3 id="x(javascript:alert(3))">t</h3>'
+                     '<a class="anchor-link" href="#x(javascript:alert(3))">¶</a>')
+    assert "javascript:" not in out
+    assert 'id="x(javascript-alert(3))"' in out and 'href="#x(javascript-alert(3))"' in out

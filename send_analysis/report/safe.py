@@ -50,6 +50,7 @@ ALLOWED_ATTRIBUTES = {"*": ["class", "id", "title", "colspan", "rowspan", "scope
                             "data-headline"],
                       "a": ["href"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+_ANCHOR = re.compile(r'(\sid="|\shref="#)([^"]*)"')
 _STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style\s*>", flags=re.S | re.I)
 #: What a stylesheet kept from an output may not contain: a way out of the element, a fetch,
 #: or script.
@@ -69,6 +70,8 @@ def clean_html(fragment: str) -> str:
 
     >>> clean_html('<b>ok</b><script>alert(1)</script><a href="javascript:x()">y</a>')
     '<b>ok</b>&lt;script&gt;alert(1)&lt;/script&gt;<a>y</a>'
+    >>> clean_html('<h3 id="a(javascript:x)">t</h3><a href="#a(javascript:x)">t</a>')
+    '<h3 id="a(javascript-x)">t</h3><a href="#a(javascript-x)">t</a>'
     """
     import bleach
 
@@ -82,4 +85,7 @@ def clean_html(fragment: str) -> str:
     body = _STYLE_BLOCK.sub(keep, fragment)
     cleaned = bleach.clean(body, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                            protocols=ALLOWED_PROTOCOLS, strip=False, strip_comments=True)
+    # an element id or an in-page link made from user text (a heading's anchor) names no scheme:
+    # its colons become hyphens, in the id and the link alike, so the anchor still works
+    cleaned = _ANCHOR.sub(lambda m: m.group(1) + m.group(2).replace(":", "-") + '"', cleaned)
     return "".join(styles) + cleaned
