@@ -195,3 +195,29 @@ def test_batch_isolates_a_failing_la_and_writes_national_index(tmp_path):
     national = (tmp_path / "index.html").read_text()
     assert '<a href="334/index.html">Solihull</a>' in national and "2,503" in national
     assert "1 with a failed page" in national
+
+
+def test_a_page_runs_in_the_project_folder_and_never_moves_the_callers(tmp_path, monkeypatch):
+    """Pages run side by side in threads; a ``chdir`` to another folder in the calling process
+    (papermill's ``cwd=``) let one thread restore another's folder and left the caller elsewhere.
+    (papermill's file reads still ``chdir`` to the caller's own folder: a no-op.)"""
+    import os
+
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.setenv("SEND_PROJECT_ROOT", str(project))
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('la_code = "334"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("import os\nprint(os.getcwd())")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "cwd.ipynb"
+    nbformat.write(nb, path)
+    moves: list[str] = []
+    real_chdir = os.chdir
+    monkeypatch.setattr(os, "chdir", lambda p: (moves.append(str(p)), real_chdir(p)))
+    before = os.getcwd()
+    executed = execute(path, {"la_code": "334"}, tmp_path)
+    printed = "".join(o.get("text", "") for o in executed.cells[-1].outputs)
+    assert printed.strip() == str(project)
+    assert set(moves) <= {before} and os.getcwd() == before

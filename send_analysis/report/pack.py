@@ -82,14 +82,21 @@ def page_params(la_code: str, as_of_year: int, processed: str | None, inputs_fil
 
 
 def execute(nb_path: Path, params: dict, workdir: Path, timeout: int = 600) -> nbformat.NotebookNode:
-    """Run one notebook with papermill; raise :class:`PageError` naming the notebook and cell."""
+    """Run one notebook with papermill; raise :class:`PageError` naming the notebook and cell.
+
+    The kernel starts in the project folder (nbclient's ``resources`` path), and the calling
+    process's working directory is never changed: papermill's own ``cwd=`` changes it for the
+    whole process while the page runs, so pages run side by side (:func:`build_pack`) could
+    leave the caller in another folder and a relative ``--inputs`` path read from the wrong one.
+    """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     out = workdir / nb_path.name
     try:
         pm.execute_notebook(str(nb_path), str(out), parameters=params, kernel_name=KERNEL,
-                            progress_bar=False, cwd=str(project_root()), log_output=False,
+                            progress_bar=False, log_output=False,
+                            resources={"metadata": {"path": str(project_root())}},
                             execution_timeout=timeout, extra_arguments=list(KERNEL_ARGUMENTS))
     except PapermillExecutionError as exc:
         raise PageError(nb_path.name, exc.cell_index, exc.ename, exc.evalue) from None
