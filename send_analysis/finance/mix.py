@@ -142,6 +142,16 @@ def share_backtest(counts: pd.DataFrame, origins: tuple[int, ...] = SHARE_ORIGIN
     """Every rule's placements by group at every origin and horizon with a published outcome:
     the forecast shares x the *actual* total (``rule, origin, h, la_code, group, forecast,
     actual``)."""
+    return pd.concat([_score_shares(counts, lambda o, h, r=rule: forecast_shares(counts, o, h, r),
+                                    rule, origins, horizons) for rule in rules],
+                     ignore_index=True)
+
+
+def _score_shares(counts: pd.DataFrame, shares: Callable[[int, int], pd.DataFrame], name: str,
+                  origins: tuple[int, ...], horizons: tuple[int, ...]) -> pd.DataFrame:
+    """One share rule's backtest rows (:func:`share_backtest`): ``shares(origin, h)`` (LA x
+    group) x each LA's actual total at ``origin + h``, beside the actual placements, at every
+    origin and horizon with an outcome and a trend base year."""
     years = set(counts.index.get_level_values("year"))
     parts = []
     for o in origins:
@@ -149,13 +159,12 @@ def share_backtest(counts: pd.DataFrame, origins: tuple[int, ...] = SHARE_ORIGIN
             if o + h not in years or o - TREND_YEARS not in years:
                 continue
             actual = counts.xs(o + h, level="year").dropna()
-            for rule in rules:
-                f = forecast_shares(counts, o, h, rule)
-                las = f.index.intersection(actual.index)
-                fc = f.loc[las].mul(actual.loc[las].sum(axis=1), axis=0)
-                long = pd.DataFrame({"forecast": fc.stack(), "actual": actual.loc[las].stack()})
-                long.index.names = ["la_code", "group"]
-                parts.append(long.reset_index().assign(rule=rule, origin=o, h=h))
+            f = shares(o, h)
+            las = f.index.intersection(actual.index)
+            fc = f.loc[las].mul(actual.loc[las].sum(axis=1), axis=0)
+            long = pd.DataFrame({"forecast": fc.stack(), "actual": actual.loc[las].stack()})
+            long.index.names = ["la_code", "group"]
+            parts.append(long.reset_index().assign(rule=name, origin=o, h=h))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -207,20 +216,8 @@ def combined_backtest(counts: pd.DataFrame, rule_by_group: Mapping[str, str],
                       horizons: tuple[int, ...] = SHARE_HORIZONS, name: str = "by_group"
                       ) -> pd.DataFrame:
     """:func:`share_backtest`'s rows for the combined rule (:func:`combined_shares`)."""
-    years = set(counts.index.get_level_values("year"))
-    parts = []
-    for o in origins:
-        for h in horizons:
-            if o + h not in years or o - TREND_YEARS not in years:
-                continue
-            actual = counts.xs(o + h, level="year").dropna()
-            f = combined_shares(counts, o, h, rule_by_group)
-            las = f.index.intersection(actual.index)
-            fc = f.loc[las].mul(actual.loc[las].sum(axis=1), axis=0)
-            long = pd.DataFrame({"forecast": fc.stack(), "actual": actual.loc[las].stack()})
-            long.index.names = ["la_code", "group"]
-            parts.append(long.reset_index().assign(rule=name, origin=o, h=h))
-    return pd.concat(parts, ignore_index=True)
+    return _score_shares(counts, lambda o, h: combined_shares(counts, o, h, rule_by_group), name,
+                         origins, horizons)
 
 
 def unit_cost_index(counts: pd.DataFrame, origin: int, h: int, weights: Mapping[str, float],
