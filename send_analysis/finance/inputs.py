@@ -577,22 +577,33 @@ def _validate_outturn_lines(p: Problems, key: str, row: Mapping) -> None:
                                   f"£{float(spend):,.2f}: they must sum to it exactly")
 
 
-def _validate_outturn(p: Problems, d: Mapping) -> None:
-    """``outturn: {fy: {high_needs_spend: £, replace: bool, lines: {<line>: £}}}``."""
-    block = d.get("outturn")
+def _year_rows(p: Problems, d: Mapping, name: str, row_shape: str, one_year: bool = False):
+    """The ``(key, row)`` of each well-formed year of section ``name`` (``{fy: {...}}``; with
+    ``one_year``, exactly one year, the current one); a malformed section, year or row is added
+    to ``p`` naming its key, and skipped."""
+    block = d.get(name)
     if block is None:
         return
+    if one_year and (not isinstance(block, Mapping) or len(block) != 1):
+        p.add(name, f"expected one financial year, the current one: {{2026-27: {row_shape}}}, "
+                    f"got {block!r}")
+        return
     if not isinstance(block, Mapping) or not block:
-        p.add("outturn", f"expected a mapping of financial year to {{high_needs_spend: ...}}, "
-                         f"got {block!r}")
+        p.add(name, f"expected a mapping of financial year to {row_shape}, got {block!r}")
         return
     for fy, row in block.items():
-        key = f"outturn.{fy}"
+        key = f"{name}.{fy}"
         if not check_fy(p, key, fy):
             continue
         if not isinstance(row, Mapping):
-            p.add(key, f"expected {{high_needs_spend: ...}}, got {row!r}")
+            p.add(key, f"expected {row_shape}, got {row!r}")
             continue
+        yield key, row
+
+
+def _validate_outturn(p: Problems, d: Mapping) -> None:
+    """``outturn: {fy: {high_needs_spend: £, replace: bool, lines: {<line>: £}}}``."""
+    for key, row in _year_rows(p, d, "outturn", "{high_needs_spend: ...}"):
         check_keys(p, key, row, {"high_needs_spend", "replace", "lines"})
         if "high_needs_spend" not in row:
             p.add(f"{key}.high_needs_spend", "missing")
@@ -606,20 +617,7 @@ def _validate_outturn(p: Problems, d: Mapping) -> None:
 
 def _validate_monitoring(p: Problems, d: Mapping) -> None:
     """``monitoring: {fy: {spend: £, income: £}}``: one year, the current one."""
-    block = d.get("monitoring")
-    if block is None:
-        return
-    if not isinstance(block, Mapping) or len(block) != 1:
-        p.add("monitoring", "expected one financial year, the current one: {2026-27: {spend: "
-                            f"..., income: ...}}, got {block!r}")
-        return
-    for fy, row in block.items():
-        key = f"monitoring.{fy}"
-        if not check_fy(p, key, fy):
-            continue
-        if not isinstance(row, Mapping):
-            p.add(key, f"expected {{spend: ..., income: ...}}, got {row!r}")
-            continue
+    for key, row in _year_rows(p, d, "monitoring", "{spend: ..., income: ...}", one_year=True):
         check_keys(p, key, row, {"spend", "income"})
         if "spend" not in row:
             p.add(f"{key}.spend", "missing")
