@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -577,7 +577,8 @@ def _validate_outturn_lines(p: Problems, key: str, row: Mapping) -> None:
                                   f"£{float(spend):,.2f}: they must sum to it exactly")
 
 
-def _year_rows(p: Problems, d: Mapping, name: str, row_shape: str, one_year: bool = False):
+def _year_rows(p: Problems, d: Mapping, name: str, row_shape: str,
+               one_year: bool = False) -> Iterator[tuple[str, Mapping]]:
     """The ``(key, row)`` of each well-formed year of section ``name`` (``{fy: {...}}``; with
     ``one_year``, exactly one year, the current one); a malformed section, year or row is added
     to ``p`` naming its key, and skipped."""
